@@ -1,0 +1,65 @@
+# Serverless CRM. `make run` starts everything locally; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SERVICES := contacts pipeline service_desk loyalty campaigns
+SERVICE ?= contacts
+STAGE ?= dev
+ROLE ?= admin
+PORT ?= 8000
+EMULATOR_PORT ?= 4566
+export PYTHONPATH := $(CURDIR):$(CURDIR)/services/contacts:$(CURDIR)/services/pipeline:$(CURDIR)/services/service_desk:$(CURDIR)/services/loyalty:$(CURDIR)/services/campaigns
+
+.PHONY: install run test unit e2e lint typecheck token reset demo package package-all schemas bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv with every pinned dependency
+
+run: install ## start the whole CRM locally (Ctrl-C stops it)
+	$(PY) -m infra.local.stack --port $(PORT) --emulator-port $(EMULATOR_PORT) --stage $(STAGE)
+
+test: install ## every test: lint, types, unit, integration, end-to-end
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared services infra
+	$(PY) -m pytest -n 2 -q
+
+unit: install
+	$(PY) -m pytest -q -m "not e2e"
+
+e2e: install
+	$(PY) -m pytest -q -m e2e
+
+lint: install
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy shared services infra
+
+token: install ## a dev JWT: make token ROLE=sales
+	@$(PY) -m infra.local.token $(ROLE)
+
+reset: ## wipe the local stack's saved state
+	rm -rf .local/state
+
+demo: install ## load demo data through the public API of a running `make run`
+	$(PY) -m infra.local.demo --url http://127.0.0.1:$(PORT)
+
+schemas: install ## regenerate the committed event JSON Schemas and AsyncAPI document
+	$(PY) -m infra.schemas write
+
+package: install ## make package SERVICE=contacts STAGE=dev
+	$(PY) -m infra.package $(SERVICE) --stage $(STAGE)
+
+package-all: install
+	for s in $(SERVICES); do $(PY) -m infra.package $$s --stage $(STAGE) || exit 1; done
+
+bench: install ## cold-init ratios and lead-flow latency, printed as a table
+	$(PY) -m infra.bench
+
+clean:
+	rm -rf build .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""contacts: people, companies and their history; publishes LeadCreated."""
+
+SERVICE = "contacts"

@@ -1,0 +1,116 @@
+"""Bearer-token authentication and role authorisation.
+
+Locally and in dev the tokens are HS256 JWTs signed with the dev key; in the cloud,
+Cognito issues RS256 tokens verified against its JWKS (``CRM_JWKS_URL``). The role is
+the ``custom:role`` claim, or the first of ``cognito:groups``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from shared.errors import Forbidden, Unauthorized
+from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from jwt import PyJWKClient
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    SALES = "sales"
+    AGENT = "agent"
+    MARKETER = "marketer"
+    # Partner systems may only send events; no route admits them.
+    PARTNER = "partner"
+
+
+STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.AGENT, Role.MARKETER})
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    role: Role
+    email: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _jwks_client(url: str) -> PyJWKClient:
+    from jwt import PyJWKClient
+
+    return PyJWKClient(url, cache_keys=True)
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("a bearer token is required")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def _claims(token: str) -> dict[str, Any]:
+    import jwt
+
+    settings = get_settings()
+    options = {"require": ["exp", "sub"], "verify_aud": bool(settings.jwt_audience)}
+    try:
+        if settings.jwks_url:
+            key: Any = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
+            algorithms = ["RS256"]
+        else:
+            key, algorithms = settings.signing_key, ["HS256"]
+        return jwt.decode(
+            token,
+            key,
+            algorithms=algorithms,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options=options,
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"invalid token: {exc}") from None
+
+
+def authenticate(authorization: str | None) -> Principal:
+    claims = _claims(_bearer(authorization))
+    raw_role = claims.get("custom:role") or next(iter(claims.get("cognito:groups") or []), None)
+    try:
+        role = Role(raw_role)
+    except ValueError:
+        raise Forbidden("the token carries no known role") from None
+    return Principal(subject=str(claims["sub"]), role=role, email=claims.get("email"))
+
+
+def authorize(principal: Principal, allowed: frozenset[Role]) -> None:
+    if principal.role not in allowed:
+        raise Forbidden(f"role '{principal.role}' may not do this")
+
+
+def issue_dev_token(role: Role | str, subject: str | None = None, ttl_seconds: int = 12 * 3600) -> str:
+    """A token signed with the dev key (local stack and tests only)."""
+    import jwt
+
+    settings = get_settings()
+    if settings.signing_key is None:
+        raise RuntimeError("dev tokens are only available when no JWKS is configured")
+    role = Role(role)
+    now = int(time.time())
+    claims = {
+        "sub": subject or f"dev-{role.value}",
+        "custom:role": role.value,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.signing_key, algorithm="HS256")

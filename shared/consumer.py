@@ -1,0 +1,101 @@
+"""SQS consumers of bus events: Powertools batch processing with partial batch
+responses, idempotent on ``metadata.event_id``.
+
+Delivery is at least once (EventBridge retries for 24 h, SQS redelivers), so an event
+is processed at most once per 48 h window; a record that fails stays in the queue and
+reaches the DLQ after the queue's maxReceiveCount.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from shared.events import Envelope, IncomingEvent
+from shared.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+IDEMPOTENCY_TTL_SECONDS = 48 * 3600  # longer than EventBridge's 24 h retry window
+
+DataT = TypeVar("DataT", bound=IncomingEvent)
+
+
+class PoisonEvent(Exception):
+    """The message is not an event we can read: retrying will not help; it goes to the DLQ."""
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[DataT]):
+    detail_type: str
+    model: type[DataT]
+    handle: Callable[[Envelope[DataT]], None]
+
+
+@lru_cache(maxsize=None)
+def _processor() -> BatchProcessor:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    return BatchProcessor(event_type=EventType.SQS)
+
+
+class Consumer:
+    """One SQS-triggered function: routes each event by detail-type to its subscription."""
+
+    def __init__(self, service: str, function: str, subscriptions: list[Subscription[Any]]) -> None:
+        self.service = service
+        self.function = function
+        self.subscriptions = {s.detail_type: s for s in subscriptions}
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.batch import process_partial_response
+
+        return process_partial_response(
+            event=event, record_handler=self._record, processor=_processor(), context=context
+        )
+
+    def _record(self, record: SQSRecord) -> None:
+        try:
+            message = json.loads(record.body)
+            detail_type = message["detail-type"]
+            detail = message["detail"]
+        except (ValueError, KeyError, TypeError):
+            logger.error("unreadable message", extra={"message_id": record.message_id})
+            raise PoisonEvent(record.message_id) from None
+        subscription = self.subscriptions.get(detail_type)
+        if subscription is None:
+            # The rule let through an event nobody here handles: drop it, loudly.
+            logger.warning("no subscription", extra={"detail_type": detail_type})
+            return
+        try:
+            envelope = Envelope[subscription.model].model_validate(detail)  # type: ignore[name-defined]
+        except Exception:
+            logger.error("event does not match its schema", extra={"detail_type": detail_type})
+            raise PoisonEvent(record.message_id) from None
+        self._once(detail_type, envelope, subscription)
+
+    def _once(self, detail_type: str, envelope: Envelope[Any], subscription: Subscription[Any]) -> None:
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
+        config = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=IDEMPOTENCY_TTL_SECONDS)
+
+        @idempotent_function(
+            data_keyword_argument="key", persistence_store=self._persistence(), config=config
+        )
+        def handle(key: dict[str, str]) -> dict[str, str]:
+            logger.info("handling event", extra={"detail_type": detail_type, "event_id": key["event_id"]})
+            subscription.handle(envelope)
+            return {"handled": key["event_id"]}
+
+        handle(key={"event_id": envelope.metadata.event_id, "detail_type": detail_type})
+
+    @lru_cache(maxsize=1)  # noqa: B019 - one persistence layer per function (Powertools keeps settings per instance)
+    def _persistence(self) -> Any:
+        from shared.idempotency import idempotency_store
+
+        return idempotency_store(self.service, self.function)

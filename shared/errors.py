@@ -1,0 +1,79 @@
+"""Domain errors and their RFC 9457 problem-details form.
+
+Use-cases raise these; the HTTP edge maps them to responses by type, once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    status = 500
+    title = "Internal Server Error"
+    type_ = "about:blank"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extensions = extensions
+
+    def to_dict(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type_,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extensions)
+        return body
+
+
+class BadRequest(Problem):
+    status, title = 400, "Bad Request"
+
+
+class Unauthorized(Problem):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(Problem):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(Problem):
+    status, title = 404, "Not Found"
+
+
+class Conflict(Problem):
+    status, title = 409, "Conflict"
+
+
+class PreconditionFailed(Problem):
+    status, title = 412, "Precondition Failed"
+
+
+class Unprocessable(Problem):
+    """422: the body parsed, but fields are wrong. ``errors`` names each field."""
+
+    status, title = 422, "Unprocessable Content"
+
+
+class TooManyRequests(Problem):
+    status, title = 429, "Too Many Requests"
+
+
+def field_errors(exc: Any) -> list[dict[str, str]]:
+    """pydantic ValidationError -> [{"field": "a.b", "message": ...}] (no input echoed: PII)."""
+    return [
+        {
+            "field": ".".join(str(p) for p in err["loc"]) or "body",
+            "message": err["msg"],
+            "type": err["type"],
+        }
+        for err in exc.errors(include_input=False, include_url=False)
+    ]

@@ -1,0 +1,193 @@
+"""The HTTP edge of every service: authentication, role checks, body parsing,
+Idempotency-Key, and the one place where errors become RFC 9457 problem details.
+
+A handler receives a ``Ctx`` (+ path parameters), calls one use-case and returns a
+pydantic model, a dict, or a ``Reply``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.auth import Principal, Role, authenticate, authorize
+from shared.errors import PROBLEM_CONTENT_TYPE, BadRequest, Conflict, Problem, Unprocessable, field_errors
+from shared.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from chalice import Chalice, Response
+    from chalice.app import Request
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+class RequestModel(BaseModel):
+    """Base of request bodies: unknown fields are rejected (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+@dataclass
+class Reply:
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Ctx:
+    principal: Principal
+    request: Request
+    body: Any = None
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        return self.request.query_params or {}
+
+    def header(self, name: str) -> str | None:
+        value: str | None = self.request.headers.get(name)
+        return value
+
+
+def _jsonable(body: Any) -> Any:
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json")
+    if isinstance(body, list):
+        return [_jsonable(b) for b in body]
+    if isinstance(body, dict):
+        return {k: _jsonable(v) for k, v in body.items()}
+    return body
+
+
+def _response(reply: Reply) -> Response:
+    from chalice import Response
+
+    headers = {"Content-Type": "application/json", **reply.headers}
+    return Response(body=json.dumps(_jsonable(reply.body), separators=(",", ":")), status_code=reply.status, headers=headers)
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> Response:
+    from chalice import Response
+
+    headers = {"Content-Type": PROBLEM_CONTENT_TYPE}
+    if problem.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="crm"'
+    return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status, headers=headers)
+
+
+def parse_body(raw: bytes | None, model: type[BodyT]) -> BodyT:
+    if not raw:
+        raise BadRequest("a JSON body is required", errors=[{"field": "body", "message": "missing"}])
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON", errors=[{"field": "body", "message": "invalid JSON"}]) from None
+    if not isinstance(data, dict):
+        raise Unprocessable("the body must be a JSON object", errors=[{"field": "body", "message": "not an object"}])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        names = ", ".join(e["field"] for e in errors)
+        raise Unprocessable(f"invalid fields: {names}", errors=errors) from None
+
+
+class Api:
+    """Registers authenticated, role-checked routes on one service's Chalice app."""
+
+    def __init__(self, app: Chalice, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    def route(
+        self,
+        path: str,
+        *,
+        methods: Collection[str] = ("GET",),
+        roles: Collection[Role],
+        body: type[BaseModel] | None = None,
+        status: int = 200,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        allowed = frozenset(roles)
+
+        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(handler)
+            def view(**params: str) -> Response:
+                request = self.app.current_request
+                assert request is not None
+                try:
+                    principal = authenticate(request.headers.get("authorization"))
+                    authorize(principal, allowed)
+                    ctx = Ctx(principal, request, parse_body(request.raw_body, body) if body else None)
+                    key = request.headers.get("idempotency-key")
+                    if key and request.method in WRITE_METHODS:
+                        return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
+                    return _response(self._call(handler, ctx, params, status))
+                except Problem as problem:
+                    return problem_response(problem, request.path)
+                except Exception:
+                    logger.exception("unhandled error", extra={"path": request.path, "method": request.method})
+                    return problem_response(Problem("an unexpected error occurred; nothing was changed"), request.path)
+
+            view.crm_roles = allowed  # type: ignore[attr-defined]
+            self.app.route(path, methods=list(methods))(view)
+            return handler
+
+        return register
+
+    @staticmethod
+    def _call(handler: Callable[..., Any], ctx: Ctx, params: dict[str, str], status: int) -> Reply:
+        result = handler(ctx, **params)
+        return result if isinstance(result, Reply) else Reply(body=result, status=status)
+
+    def _once(self, ctx: Ctx, key: str, run: Callable[[], Reply]) -> Reply:
+        """Idempotency-Key: the first response is stored and replayed for 24 h."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        if len(key) > 128:
+            raise BadRequest("Idempotency-Key is too long", errors=[{"field": "Idempotency-Key", "message": "max 128"}])
+        request = {
+            "key": f"{ctx.principal.subject}|{ctx.request.method}|{ctx.request.path}|{key}",
+            "body": hashlib.sha256(ctx.request.raw_body or b"").hexdigest(),
+        }
+        config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="body",
+            expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
+        )
+
+        @idempotent_function(data_keyword_argument="request", persistence_store=self._persistence(), config=config)
+        def first(request: dict[str, str]) -> dict[str, Any]:
+            reply = run()
+            return {"body": _jsonable(reply.body), "status": reply.status, "headers": reply.headers}
+
+        try:
+            stored = first(request=request)
+        except IdempotencyValidationError:
+            raise Unprocessable(
+                "this Idempotency-Key was used with a different body",
+                errors=[{"field": "Idempotency-Key", "message": "reused with a different body"}],
+            ) from None
+        except IdempotencyAlreadyInProgressError:
+            raise Conflict("a request with this Idempotency-Key is in progress") from None
+        return Reply(body=stored["body"], status=stored["status"], headers=stored["headers"])
+
+    @functools.cache  # noqa: B019 - one persistence layer per app, kept for the process
+    def _persistence(self) -> DynamoDBPersistenceLayer:
+        from shared.idempotency import idempotency_store
+
+        return idempotency_store(self.service, f"{self.service}-api")

@@ -1,0 +1,133 @@
+"""Transactional outbox: an event is stored in the same DynamoDB transaction as the
+state change it describes, then relayed to the bus from the table's stream.
+
+Why not put_events after the write: a crash between the two would lose the event.
+The relay deletes an outbox record only after EventBridge accepted it, so a record
+left behind by a crash is relayed again (at least once; consumers dedupe on event_id).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shared.events import Outgoing
+from shared.observability import logger, metrics
+from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from pynamodb.models import Model
+
+OUTBOX_PREFIX = "OUTBOX#"
+# A safety net only: records are deleted once relayed. Past this, nothing is lost
+# that the bus archive would not also hold; the relay alarms on its DLQ long before.
+OUTBOX_TTL = timedelta(days=7)
+PUT_EVENTS_BATCH = 10  # EventBridge's limit per PutEvents call
+PUT_EVENTS_ATTEMPTS = 4
+
+
+class RelayError(Exception):
+    """EventBridge kept refusing some entries: the stream batch is retried from them."""
+
+
+def outbox_model(meta: type) -> type[Model]:
+    """An outbox record model bound to one service's table."""
+    from pynamodb.attributes import UnicodeAttribute
+    from pynamodb.models import Model
+    from pynamodb.attributes import TTLAttribute
+
+    class OutboxRecord(Model):
+        Meta = meta
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        source = UnicodeAttribute()
+        detail_type = UnicodeAttribute()
+        detail = UnicodeAttribute()
+        expires_at = TTLAttribute()
+
+    return OutboxRecord
+
+
+def outbox_record(model: type[Model], event: Outgoing) -> Model:
+    return model(
+        pk=OUTBOX_PREFIX + event.event_id,
+        sk="OUTBOX",
+        source=event.source,
+        detail_type=event.detail_type,
+        detail=json.dumps(event.detail, separators=(",", ":")),
+        expires_at=datetime.now(UTC) + OUTBOX_TTL,
+    )
+
+
+def _pending(record: dict[str, Any]) -> dict[str, str] | None:
+    """The outbox record an INSERT stream record carries, or None for anything else."""
+    if record.get("eventName") != "INSERT":
+        return None
+    image = record.get("dynamodb", {}).get("NewImage", {})
+    pk = image.get("pk", {}).get("S", "")
+    if not pk.startswith(OUTBOX_PREFIX):
+        return None
+    return {
+        "pk": pk,
+        "sk": image["sk"]["S"],
+        "source": image["source"]["S"],
+        "detail_type": image["detail_type"]["S"],
+        "detail": image["detail"]["S"],
+    }
+
+
+def _table_from_arn(arn: str) -> str:
+    # arn:aws:dynamodb:region:account:table/NAME/stream/LABEL
+    return arn.split(":table/", 1)[1].split("/", 1)[0]
+
+
+def _put_events(entries: list[dict[str, Any]]) -> None:
+    """Send entries, retrying only the ones EventBridge refused (never ignoring them)."""
+    from shared.aws import client
+
+    events = client("events")
+    pending = entries
+    for attempt in range(PUT_EVENTS_ATTEMPTS):
+        result = events.put_events(Entries=pending)
+        if not result.get("FailedEntryCount"):
+            return
+        pending = [e for e, r in zip(pending, result["Entries"], strict=True) if r.get("ErrorCode")]
+        codes = sorted({r["ErrorCode"] for r in result["Entries"] if r.get("ErrorCode")})
+        logger.warning("put_events refused entries", extra={"failed": len(pending), "codes": codes, "attempt": attempt})
+        time.sleep(0.05 * 2**attempt)
+    raise RelayError(f"{len(pending)} events refused by EventBridge")
+
+
+def relay(event: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB stream batch -> EventBridge. Returns a partial batch response."""
+    from shared.aws import client
+
+    records = event.get("Records", [])
+    bus = get_settings().bus_name
+    failures: list[dict[str, str]] = []
+    # Stream order matters: once one record fails, report it and every later one.
+    for index in range(0, len(records), PUT_EVENTS_BATCH):
+        chunk = records[index : index + PUT_EVENTS_BATCH]
+        pending = [(r, p) for r in chunk if (p := _pending(r)) is not None]
+        if not pending:
+            continue
+        entries = [
+            {"Source": p["source"], "DetailType": p["detail_type"], "Detail": p["detail"], "EventBusName": bus}
+            for _, p in pending
+        ]
+        try:
+            _put_events(entries)
+        except Exception:
+            logger.exception("relay failed; the stream will retry from this record")
+            failures = [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in records[index:]]
+            break
+        metrics.add_metric(name="EventsRelayed", unit="Count", value=len(entries))
+        ddb = client("dynamodb")
+        for record, p in pending:
+            ddb.delete_item(
+                TableName=_table_from_arn(record["eventSourceARN"]),
+                Key={"pk": {"S": p["pk"]}, "sk": {"S": p["sk"]}},
+            )
+    return {"batchItemFailures": failures}

@@ -1,0 +1,51 @@
+"""pynamodb plumbing shared by the services' repositories: table meta and transactions.
+
+Every service owns one table, ``crm-<stage>-<service>``, keyed ``pk``/``sk`` with a
+stream (the outbox relay reads it) and TTL on ``expires_at``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from shared.settings import get_settings
+
+if TYPE_CHECKING:
+    from pynamodb.connection import Connection
+    from pynamodb.transactions import TransactWrite
+
+TTL_ATTRIBUTE = "expires_at"
+
+
+def table_meta(service: str) -> type:
+    """A pynamodb ``Meta`` for the service's table, bound to the configured endpoint."""
+    settings = get_settings()
+    attrs: dict[str, Any] = {"table_name": settings.table_name(service), "region": settings.region}
+    if settings.endpoint_url:
+        attrs["host"] = settings.endpoint_url
+    return type("Meta", (), attrs)
+
+
+@lru_cache(maxsize=1)
+def connection() -> Connection:
+    from pynamodb.connection import Connection
+
+    settings = get_settings()
+    return Connection(region=settings.region, host=settings.endpoint_url)
+
+
+def transaction() -> TransactWrite:
+    """A DynamoDB transaction: state changes and their outbox records commit together."""
+    from pynamodb.transactions import TransactWrite
+
+    return TransactWrite(connection=connection())
+
+
+def is_conditional_failure(exc: BaseException) -> bool:
+    """True when a put/update/transaction failed on its condition (not on infrastructure)."""
+    cause = getattr(exc, "cause_response_code", None)
+    if cause == "ConditionalCheckFailedException":
+        return True
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
