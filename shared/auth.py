@@ -60,7 +60,7 @@ def _claims(token: str) -> dict[str, Any]:
     import jwt
 
     settings = get_settings()
-    options = {"require": ["exp", "sub"], "verify_aud": bool(settings.jwt_audience)}
+    options: Any = {"require": ["exp", "sub"], "verify_aud": bool(settings.jwt_audience)}
     try:
         if settings.jwks_url:
             key: Any = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
@@ -83,7 +83,7 @@ def authenticate(authorization: str | None) -> Principal:
     claims = _claims(_bearer(authorization))
     raw_role = claims.get("custom:role") or next(iter(claims.get("cognito:groups") or []), None)
     try:
-        role = Role(raw_role)
+        role = Role(str(raw_role))
     except ValueError:
         raise Forbidden("the token carries no known role") from None
     return Principal(subject=str(claims["sub"]), role=role, email=claims.get("email"))

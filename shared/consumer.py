@@ -37,13 +37,6 @@ class Subscription(Generic[DataT]):
     handle: Callable[[Envelope[DataT]], None]
 
 
-@lru_cache(maxsize=None)
-def _processor() -> BatchProcessor:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-
-    return BatchProcessor(event_type=EventType.SQS)
-
-
 class Consumer:
     """One SQS-triggered function: routes each event by detail-type to its subscription."""
 
@@ -51,13 +44,24 @@ class Consumer:
         self.service = service
         self.function = function
         self.subscriptions = {s.detail_type: s for s in subscriptions}
+        self._context: Any = None
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.batch import process_partial_response
 
-        return process_partial_response(
-            event=event, record_handler=self._record, processor=_processor(), context=context
+        # Invocations of one function are sequential (Lambda and the local pollers alike).
+        self._context = context
+        response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
+            event=event, record_handler=self._record, processor=self._processor(), context=context
         )
+        return response
+
+    @lru_cache(maxsize=1)  # noqa: B019 - a processor holds one batch's state: one per function
+    def _processor(self) -> BatchProcessor:
+        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+        # Report an all-failed batch like any other (Lambda retries exactly the failed records).
+        return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     def _record(self, record: SQSRecord) -> None:
         try:
@@ -83,10 +87,10 @@ class Consumer:
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
         config = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=IDEMPOTENCY_TTL_SECONDS)
+        if self._context is not None and hasattr(self._context, "get_remaining_time_in_millis"):
+            config.register_lambda_context(self._context)
 
-        @idempotent_function(
-            data_keyword_argument="key", persistence_store=self._persistence(), config=config
-        )
+        @idempotent_function(data_keyword_argument="key", persistence_store=self._persistence(), config=config)
         def handle(key: dict[str, str]) -> dict[str, str]:
             logger.info("handling event", extra={"detail_type": detail_type, "event_id": key["event_id"]})
             subscription.handle(envelope)

@@ -22,8 +22,7 @@ from shared.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-    from chalice import Chalice, Response
-    from chalice.app import Request
+    from chalice.app import Chalice, Request, Response
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -59,6 +58,10 @@ class Ctx:
         return value
 
 
+def _bytes(raw: bytes | str | None) -> bytes:
+    return raw.encode() if isinstance(raw, str) else raw or b""
+
+
 def _jsonable(body: Any) -> Any:
     if isinstance(body, BaseModel):
         return body.model_dump(mode="json")
@@ -70,22 +73,24 @@ def _jsonable(body: Any) -> Any:
 
 
 def _response(reply: Reply) -> Response:
-    from chalice import Response
+    from chalice.app import Response
 
-    headers = {"Content-Type": "application/json", **reply.headers}
-    return Response(body=json.dumps(_jsonable(reply.body), separators=(",", ":")), status_code=reply.status, headers=headers)
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json", **reply.headers}
+    return Response(
+        body=json.dumps(_jsonable(reply.body), separators=(",", ":")), status_code=reply.status, headers=headers
+    )
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> Response:
-    from chalice import Response
+    from chalice.app import Response
 
-    headers = {"Content-Type": PROBLEM_CONTENT_TYPE}
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_CONTENT_TYPE}
     if problem.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="crm"'
     return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status, headers=headers)
 
 
-def parse_body(raw: bytes | None, model: type[BodyT]) -> BodyT:
+def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
     if not raw:
         raise BadRequest("a JSON body is required", errors=[{"field": "body", "message": "missing"}])
     try:
@@ -162,13 +167,15 @@ class Api:
             raise BadRequest("Idempotency-Key is too long", errors=[{"field": "Idempotency-Key", "message": "max 128"}])
         request = {
             "key": f"{ctx.principal.subject}|{ctx.request.method}|{ctx.request.path}|{key}",
-            "body": hashlib.sha256(ctx.request.raw_body or b"").hexdigest(),
+            "body": hashlib.sha256(_bytes(ctx.request.raw_body)).hexdigest(),
         }
         config = IdempotencyConfig(
             event_key_jmespath="key",
             payload_validation_jmespath="body",
             expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
         )
+        if self.app.lambda_context is not None:
+            config.register_lambda_context(self.app.lambda_context)  # type: ignore[arg-type]
 
         @idempotent_function(data_keyword_argument="request", persistence_store=self._persistence(), config=config)
         def first(request: dict[str, str]) -> dict[str, Any]:

@@ -32,11 +32,10 @@ class RelayError(Exception):
     """EventBridge kept refusing some entries: the stream batch is retried from them."""
 
 
-def outbox_model(meta: type) -> type[Model]:
+def outbox_model(meta: Any) -> type[Model]:
     """An outbox record model bound to one service's table."""
-    from pynamodb.attributes import UnicodeAttribute
+    from pynamodb.attributes import TTLAttribute, UnicodeAttribute
     from pynamodb.models import Model
-    from pynamodb.attributes import TTLAttribute
 
     class OutboxRecord(Model):
         Meta = meta

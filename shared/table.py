@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 TTL_ATTRIBUTE = "expires_at"
 
 
-def table_meta(service: str) -> type:
+def table_meta(service: str) -> Any:
     """A pynamodb ``Meta`` for the service's table, bound to the configured endpoint."""
     settings = get_settings()
     attrs: dict[str, Any] = {"table_name": settings.table_name(service), "region": settings.region}

@@ -1,0 +1,157 @@
+"""Test helpers shared by the services' tests (never imported by production code).
+
+They keep tests honest about the real shapes: tables are created from the service's own
+``resources.yaml``, and consumers receive SQS records whose body is an EventBridge event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from shared.events import Outgoing
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+def use_in_process_aws() -> None:
+    """Point the kernel at moto's in-process ``mock_aws`` (no endpoint, dummy credentials).
+
+    Call before a service's repository is imported: table metadata is bound at import.
+    """
+    os.environ.update(
+        AWS_DEFAULT_REGION=REGION,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SECURITY_TOKEN="testing",
+        AWS_SESSION_TOKEN="testing",
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    from shared.aws import client
+    from shared.settings import get_settings
+    from shared.table import connection
+
+    get_settings.cache_clear()
+    client.cache_clear()
+    connection.cache_clear()
+
+
+def _cfn_loader() -> type:
+    """A YAML loader that reads CloudFormation short tags (!Sub, !Ref, ...) as plain values."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        return {f"Fn::{suffix}" if suffix != "Ref" else "Ref": value}
+
+    Loader.add_multi_constructor("!", tag)
+    return Loader
+
+
+def load_template(service_dir: Path) -> dict[str, Any]:
+    """A service's ``resources.yaml`` with intrinsic functions left as ``{"Fn::X": ...}``."""
+    import yaml
+
+    loaded: dict[str, Any] = yaml.load((service_dir / "resources.yaml").read_text(), Loader=_cfn_loader())  # noqa: S506
+    return loaded
+
+
+def create_table(service_dir: Path, stage: str = "dev") -> str:
+    """Create the service's table in the active ``mock_aws`` exactly as its template declares it."""
+    import boto3
+
+    props = load_template(service_dir)["Resources"]["Table"]["Properties"]
+    name = props["TableName"]["Fn::Sub"].replace("${Stage}", stage)
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": props["BillingMode"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "StreamSpecification": {"StreamEnabled": True, **props["StreamSpecification"]},
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    boto3.client("dynamodb", region_name=REGION).create_table(**kwargs)
+    return name
+
+
+def eventbridge_message(event: Outgoing, bus: str = "crm-dev") -> dict[str, Any]:
+    """What EventBridge puts in an SQS message body for one of our events (moto omits ``account``)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": event.detail_type,
+        "source": event.source,
+        "account": ACCOUNT,
+        "time": event.detail["metadata"]["occurred_at"],
+        "region": REGION,
+        "resources": [],
+        "detail": event.detail,
+        "event-bus-name": bus,
+    }
+
+
+def sqs_event(messages: Iterable[Outgoing | str], queue: str = "crm-dev-events") -> dict[str, Any]:
+    """An SQS event-source batch; a ``str`` is sent as a raw body (for poison records)."""
+    records = []
+    for message in messages:
+        body = message if isinstance(message, str) else json.dumps(eventbridge_message(message))
+        records.append(
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": str(uuid.uuid4()),
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}",
+                "awsRegion": REGION,
+            }
+        )
+    return {"Records": records}
+
+
+def failed_ids(response: Any) -> list[str]:
+    """Message ids a consumer reported in its partial batch response."""
+    payload = getattr(response, "payload", response)
+    return [f["itemIdentifier"] for f in payload["batchItemFailures"]]
+
+
+def pending_outbox(table: str) -> list[Outgoing]:
+    """Events written to a table's outbox and not yet relayed, oldest first (a scan: tests only)."""
+    import boto3
+
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    items: list[dict[str, Any]] = []
+    for page in ddb.get_paginator("scan").paginate(TableName=table):
+        items.extend(i for i in page["Items"] if i["pk"]["S"].startswith("OUTBOX#"))
+    events = [
+        Outgoing(
+            event_id=i["pk"]["S"].removeprefix("OUTBOX#"),
+            source=i["source"]["S"],
+            detail_type=i["detail_type"]["S"],
+            detail=json.loads(i["detail"]["S"]),
+        )
+        for i in items
+    ]
+    return sorted(events, key=lambda e: str(e.detail["metadata"]["occurred_at"]))
+
+
+def bearer(role: str) -> dict[str, str]:
+    from shared.auth import issue_dev_token
+
+    return {"Authorization": f"Bearer {issue_dev_token(role)}", "Content-Type": "application/json"}

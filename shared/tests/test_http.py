@@ -1,0 +1,116 @@
+"""The HTTP edge: authentication, roles, body validation, problem details, Idempotency-Key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from chalice import Chalice
+from chalice.test import Client
+
+from shared.auth import Role, issue_dev_token
+from shared.errors import NotFound
+from shared.http import Api, Ctx, Reply, RequestModel
+
+calls: list[str] = []
+
+
+class ThingIn(RequestModel):
+    name: str
+    size: int = 1
+
+
+def _app() -> Chalice:
+    app = Chalice(app_name="kernel-test")
+    api = Api(app, "kernel")
+
+    @api.route("/things", methods=["POST"], roles={Role.ADMIN}, body=ThingIn, status=201)
+    def create(ctx: Ctx) -> dict[str, Any]:
+        calls.append(ctx.body.name)
+        return {"name": ctx.body.name, "n": len(calls)}
+
+    @api.route("/things/{thing_id}", roles={Role.ADMIN, Role.AGENT})
+    def get(ctx: Ctx, thing_id: str) -> Reply:
+        if thing_id == "missing":
+            raise NotFound("no such thing")
+        if thing_id == "boom":
+            raise RuntimeError("secret internals")
+        return Reply({"id": thing_id}, headers={"ETag": '"3"'})
+
+    return app
+
+
+@pytest.fixture
+def client(table: str) -> Iterator[Client]:
+    calls.clear()
+    with Client(_app()) as c:
+        yield c
+
+
+def _auth(role: str = "admin", **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_dev_token(role)}", "Content-Type": "application/json", **extra}
+
+
+def _problem(response: Any) -> dict[str, Any]:
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body: dict[str, Any] = json.loads(response.body)
+    assert body["status"] == response.status_code
+    return body
+
+
+def test_a_valid_request_gets_its_status_and_headers(client: Client) -> None:
+    r = client.http.post("/things", headers=_auth(), body=json.dumps({"name": "a"}))
+    assert r.status_code == 201 and json.loads(r.body) == {"name": "a", "n": 1}
+    r = client.http.get("/things/7", headers=_auth("agent"))
+    assert r.status_code == 200 and r.headers["ETag"] == '"3"'
+
+
+def test_no_token_is_401_problem(client: Client) -> None:
+    r = client.http.get("/things/7")
+    assert r.status_code == 401 and _problem(r)["title"] == "Unauthorized"
+    assert "Bearer" in r.headers["WWW-Authenticate"]
+
+
+def test_wrong_role_is_403_and_nothing_runs(client: Client) -> None:
+    r = client.http.post("/things", headers=_auth("agent"), body=json.dumps({"name": "a"}))
+    assert r.status_code == 403 and _problem(r)
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ("", 400, "body"),
+        ("{not json", 400, "body"),
+        ("[1]", 422, "body"),
+        (json.dumps({"size": 2}), 422, "name"),
+        (json.dumps({"name": "a", "admin": True}), 422, "admin"),
+        (json.dumps({"name": "a", "size": "big"}), 422, "size"),
+    ],
+)
+def test_bad_bodies_name_the_field_and_change_nothing(client: Client, body: str, status: int, field: str) -> None:
+    r = client.http.post("/things", headers=_auth(), body=body)
+    assert r.status_code == status
+    assert field in [e["field"] for e in _problem(r)["errors"]]
+    assert calls == []
+
+
+def test_domain_errors_and_crashes_become_problems_never_bare_500s(client: Client) -> None:
+    assert _problem(client.http.get("/things/missing", headers=_auth()))["status"] == 404
+    crash = client.http.get("/things/boom", headers=_auth())
+    assert crash.status_code == 500
+    assert "secret internals" not in crash.body.decode()
+
+
+def test_idempotency_key_replays_the_first_response(client: Client) -> None:
+    headers = _auth(**{"Idempotency-Key": "k-1"})
+    first = client.http.post("/things", headers=headers, body=json.dumps({"name": "a"}))
+    again = client.http.post("/things", headers=headers, body=json.dumps({"name": "a"}))
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert json.loads(first.body) == json.loads(again.body)
+    assert calls == ["a"]
+    reused = client.http.post("/things", headers=headers, body=json.dumps({"name": "b"}))
+    assert reused.status_code == 422 and _problem(reused)["errors"][0]["field"] == "Idempotency-Key"
+    assert calls == ["a"]
