@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from shared.events import Outgoing
+from shared.events import Event, Outgoing, new_event
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -54,7 +54,7 @@ def _cfn_loader() -> type:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+            value = loader.construct_mapping(node, deep=True)
         return {f"Fn::{suffix}" if suffix != "Ref" else "Ref": value}
 
     Loader.add_multi_constructor("!", tag)
@@ -155,3 +155,26 @@ def bearer(role: str) -> dict[str, str]:
     from shared.auth import issue_dev_token
 
     return {"Authorization": f"Bearer {issue_dev_token(role)}", "Content-Type": "application/json"}
+
+
+class LeadCreated(Event):
+    """The shape crm.contacts publishes (contacts.events.LeadCreated), for consumers' tests:
+    a service never imports another one, and the contract tests in ``tests/`` catch drift."""
+
+    bus_source = "crm.contacts"
+
+    contact_id: str
+    email: str
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    company: str | None = None
+    source: str | None = None
+
+
+def lead_created(contact_id: str | None = None, email: str = "ada@example.com", first_name: str = "Ada") -> Outgoing:
+    """A LeadCreated event as it leaves contacts' outbox."""
+    event = LeadCreated(
+        contact_id=contact_id or str(uuid.uuid4()), email=email, first_name=first_name, last_name="Lovelace"
+    )
+    return new_event(event)

@@ -1,0 +1,3 @@
+"""pipeline: sales reps and who owns which lead; publishes RepAdded and LeadAssigned."""
+
+SERVICE = "pipeline"

@@ -1,0 +1,20 @@
+"""What the pipeline service reads from other events (tolerant readers: unknown fields ignored)."""
+
+from __future__ import annotations
+
+from shared.events import IncomingEvent
+
+
+class LeadCreatedIn(IncomingEvent):
+    """crm.contacts LeadCreated: only the id matters here; the profile stays in contacts."""
+
+    contact_id: str
+
+
+class RepAddedIn(IncomingEvent):
+    """crm.pipeline RepAdded (our own): a new rep may take leads that were waiting."""
+
+    rep_id: str
+
+
+CONSUMES: dict[str, type[IncomingEvent]] = {"LeadCreated": LeadCreatedIn, "RepAdded": RepAddedIn}

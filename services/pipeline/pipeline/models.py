@@ -1,0 +1,66 @@
+"""Request and response bodies and domain records of the pipeline service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, EmailStr, Field
+
+from shared.http import RequestModel
+
+DEFAULT_CAPACITY = 50
+
+
+class RepIn(RequestModel):
+    name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    territory: str | None = Field(default=None, min_length=1, max_length=50)
+    capacity: int = Field(default=DEFAULT_CAPACITY, ge=1, le=10_000, strict=True)
+
+
+class Rep(BaseModel):
+    id: str
+    name: str
+    email: str
+    territory: str | None = None
+    capacity: int
+    open_leads: int = 0
+    active: bool = True
+    created_at: datetime
+
+    @property
+    def has_room(self) -> bool:
+        return self.active and self.open_leads < self.capacity
+
+
+class RepPage(BaseModel):
+    items: list[Rep]
+    next_cursor: str | None = None
+
+
+class LeadStatus(StrEnum):
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+
+
+class Lead(BaseModel):
+    contact_id: str
+    owner_id: str | None = None
+    status: LeadStatus
+    assigned_at: datetime | None = None
+
+
+class QueuedLead(BaseModel):
+    """A lead waiting for a rep (oldest first)."""
+
+    contact_id: str
+    queued_at: datetime
+    correlation_id: str
+
+
+class Rotation(BaseModel):
+    """The round-robin cursor: the last rep given a lead, and a version for conditional writes."""
+
+    last_rep_id: str | None = None
+    version: int = 0

@@ -1,0 +1,227 @@
+"""The pipeline table (pynamodb). The only module of the service that touches DynamoDB.
+
+Items: reps under one partition ``REPS`` (sk ``REP#<id>``) so listing them is a query;
+``LEAD#<contact_id>``/``LEAD`` per lead; waiting leads under ``UNASSIGNED`` (sk = queued
+time + id, so the oldest comes first); the round-robin cursor ``ROTATION``/``ROUND_ROBIN``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.models import Model
+
+from pipeline import SERVICE
+from pipeline.models import Lead, LeadStatus, QueuedLead, Rep, Rotation
+from shared.errors import Conflict
+from shared.events import Outgoing
+from shared.outbox import outbox_model, outbox_record
+from shared.table import table_meta, transaction
+
+REPS = "REPS"
+REP_PREFIX = "REP#"
+LEAD_PREFIX = "LEAD#"
+LEAD_SK = "LEAD"
+UNASSIGNED = "UNASSIGNED"
+ROTATION = "ROTATION"
+ROUND_ROBIN = "ROUND_ROBIN"
+CONTENTION_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+class RepItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # REPS
+    sk = UnicodeAttribute(range_key=True)  # REP#<id>
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    territory = UnicodeAttribute(null=True)
+    capacity = NumberAttribute()
+    open_leads = NumberAttribute(default=0)
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class LeadItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # LEAD#<contact_id>
+    sk = UnicodeAttribute(range_key=True)  # LEAD
+    status = UnicodeAttribute()
+    owner_id = UnicodeAttribute(null=True)
+    assigned_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class QueuedItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # UNASSIGNED
+    sk = UnicodeAttribute(range_key=True)  # <queued_at iso>#<contact_id>
+    contact_id = UnicodeAttribute()
+    queued_at = UTCDateTimeAttribute()
+    correlation_id = UnicodeAttribute()
+
+
+class RotationItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # ROTATION
+    sk = UnicodeAttribute(range_key=True)  # ROUND_ROBIN
+    last_rep_id = UnicodeAttribute(null=True)
+    version = NumberAttribute()
+
+
+OutboxRecord = outbox_model(table_meta(SERVICE))
+
+
+def _rep(item: RepItem) -> Rep:
+    return Rep(
+        id=item.sk.removeprefix(REP_PREFIX),
+        name=item.name,
+        email=item.email,
+        territory=item.territory,
+        capacity=int(item.capacity),
+        open_leads=int(item.open_leads or 0),
+        active=bool(item.active),
+        created_at=item.created_at,
+    )
+
+
+def _queued_sk(lead: QueuedLead) -> str:
+    return f"{lead.queued_at.isoformat()}#{lead.contact_id}"
+
+
+def _contended(exc: TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code in CONTENTION_CODES for r in reasons)
+
+
+class PipelineRepository:
+    def add_rep(self, rep: Rep, events: list[Outgoing]) -> None:
+        item = RepItem(
+            pk=REPS,
+            sk=REP_PREFIX + rep.id,
+            name=rep.name,
+            email=rep.email,
+            territory=rep.territory,
+            capacity=rep.capacity,
+            open_leads=rep.open_leads,
+            active=rep.active,
+            created_at=rep.created_at,
+        )
+        with transaction() as tx:
+            tx.save(item, condition=RepItem.sk.does_not_exist())
+            for event in events:
+                tx.save(outbox_record(OutboxRecord, event))
+
+    def list_reps(self, limit: int, start: dict[str, Any] | None) -> tuple[list[Rep], dict[str, Any] | None]:
+        results = RepItem.query(
+            REPS, RepItem.sk.startswith(REP_PREFIX), limit=limit, last_evaluated_key=start, consistent_read=True
+        )
+        reps = [_rep(i) for i in results]
+        return reps, results.last_evaluated_key
+
+    def all_reps(self) -> list[Rep]:
+        return [_rep(i) for i in RepItem.query(REPS, RepItem.sk.startswith(REP_PREFIX), consistent_read=True)]
+
+    def rotation(self) -> Rotation:
+        try:
+            item = RotationItem.get(ROTATION, ROUND_ROBIN, consistent_read=True)
+        except DoesNotExist:
+            return Rotation()
+        return Rotation(last_rep_id=item.last_rep_id, version=int(item.version))
+
+    def get_lead(self, contact_id: str) -> Lead | None:
+        try:
+            item = LeadItem.get(LEAD_PREFIX + contact_id, LEAD_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return Lead(
+            contact_id=contact_id, owner_id=item.owner_id, status=LeadStatus(item.status), assigned_at=item.assigned_at
+        )
+
+    def enqueue(self, lead: QueuedLead) -> bool:
+        """Record the lead as waiting; False when pipeline already knows the lead."""
+        record = LeadItem(
+            pk=LEAD_PREFIX + lead.contact_id, sk=LEAD_SK, status=LeadStatus.UNASSIGNED.value, created_at=lead.queued_at
+        )
+        queued = QueuedItem(
+            pk=UNASSIGNED,
+            sk=_queued_sk(lead),
+            contact_id=lead.contact_id,
+            queued_at=lead.queued_at,
+            correlation_id=lead.correlation_id,
+        )
+        try:
+            with transaction() as tx:
+                tx.save(record, condition=LeadItem.pk.does_not_exist())
+                tx.save(queued)
+        except TransactWriteError as exc:
+            if _contended(exc):
+                return False
+            raise
+        return True
+
+    def queued(self, limit: int) -> list[QueuedLead]:
+        return [
+            QueuedLead(contact_id=i.contact_id, queued_at=i.queued_at, correlation_id=i.correlation_id)
+            for i in QueuedItem.query(UNASSIGNED, limit=limit, consistent_read=True)
+        ]
+
+    def assign(
+        self,
+        contact_id: str,
+        rep: Rep,
+        *,
+        rotation: Rotation,
+        at: datetime,
+        events: list[Outgoing],
+        queued: QueuedLead | None = None,
+    ) -> None:
+        """Owner, rep load, rotation turn and events, all or nothing. Conflict when any guard fails."""
+        try:
+            with transaction() as tx:
+                if queued is None:
+                    lead = LeadItem(
+                        pk=LEAD_PREFIX + contact_id,
+                        sk=LEAD_SK,
+                        status=LeadStatus.ASSIGNED.value,
+                        owner_id=rep.id,
+                        assigned_at=at,
+                        created_at=at,
+                    )
+                    tx.save(lead, condition=LeadItem.pk.does_not_exist())
+                else:
+                    tx.update(
+                        LeadItem(pk=LEAD_PREFIX + contact_id, sk=LEAD_SK),
+                        actions=[
+                            LeadItem.status.set(LeadStatus.ASSIGNED.value),
+                            LeadItem.owner_id.set(rep.id),
+                            LeadItem.assigned_at.set(at),
+                        ],
+                        # Only a lead still without an owner can be given one.
+                        condition=(LeadItem.status == LeadStatus.UNASSIGNED.value) & LeadItem.owner_id.does_not_exist(),
+                    )
+                    tx.delete(QueuedItem(pk=UNASSIGNED, sk=_queued_sk(queued)), condition=QueuedItem.pk.exists())
+                tx.update(
+                    RepItem(pk=REPS, sk=REP_PREFIX + rep.id),
+                    actions=[RepItem.open_leads.add(1)],
+                    condition=(RepItem.active == True) & (RepItem.open_leads < RepItem.capacity),  # noqa: E712
+                )
+                if rotation.version == 0:
+                    tx.save(
+                        RotationItem(pk=ROTATION, sk=ROUND_ROBIN, last_rep_id=rep.id, version=1),
+                        condition=RotationItem.pk.does_not_exist(),
+                    )
+                else:
+                    tx.update(
+                        RotationItem(pk=ROTATION, sk=ROUND_ROBIN),
+                        actions=[RotationItem.last_rep_id.set(rep.id), RotationItem.version.set(rotation.version + 1)],
+                        condition=RotationItem.version == rotation.version,
+                    )
+                for event in events:
+                    tx.save(outbox_record(OutboxRecord, event))
+        except TransactWriteError as exc:
+            if _contended(exc):
+                raise Conflict("the lead, the rep or the rotation changed meanwhile") from None
+            raise

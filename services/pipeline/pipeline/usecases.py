@@ -1,0 +1,153 @@
+"""What the pipeline service does, independent of HTTP and DynamoDB (tested with fakes).
+
+Assignment is round robin over active reps with free capacity, in the order of their ids.
+Each assignment commits the lead's owner, the rep's load, the rotation cursor (guarded by
+its version) and the LeadAssigned event in one transaction: two consumers that read the
+same cursor cannot both take the same turn; the loser re-reads and tries again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pipeline.events import LeadAssigned, RepAdded
+from pipeline.models import Lead, LeadStatus, QueuedLead, Rep, RepIn, RepPage, Rotation
+from shared.errors import Conflict, NotFound
+from shared.events import EventMetadata, Outgoing, new_event
+from shared.observability import logger
+from shared.pagination import decode_cursor, encode_cursor
+
+ROUND_ROBIN = "round_robin"
+MAX_ATTEMPTS = 8  # per lead: enough for real contention, bounded so a stuck record fails into SQS's retry
+DRAIN_BATCH = 25
+
+
+class Contended(Exception):
+    """Other writers kept winning: the event is retried later (SQS redelivery)."""
+
+
+class Pipeline(Protocol):
+    def add_rep(self, rep: Rep, events: list[Outgoing]) -> None: ...
+    def list_reps(self, limit: int, start: dict[str, object] | None) -> tuple[list[Rep], dict[str, object] | None]: ...
+    def all_reps(self) -> list[Rep]: ...
+    def rotation(self) -> Rotation: ...
+    def get_lead(self, contact_id: str) -> Lead | None: ...
+    def enqueue(self, lead: QueuedLead) -> bool: ...
+    def queued(self, limit: int) -> list[QueuedLead]: ...
+    def assign(
+        self,
+        contact_id: str,
+        rep: Rep,
+        *,
+        rotation: Rotation,
+        at: datetime,
+        events: list[Outgoing],
+        queued: QueuedLead | None = None,
+    ) -> None: ...
+
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def add_rep(data: RepIn, repo: Pipeline, correlation_id: str | None = None, clock: Clock = _now) -> Rep:
+    rep = Rep(
+        id=str(uuid.uuid4()),
+        name=data.name,
+        email=str(data.email).lower(),
+        territory=data.territory,
+        capacity=data.capacity,
+        created_at=clock(),
+    )
+    event = RepAdded(rep_id=rep.id, name=rep.name, territory=rep.territory, capacity=rep.capacity)
+    repo.add_rep(rep, [new_event(event, correlation_id=correlation_id)])
+    return rep
+
+
+def list_reps(repo: Pipeline, limit: int, cursor: str | None) -> RepPage:
+    reps, last = repo.list_reps(limit, decode_cursor(cursor))
+    return RepPage(items=reps, next_cursor=encode_cursor(last))
+
+
+def get_lead(contact_id: str, repo: Pipeline) -> Lead:
+    lead = repo.get_lead(contact_id)
+    if lead is None:
+        raise NotFound(f"lead {contact_id} not found")
+    return lead
+
+
+def next_rep(reps: list[Rep], last_rep_id: str | None) -> Rep | None:
+    """The first rep with room after the last one served, wrapping around."""
+    eligible = sorted((r for r in reps if r.has_room), key=lambda r: r.id)
+    if not eligible:
+        return None
+    if last_rep_id is not None:
+        for rep in eligible:
+            if rep.id > last_rep_id:
+                return rep
+    return eligible[0]
+
+
+def _assigned_event(contact_id: str, rep: Rep, correlation_id: str, causation_id: str) -> Outgoing:
+    event = LeadAssigned(contact_id=contact_id, owner_id=rep.id, rule=ROUND_ROBIN)
+    return new_event(event, correlation_id=correlation_id, causation_id=causation_id)
+
+
+def receive_lead(contact_id: str, cause: EventMetadata, repo: Pipeline, clock: Clock = _now) -> Lead:
+    """LeadCreated: give the lead an owner, or queue it until a rep has room.
+
+    Idempotent on the lead itself: the lead record is created only if absent, so a
+    redelivered LeadCreated finds it and changes nothing.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        existing = repo.get_lead(contact_id)
+        if existing is not None:
+            return existing
+        rotation = repo.rotation()
+        rep = next_rep(repo.all_reps(), rotation.last_rep_id)
+        now = clock()
+        if rep is None:
+            queued = QueuedLead(contact_id=contact_id, queued_at=now, correlation_id=cause.correlation_id)
+            if repo.enqueue(queued):
+                logger.info("lead queued: no rep has room", extra={"contact_id": contact_id})
+                # A rep added while we looked would have drained an empty queue: look again.
+                drain_unassigned(cause, repo, clock)
+            continue
+        try:
+            events = [_assigned_event(contact_id, rep, cause.correlation_id, cause.event_id)]
+            repo.assign(contact_id, rep, rotation=rotation, at=now, events=events)
+        except Conflict:
+            continue  # lost a race (rotation turn, rep's last slot, or the lead itself): re-read
+        return Lead(contact_id=contact_id, owner_id=rep.id, status=LeadStatus.ASSIGNED, assigned_at=now)
+    raise Contended(f"could not assign lead {contact_id} after {MAX_ATTEMPTS} attempts")
+
+
+def drain_unassigned(cause: EventMetadata, repo: Pipeline, clock: Clock = _now) -> int:
+    """Assign waiting leads, oldest first, while some rep has room. Returns how many were assigned."""
+    assigned = conflicts = 0
+    while batch := repo.queued(DRAIN_BATCH):
+        reps, rotation = repo.all_reps(), repo.rotation()
+        for lead in batch:
+            rep = next_rep(reps, rotation.last_rep_id)
+            if rep is None:
+                return assigned
+            now = clock()
+            # The lead keeps its own correlation id; the cause is what freed a rep.
+            events = [_assigned_event(lead.contact_id, rep, lead.correlation_id, cause.event_id)]
+            try:
+                repo.assign(lead.contact_id, rep, rotation=rotation, at=now, events=events, queued=lead)
+            except Conflict:
+                conflicts += 1
+                if conflicts >= MAX_ATTEMPTS * DRAIN_BATCH:
+                    raise Contended("could not drain the unassigned queue") from None
+                break  # someone else moved: re-read the queue, the reps and the cursor
+            assigned += 1
+            reps = [r.model_copy(update={"open_leads": r.open_leads + 1}) if r.id == rep.id else r for r in reps]
+            rotation = Rotation(last_rep_id=rep.id, version=rotation.version + 1)
+    return assigned
