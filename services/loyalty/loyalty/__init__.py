@@ -1,0 +1,3 @@
+"""loyalty: members, tiers and the points ledger; publishes MemberEnrolled, PointsAccrued, TierChanged."""
+
+SERVICE = "loyalty"

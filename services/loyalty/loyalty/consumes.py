@@ -1,0 +1,14 @@
+"""What the loyalty service reads from other events (tolerant readers: unknown fields ignored)."""
+
+from __future__ import annotations
+
+from shared.events import IncomingEvent
+
+
+class LeadCreatedIn(IncomingEvent):
+    """crm.contacts LeadCreated: a new contact is enrolled; only its id is kept here."""
+
+    contact_id: str
+
+
+CONSUMES: dict[str, type[IncomingEvent]] = {"LeadCreated": LeadCreatedIn}

@@ -1,0 +1,165 @@
+"""The loyalty table (pynamodb). The only module of the service that touches DynamoDB.
+
+A member's profile and ledger share a partition, ``MEMBER#<contact_id>``: the profile at
+sk ``PROFILE``, entries at ``LEDGER#<cause time>#<cause event id>`` (chronological, and
+deterministic per cause so that ``attribute_not_exists`` makes each credit happen once).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.models import Model
+
+from loyalty import SERVICE
+from loyalty.models import LedgerEntry, Member, Tier
+from shared.errors import Conflict
+from shared.events import Outgoing
+from shared.outbox import outbox_model, outbox_record
+from shared.table import table_meta, transaction
+
+PROFILE = "PROFILE"
+LEDGER_PREFIX = "LEDGER#"
+CONTENTION_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+class MemberItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # MEMBER#<contact_id>
+    sk = UnicodeAttribute(range_key=True)  # PROFILE
+    points_balance = NumberAttribute()
+    lifetime_points = NumberAttribute()
+    tier = UnicodeAttribute()
+    enrolled_at = UTCDateTimeAttribute()
+    version = NumberAttribute()
+
+
+class LedgerItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # MEMBER#<contact_id>
+    sk = UnicodeAttribute(range_key=True)  # LEDGER#<occurred_at>#<entry_id>
+    entry_id = UnicodeAttribute()
+    points = NumberAttribute()
+    reason = UnicodeAttribute()
+    balance_after = NumberAttribute()
+    occurred_at = UTCDateTimeAttribute()
+
+
+OutboxRecord = outbox_model(table_meta(SERVICE))
+
+
+def _member_key(contact_id: str) -> str:
+    return f"MEMBER#{contact_id}"
+
+
+def _entry_sk(entry: LedgerEntry) -> str:
+    return f"{LEDGER_PREFIX}{entry.occurred_at.isoformat()}#{entry.entry_id}"
+
+
+def _entry_item(contact_id: str, entry: LedgerEntry) -> LedgerItem:
+    return LedgerItem(
+        pk=_member_key(contact_id),
+        sk=_entry_sk(entry),
+        entry_id=entry.entry_id,
+        points=entry.points,
+        reason=entry.reason,
+        balance_after=entry.balance_after,
+        occurred_at=entry.occurred_at,
+    )
+
+
+def _contended(exc: TransactWriteError) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code in CONTENTION_CODES for r in reasons)
+
+
+class LoyaltyRepository:
+    def get_member(self, contact_id: str) -> Member | None:
+        try:
+            item = MemberItem.get(_member_key(contact_id), PROFILE, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return Member(
+            contact_id=contact_id,
+            points_balance=int(item.points_balance),
+            lifetime_points=int(item.lifetime_points),
+            tier=Tier(item.tier),
+            enrolled_at=item.enrolled_at,
+            version=int(item.version),
+        )
+
+    def has_entry(self, contact_id: str, entry: LedgerEntry) -> bool:
+        try:
+            LedgerItem.get(_member_key(contact_id), _entry_sk(entry), consistent_read=True)
+        except DoesNotExist:
+            return False
+        return True
+
+    def enrol(self, member: Member, entry: LedgerEntry, events: list[Outgoing]) -> None:
+        """A new member with its first entry and events; Conflict when either exists already."""
+        item = MemberItem(
+            pk=_member_key(member.contact_id),
+            sk=PROFILE,
+            points_balance=member.points_balance,
+            lifetime_points=member.lifetime_points,
+            tier=member.tier.value,
+            enrolled_at=member.enrolled_at,
+            version=1,
+        )
+        self._write(
+            member.contact_id, entry, events, lambda tx: tx.save(item, condition=MemberItem.pk.does_not_exist())
+        )
+
+    def credit(self, member: Member, entry: LedgerEntry, events: list[Outgoing]) -> None:
+        """The member's new balance (guarded by the version read) with its entry and events."""
+
+        def update(tx: Any) -> None:
+            tx.update(
+                MemberItem(pk=_member_key(member.contact_id), sk=PROFILE),
+                actions=[
+                    MemberItem.points_balance.set(member.points_balance),
+                    MemberItem.lifetime_points.set(member.lifetime_points),
+                    MemberItem.tier.set(member.tier.value),
+                    MemberItem.version.set(member.version + 1),
+                ],
+                condition=MemberItem.version == member.version,
+            )
+
+        self._write(member.contact_id, entry, events, update)
+
+    def _write(self, contact_id: str, entry: LedgerEntry, events: list[Outgoing], member_write: Any) -> None:
+        try:
+            with transaction() as tx:
+                member_write(tx)
+                tx.save(_entry_item(contact_id, entry), condition=LedgerItem.sk.does_not_exist())
+                for event in events:
+                    tx.save(outbox_record(OutboxRecord, event))
+        except TransactWriteError as exc:
+            if _contended(exc):
+                raise Conflict("the member changed meanwhile, or this cause was credited already") from None
+            raise
+
+    def ledger(
+        self, contact_id: str, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[LedgerEntry], dict[str, Any] | None]:
+        # Newest first: what a member (or an agent) asks about is recent activity.
+        results = LedgerItem.query(
+            _member_key(contact_id),
+            LedgerItem.sk.startswith(LEDGER_PREFIX),
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=start,
+        )
+        entries = [
+            LedgerEntry(
+                entry_id=i.entry_id,
+                points=int(i.points),
+                reason=i.reason,
+                balance_after=int(i.balance_after),
+                occurred_at=i.occurred_at,
+            )
+            for i in results
+        ]
+        return entries, results.last_evaluated_key
