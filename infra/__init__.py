@@ -1,0 +1,1 @@
+"""Infrastructure: the bus, packaging, and the local stack."""

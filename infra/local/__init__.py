@@ -1,0 +1,1 @@
+"""The local stack: emulator, provisioning, in-process functions, pollers, scheduler, gateway."""

@@ -1,0 +1,221 @@
+"""One HTTP gateway in front of every service's API, like API Gateway custom-domain
+base-path mappings: ``/contacts/...`` goes to the contacts app with the prefix stripped,
+dispatched through chalice's ``LocalGateway`` so that the app receives a real API
+Gateway proxy event. Also serves the stack's own ``/_local/*`` endpoints.
+
+Local differences: requests to one service are handled one at a time (Chalice keeps
+``current_request`` on the app object, so one app cannot serve two threads at once;
+Lambda would run more sandboxes); the services share one process and environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from infra.local.functions import Faults, Runtime
+from infra.local.log import say
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+# First path segment -> service, as the base-path mappings of the API custom domain.
+BASE_PATHS = {
+    "contacts": "contacts",
+    "pipeline": "pipeline",
+    "service-desk": "service_desk",
+    "loyalty": "loyalty",
+    "campaigns": "campaigns",
+}
+SES_MODELS = ("Message", "RawMessage", "TemplateMessage", "BulkTemplateMessage")
+
+HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
+
+
+def split_path(path: str) -> tuple[str | None, str]:
+    """``/pipeline/leads/x`` -> (``pipeline``, ``/leads/x``); ``/contacts`` -> (``contacts``, ``/``)."""
+    segment, _, rest = path.lstrip("/").partition("/")
+    service = BASE_PATHS.get(segment)
+    return service, "/" + rest
+
+
+def problem(status: int, title: str, detail: str, instance: str | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    return Response(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, default=str), status=status, content_type="application/json")
+
+
+class _ServiceApi:
+    """One service's API: its Chalice app behind a LocalGateway, one request at a time."""
+
+    def __init__(self, service: str, app: Any, config: dict[str, Any], stage: str) -> None:
+        from chalice.config import Config
+        from chalice.local import LocalGateway
+
+        self.function_name = f"crm-{stage}-{service}-api"
+        stages = config.get("stages") or {}
+        chalice_config = Config(
+            chalice_stage=stage if stage in stages else "dev",
+            function_name=self.function_name,
+            config_from_disk=config,
+            default_params={"api_gateway_stage": "api", "autogen_policy": True},
+        )
+        self.gateway = LocalGateway(app, chalice_config)
+        self.lock = threading.Lock()
+
+
+class Gateway:
+    """The WSGI application; ``serve`` runs it on a threaded werkzeug server."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        stage: str,
+        emulator_url: str,
+        health: HealthCheck | None = None,
+        fault_registry: Faults | None = None,
+        is_localstack: bool = False,
+    ) -> None:
+        self.runtime = runtime
+        self.stage = stage
+        self.emulator_url = emulator_url.rstrip("/")
+        self.health = health or (lambda: (True, {}))
+        self.faults = fault_registry or runtime.faults
+        self.is_localstack = is_localstack
+        self.apis = {
+            name: _ServiceApi(name, service.app, service.config, stage) for name, service in runtime.services.items()
+        }
+        self.server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        started = time.perf_counter()
+        try:
+            response = self.dispatch(request)
+        except Exception as exc:  # a bug in the gateway itself, never a service's error
+            say("gateway", f"internal error: {type(exc).__name__}: {exc}")
+            response = problem(500, "Local gateway error", f"{type(exc).__name__}: {exc}")
+        elapsed = (time.perf_counter() - started) * 1000
+        if not request.path.startswith("/_local/health"):
+            say("gateway", f"{request.method} {request.full_path.rstrip('?')} {response.status_code} {elapsed:.0f}ms")
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        if request.path.startswith("/_local/"):
+            return self._local(request)
+        service, path = split_path(request.path)
+        if service is None or service not in self.apis:
+            known = ", ".join(f"/{p}" for p, s in BASE_PATHS.items() if s in self.apis)
+            detail = f"no service is mapped to {request.path} (known prefixes: {known})"
+            if service is not None:
+                detail = f"the {service} service is not loaded in this local stack"
+            return problem(404, "Not Found", detail, request.path)
+        return self._invoke(self.apis[service], request, path)
+
+    def _invoke(self, api: _ServiceApi, request: Request, path: str) -> Response:
+        from chalice.local import LocalGatewayException
+
+        from shared.observability import function_context
+
+        query = request.query_string.decode("latin-1")
+        full_path = f"{path}?{query}" if query else path
+        headers = {key: value for key, value in request.headers.items()}
+        body = request.get_data() or None
+        request_id = str(uuid.uuid4())
+        with api.lock, function_context(api.function_name, request_id):
+            if self.faults.take(api.function_name):
+                # What API Gateway answers when its Lambda integration fails.
+                return _json({"message": "Internal server error"}, 502)
+            try:
+                result = api.gateway.handle_request(request.method, full_path, headers, body)
+            except LocalGatewayException as exc:
+                # API Gateway's own answers (e.g. 403 "Missing Authentication Token" for an
+                # unknown route), kept as AWS sends them.
+                return Response(exc.body, status=exc.CODE, headers=dict(exc.headers), content_type="application/json")
+            except Exception as exc:
+                say("gateway", f"{api.function_name} raised {type(exc).__name__}: {exc}")
+                return _json({"message": "Internal server error"}, 502)
+        return self._response(result, request_id)
+
+    @staticmethod
+    def _response(result: dict[str, Any], request_id: str) -> Response:
+        import base64
+
+        raw = result.get("body")
+        body: bytes = b""
+        if raw is not None:
+            body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
+        response = Response(body, status=int(result["statusCode"]))
+        headers = dict(result.get("headers") or {})
+        response.headers["Content-Type"] = headers.pop("Content-Type", "application/json")
+        for name, value in headers.items():
+            response.headers[name] = value
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.add(name, value)
+        response.headers["x-amzn-RequestId"] = request_id
+        return response
+
+    # --- /_local/* -------------------------------------------------------------------
+
+    def _local(self, request: Request) -> Response:
+        route = (request.method, request.path.rstrip("/"))
+        if route == ("GET", "/_local/health"):
+            healthy, details = self.health()
+            return _json({"status": "ok" if healthy else "starting", **details}, 200 if healthy else 503)
+        if route == ("POST", "/_local/faults"):
+            return self._arm(request)
+        if route == ("GET", "/_local/faults"):
+            return _json({"armed": self.faults.armed()})
+        if route == ("GET", "/_local/emails"):
+            return _json({"emails": self.emails()})
+        return problem(404, "Not Found", f"no local endpoint {request.method} {request.path}", request.path)
+
+    def _arm(self, request: Request) -> Response:
+        try:
+            payload = json.loads(request.get_data() or b"{}")
+            name, count = str(payload["function"]), int(payload.get("count", 1))
+        except (ValueError, KeyError, TypeError):
+            return problem(400, "Bad Request", 'expected {"function": "<function name>", "count": <n>}')
+        known = {f.function_name for f in self.runtime.functions()} | {a.function_name for a in self.apis.values()}
+        if name not in known:
+            return problem(404, "Not Found", f"no local function {name} (known: {', '.join(sorted(known))})")
+        self.faults.arm(name, count)
+        say("stack", f"fault armed: the next {count} invocation(s) of {name} will crash")
+        return _json({"function": name, "armed": self.faults.armed().get(name, 0)}, 201)
+
+    def emails(self) -> list[dict[str, Any]]:
+        """Mail sent through SES, as the emulator recorded it."""
+        import requests
+
+        if self.is_localstack:
+            messages: list[dict[str, Any]] = requests.get(f"{self.emulator_url}/_aws/ses", timeout=10).json()["messages"]
+            return messages
+        data = requests.get(f"{self.emulator_url}/moto-api/data.json", timeout=10).json()
+        ses = data.get("ses", {})
+        return [dict(message, kind=kind) for kind in SES_MODELS for message in ses.get(kind, [])]
+
+    # --- server --------------------------------------------------------------------------
+
+    def serve(self, host: str, port: int) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the gateway logs its own lines
+        self.server = make_server(host, port, self, threaded=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()

@@ -1,0 +1,336 @@
+"""Event-source pollers: one thread per mapping, behaving like Lambda's event source
+mappings for SQS and DynamoDB streams (the emulator cannot run Lambda code).
+
+SQS: receive a batch, invoke, delete what succeeded. Nothing else touches a message:
+a failed one becomes visible again after the queue's visibility timeout and the queue's
+redrive policy moves it to the DLQ after maxReceiveCount receives (the emulator
+implements that on receive), exactly as in AWS.
+
+Streams: read each shard in order, drop records the mapping's filters reject, invoke
+in batches; on a failure retry the same batch from the first failed record without
+advancing (Lambda's ReportBatchItemFailures checkpoint behaviour).
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from infra.local.aws import Clients
+from infra.local.log import say
+from infra.local.provision import SqsWiring, StreamWiring
+
+Invoke = Callable[[dict[str, Any]], Any]
+
+SQS_WAIT_SECONDS = 1
+STREAM_POLL_SECONDS = 0.05  # the lead flow targets <= 100 ms end to end
+RETRY_BACKOFF_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0)
+ERROR_PAUSE_SECONDS = 1.0
+
+# --- Lambda event filtering (the subset our templates use) ------------------------------
+
+
+def matches(pattern: dict[str, Any], record: Any) -> bool:
+    """Does ``record`` match one Lambda filter pattern? Every key must match; a list of
+    values matches when any of them does (literal, ``prefix``, ``exists``, ``anything-but``)."""
+    if not isinstance(record, dict):
+        return False
+    for key, expected in pattern.items():
+        present = key in record
+        value = record.get(key)
+        if isinstance(expected, dict):
+            if not present or not matches(expected, value):
+                return False
+        elif isinstance(expected, list):
+            if not any(_value_matches(rule, present, value) for rule in expected):
+                return False
+        else:
+            raise ValueError(f"filter values must be lists or objects, got {expected!r} for {key}")
+    return True
+
+
+def _value_matches(rule: Any, present: bool, value: Any) -> bool:
+    if isinstance(rule, dict):
+        if "exists" in rule:
+            return present is bool(rule["exists"])
+        if not present:
+            return False
+        if "prefix" in rule:
+            return isinstance(value, str) and value.startswith(rule["prefix"])
+        if "anything-but" in rule:
+            excluded = rule["anything-but"]
+            return value not in (excluded if isinstance(excluded, list) else [excluded])
+        raise ValueError(f"unsupported filter rule locally: {rule}")
+    if not present:
+        return False
+    if isinstance(value, list):
+        return rule in value
+    return bool(value == rule)
+
+
+def passes(filters: tuple[dict[str, Any], ...], record: dict[str, Any]) -> bool:
+    """No filters: everything passes; otherwise any one pattern must match."""
+    return not filters or any(matches(f, record) for f in filters)
+
+
+# --- Event shapes -------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """boto3's parsed stream record -> the JSON Lambda delivers (epoch seconds, base64 binaries)."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def stream_record(raw: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    record: dict[str, Any] = _jsonable(raw)
+    record.setdefault("eventSource", "aws:dynamodb")
+    record["eventVersion"] = "1.1"
+    record["awsRegion"] = region
+    record["eventSourceARN"] = stream_arn
+    return record
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    attributes = {
+        name: {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": base64.b64encode(value["BinaryValue"]).decode() if "BinaryValue" in value else None,
+            "stringListValues": value.get("StringListValues", []),
+            "binaryListValues": value.get("BinaryListValues", []),
+            "dataType": value["DataType"],
+        }
+        for name, value in message.get("MessageAttributes", {}).items()
+    }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": attributes,
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+
+
+def _failures(result: Any) -> list[str] | None:
+    """Item identifiers of a partial batch response; None when the response reports none."""
+    if not isinstance(result, dict) or not result.get("batchItemFailures"):
+        return None
+    return [str(f.get("itemIdentifier") or "") for f in result["batchItemFailures"]]
+
+
+# --- Pollers --------------------------------------------------------------------------------
+
+
+class Poller(threading.Thread):
+    """A daemon thread that calls ``poll_once`` until stopped, pausing after errors."""
+
+    kind = "poller"
+
+    def __init__(self, name: str, clients: Clients, invoke: Invoke) -> None:
+        super().__init__(name=name, daemon=True)
+        self.clients = clients
+        self.invoke = invoke
+        self.stopping = threading.Event()
+        self.batches = 0
+        self.failures = 0
+        self.last_error: str | None = None
+
+    def poll_once(self) -> int:
+        raise NotImplementedError
+
+    def idle_pause(self) -> float:
+        return 0.0
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                if self.poll_once() == 0 and (pause := self.idle_pause()):
+                    self.stopping.wait(pause)
+            except Exception as exc:  # the emulator went away, a table was deleted...
+                if self.stopping.is_set():
+                    break
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                say("poller", f"{self.name}: {self.last_error}")
+                self.stopping.wait(ERROR_PAUSE_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "alive": self.is_alive(),
+            "batches": self.batches,
+            "failures": self.failures,
+            "last_error": self.last_error,
+        }
+
+
+class SqsPoller(Poller):
+    kind = "sqs"
+
+    def __init__(self, wiring: SqsWiring, clients: Clients, invoke: Invoke, name: str | None = None) -> None:
+        super().__init__(name or f"sqs:{wiring.queue_arn.rsplit(':', 1)[-1]}", clients, invoke)
+        self.wiring = wiring
+
+    def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
+        response = self.clients("sqs").receive_message(
+            QueueUrl=self.wiring.queue_url,
+            MaxNumberOfMessages=max(1, min(10, count)),
+            WaitTimeSeconds=wait,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages: list[dict[str, Any]] = response.get("Messages", [])
+        return messages
+
+    def poll_once(self, wait: int = SQS_WAIT_SECONDS) -> int:
+        """One receive -> invoke -> delete cycle. Returns the number of messages handled."""
+        batch = self._receive(self.wiring.batch_size, wait)
+        if not batch:
+            return 0
+        # The batching window, loosely: keep collecting until it closes or the batch is full.
+        deadline = time.monotonic() + self.wiring.batching_window
+        while len(batch) < self.wiring.batch_size and time.monotonic() < deadline:
+            more = self._receive(self.wiring.batch_size - len(batch), 0)
+            if not more:
+                self.stopping.wait(0.05)
+            batch.extend(more)
+        records = [sqs_record(m, self.wiring.queue_arn, self.clients.region) for m in batch]
+        self.batches += 1
+        try:
+            result = self.invoke({"Records": records})
+        except Exception as exc:
+            # The whole batch failed: delete nothing; every message comes back after the
+            # visibility timeout and, past maxReceiveCount, goes to the DLQ.
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            say("poller", f"{self.name}: batch of {len(records)} failed ({self.last_error})")
+            return len(records)
+        failed: set[str] = set()
+        if self.wiring.report_failures:
+            reported = _failures(result)
+            if reported is not None:
+                ids = {r["messageId"] for r in records}
+                # Lambda treats an unknown or empty identifier as a failure of the whole batch.
+                failed = ids if any(i not in ids for i in reported) else set(reported)
+                self.failures += 1
+        done = [m for m in batch if m["MessageId"] not in failed]
+        self._delete_messages(done)
+        return len(records)
+
+    def _delete_messages(self, messages: list[dict[str, Any]]) -> None:
+        sqs = self.clients("sqs")
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)]
+            sqs.delete_message_batch(QueueUrl=self.wiring.queue_url, Entries=entries)
+
+
+class StreamPoller(Poller):
+    kind = "dynamodb-stream"
+
+    def __init__(
+        self,
+        wiring: StreamWiring,
+        clients: Clients,
+        invoke: Invoke,
+        name: str | None = None,
+        sleep: Callable[[float], object] | None = None,
+    ) -> None:
+        super().__init__(name or f"stream:{wiring.table_name}", clients, invoke)
+        self.wiring = wiring
+        self.sleep: Callable[[float], object] = sleep or self.stopping.wait
+        self.iterators: dict[str, str | None] = {}
+        self.pending: dict[str, deque[dict[str, Any]]] = {}
+        self.attempts = 0
+        self.filtered_out = 0
+
+    def start_at(self, position: str = "LATEST") -> None:
+        """Open an iterator per shard. Locally LATEST after a restore (see infra.local.state)."""
+        streams = self.clients("dynamodbstreams")
+        shards = streams.describe_stream(StreamArn=self.wiring.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            iterator = streams.get_shard_iterator(
+                StreamArn=self.wiring.stream_arn, ShardId=shard_id, ShardIteratorType=position
+            )["ShardIterator"]
+            self.iterators[shard_id] = iterator
+            self.pending.setdefault(shard_id, deque())
+
+    def idle_pause(self) -> float:
+        return STREAM_POLL_SECONDS
+
+    def poll_once(self) -> int:
+        handled = 0
+        for shard_id in list(self.iterators):
+            handled += self._poll_shard(shard_id)
+        return handled
+
+    def _poll_shard(self, shard_id: str) -> int:
+        pending = self.pending[shard_id]
+        if not pending:
+            iterator = self.iterators[shard_id]
+            if iterator is None:
+                return 0  # a closed shard
+            response = self.clients("dynamodbstreams").get_records(ShardIterator=iterator, Limit=1000)
+            self.iterators[shard_id] = response.get("NextShardIterator")
+            for raw in response.get("Records", []):
+                record = stream_record(raw, self.wiring.stream_arn, self.clients.region)
+                if passes(self.wiring.filters, record):
+                    pending.append(record)
+                else:
+                    self.filtered_out += 1  # Lambda drops records its filters reject
+        if not pending:
+            return 0
+        batch = [pending[i] for i in range(min(self.wiring.batch_size, len(pending)))]
+        first_failed = self._invoke(batch)
+        done = len(batch) if first_failed is None else first_failed
+        for _ in range(done):
+            pending.popleft()
+        if first_failed is not None:
+            # Retry the same records, from the first failure, without advancing the shard.
+            delay = RETRY_BACKOFF_SECONDS[min(self.attempts, len(RETRY_BACKOFF_SECONDS) - 1)]
+            self.attempts += 1
+            self.sleep(delay)
+        else:
+            self.attempts = 0
+        return len(batch)
+
+    def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
+        """Index of the first record to retry, or None when the batch succeeded."""
+        self.batches += 1
+        try:
+            result = self.invoke({"Records": batch})
+        except Exception as exc:
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            say("poller", f"{self.name}: batch of {len(batch)} failed, retrying ({self.last_error})")
+            return 0
+        reported = _failures(result) if self.wiring.report_failures else None
+        if reported is None:
+            return None
+        self.failures += 1
+        positions = {r["dynamodb"]["SequenceNumber"]: i for i, r in enumerate(batch)}
+        if any(i not in positions for i in reported):
+            return 0  # an unknown identifier fails the whole batch, as in Lambda
+        first = min(positions[i] for i in reported)
+        say("poller", f"{self.name}: {len(batch) - first} of {len(batch)} records reported failed, retrying")
+        return first

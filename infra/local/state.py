@@ -1,0 +1,171 @@
+"""Persistence of the local stack: the emulator keeps everything in memory, so the
+stack saves every provisioned table to ``<state-dir>/<stage>/tables/<table>.json``
+(DynamoDB JSON) on shutdown and every ~30 s, and loads it back on start.
+
+Local differences (named in the banner): queues, sent mail and schedules created at run
+time are not saved; a table is restored only when it is empty in the emulator (a
+LocalStack or moto that kept running already holds newer data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from infra.local.aws import Clients
+from infra.local.log import say
+from shared.outbox import OUTBOX_PREFIX
+
+SAVE_EVERY_SECONDS = 30.0
+BATCH_WRITE_LIMIT = 25
+
+
+def tables_dir(state_dir: Path, stage: str) -> Path:
+    return state_dir / stage / "tables"
+
+
+def scan_items(clients: Clients, table: str) -> list[dict[str, Any]]:
+    ddb = clients("dynamodb")
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table}
+    while True:
+        page = ddb.scan(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _binary_safe(value: Any) -> Any:
+    """DynamoDB JSON with binaries as base64 (json cannot hold bytes)."""
+    import base64
+
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {k: _binary_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_binary_safe(v) for v in value]
+    return value
+
+
+def _binary_restore(value: Any) -> Any:
+    import base64
+
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, inner in value.items():
+            if key == "B" and isinstance(inner, str):
+                out[key] = base64.b64decode(inner)
+            elif key == "BS" and isinstance(inner, list):
+                out[key] = [base64.b64decode(v) for v in inner]
+            else:
+                out[key] = _binary_restore(inner)
+        return out
+    if isinstance(value, list):
+        return [_binary_restore(v) for v in value]
+    return value
+
+
+def save(clients: Clients, tables: Iterable[str], state_dir: Path, stage: str) -> int:
+    """Write every table's items; each file is replaced atomically. Returns the item count."""
+    folder = tables_dir(state_dir, stage)
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for table in tables:
+        items = scan_items(clients, table)
+        path = folder / f"{table}.json"
+        partial = path.with_suffix(".json.tmp")
+        partial.write_text(json.dumps({"table": table, "items": _binary_safe(items)}))
+        os.replace(partial, path)
+        total += len(items)
+    return total
+
+
+def restore(clients: Clients, tables: Iterable[str], state_dir: Path, stage: str) -> dict[str, int]:
+    """Load saved items into tables that are empty. Returns items restored per table."""
+    folder = tables_dir(state_dir, stage)
+    restored: dict[str, int] = {}
+    if not folder.is_dir():
+        return restored
+    ddb = clients("dynamodb")
+    for table in tables:
+        path = folder / f"{table}.json"
+        if not path.is_file():
+            continue
+        if ddb.scan(TableName=table, Limit=1, Select="COUNT")["Count"]:
+            say("stack", f"{table} already holds data in the emulator: not restored from {path}")
+            continue
+        items = _binary_restore(json.loads(path.read_text())["items"])
+        for start in range(0, len(items), BATCH_WRITE_LIMIT):
+            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]]
+            pending: dict[str, Any] = {table: requests}
+            while pending:
+                pending = ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+        restored[table] = len(items)
+    return restored
+
+
+def outbox_records(clients: Clients, table: str, stream_arn: str, region: str) -> list[dict[str, Any]]:
+    """Synthetic INSERT stream records for the outbox items still in a table: events that
+    were written but not yet relayed when the stack stopped (the relay deletes what it sent)."""
+    ddb = clients("dynamodb")
+    records: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": "begins_with(pk, :outbox)",
+        "ExpressionAttributeValues": {":outbox": {"S": OUTBOX_PREFIX}},
+    }
+    sequence = 0
+    while True:
+        page = ddb.scan(**kwargs)
+        for item in page.get("Items", []):
+            sequence += 1
+            records.append(
+                {
+                    "eventID": f"restore-{sequence}",
+                    "eventName": "INSERT",
+                    "eventVersion": "1.1",
+                    "eventSource": "aws:dynamodb",
+                    "awsRegion": region,
+                    "eventSourceARN": stream_arn,
+                    "dynamodb": {
+                        "Keys": {"pk": item["pk"], "sk": item["sk"]},
+                        "NewImage": item,
+                        "SequenceNumber": f"restore-{sequence:012d}",
+                        "SizeBytes": len(json.dumps(_binary_safe(item))),
+                        "StreamViewType": "NEW_AND_OLD_IMAGES",
+                    },
+                }
+            )
+        if "LastEvaluatedKey" not in page:
+            return records
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class Saver(threading.Thread):
+    """Saves the tables every ``SAVE_EVERY_SECONDS`` while the stack runs."""
+
+    def __init__(self, clients: Clients, tables: list[str], state_dir: Path, stage: str) -> None:
+        super().__init__(name="state-saver", daemon=True)
+        self.clients, self.tables, self.state_dir, self.stage = clients, tables, state_dir, stage
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        while not self.stopping.wait(SAVE_EVERY_SECONDS):
+            try:
+                self.save()
+            except Exception as exc:
+                say("stack", f"saving state failed: {type(exc).__name__}: {exc}")
+
+    def save(self) -> int:
+        with self._lock:  # the periodic save and the final one never interleave
+            return save(self.clients, self.tables, self.state_dir, self.stage)
+
+    def stop(self) -> None:
+        self.stopping.set()
