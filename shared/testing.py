@@ -151,6 +151,13 @@ def pending_outbox(table: str) -> list[Outgoing]:
     return sorted(events, key=lambda e: str(e.detail["metadata"]["occurred_at"]))
 
 
+def ses_sent_count() -> int:
+    """Emails SES (moto) accepted in this mock."""
+    import boto3
+
+    return int(boto3.client("ses", region_name=REGION).get_send_quota()["SentLast24Hours"])
+
+
 def bearer(role: str) -> dict[str, str]:
     from shared.auth import issue_dev_token
 

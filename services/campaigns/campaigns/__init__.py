@@ -1,0 +1,3 @@
+"""campaigns: emails to contacts (the welcome journey first); publishes EmailSent, EmailSendFailed."""
+
+SERVICE = "campaigns"

@@ -1,0 +1,123 @@
+"""The campaigns table (pynamodb). The only module of the service that touches DynamoDB.
+
+Messages live in their contact's partition, ``CONTACT#<contact_id>``, at sk
+``MESSAGE#<template>``: listing a contact's messages is a query, and the key itself
+makes 'one welcome per contact' a condition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.models import Model
+
+from campaigns import SERVICE
+from campaigns.models import Message, MessageStatus
+from shared.errors import Conflict
+from shared.events import Outgoing
+from shared.outbox import outbox_model, outbox_record
+from shared.table import is_conditional_failure, table_meta, transaction
+
+MESSAGE_PREFIX = "MESSAGE#"
+
+
+class MessageItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # CONTACT#<contact_id>
+    sk = UnicodeAttribute(range_key=True)  # MESSAGE#<template>
+    id = UnicodeAttribute()
+    contact_id = UnicodeAttribute()
+    template = UnicodeAttribute()
+    to = UnicodeAttribute()
+    status = UnicodeAttribute()
+    ses_message_id = UnicodeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+OutboxRecord = outbox_model(table_meta(SERVICE))
+
+
+def _pk(contact_id: str) -> str:
+    return f"CONTACT#{contact_id}"
+
+
+def _message(item: MessageItem) -> Message:
+    return Message(
+        id=item.id,
+        contact_id=item.contact_id,
+        template=item.template,
+        to=item.to,
+        status=MessageStatus(item.status),
+        ses_message_id=item.ses_message_id,
+        sent_at=item.sent_at,
+        created_at=item.created_at,
+    )
+
+
+class MessageRepository:
+    def get(self, contact_id: str, template: str) -> Message | None:
+        try:
+            return _message(MessageItem.get(_pk(contact_id), MESSAGE_PREFIX + template, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def claim(self, message: Message) -> bool:
+        """Write the message before sending it; False when it exists already."""
+        item = MessageItem(
+            pk=_pk(message.contact_id),
+            sk=MESSAGE_PREFIX + message.template,
+            id=message.id,
+            contact_id=message.contact_id,
+            template=message.template,
+            to=message.to,
+            status=message.status.value,
+            created_at=message.created_at,
+        )
+        try:
+            item.save(condition=MessageItem.pk.does_not_exist())
+        except PutError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def release(self, message: Message) -> None:
+        """Drop a claim whose send never happened (only while it is still ours and in flight)."""
+        item = MessageItem(pk=_pk(message.contact_id), sk=MESSAGE_PREFIX + message.template)
+        try:
+            item.delete(condition=(MessageItem.id == message.id) & (MessageItem.status == MessageStatus.SENDING.value))
+        except DeleteError as exc:
+            if not is_conditional_failure(exc):
+                raise
+
+    def finish(self, message: Message, events: list[Outgoing]) -> None:
+        """Record the outcome of a claimed send with its events, all or nothing."""
+        actions: list[Any] = [MessageItem.status.set(message.status.value)]
+        if message.ses_message_id is not None:
+            actions.append(MessageItem.ses_message_id.set(message.ses_message_id))
+        if message.sent_at is not None:
+            actions.append(MessageItem.sent_at.set(message.sent_at))
+        try:
+            with transaction() as tx:
+                tx.update(
+                    MessageItem(pk=_pk(message.contact_id), sk=MESSAGE_PREFIX + message.template),
+                    actions=actions,
+                    condition=(MessageItem.id == message.id) & (MessageItem.status == MessageStatus.SENDING.value),
+                )
+                for event in events:
+                    tx.save(outbox_record(OutboxRecord, event))
+        except TransactWriteError as exc:
+            if is_conditional_failure(exc):
+                raise Conflict("the message is no longer in flight") from None
+            raise
+
+    def list_for_contact(
+        self, contact_id: str, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[Message], dict[str, Any] | None]:
+        results = MessageItem.query(
+            _pk(contact_id), MessageItem.sk.startswith(MESSAGE_PREFIX), limit=limit, last_evaluated_key=start
+        )
+        return [_message(i) for i in results], results.last_evaluated_key

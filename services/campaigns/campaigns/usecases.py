@@ -1,0 +1,87 @@
+"""What the campaigns service does, independent of HTTP, SES and DynamoDB (tested with fakes).
+
+An email goes out once: the message item, keyed by (contact, template), is claimed with a
+conditional write before SES is called, so a redelivered event finds the claim and sends
+nothing. The price is at-most-once when a process dies between the send and recording
+it: the message then stays in ``sending`` for an operator to check, rather than going twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from campaigns.events import EmailSendFailed, EmailSent
+from campaigns.mailer import SendDeferred, SendRejected
+from campaigns.models import Email, Message, MessagePage, MessageStatus, Recipient
+from campaigns.templates import WELCOME, welcome
+from shared.events import EventMetadata, Outgoing, follow_up
+from shared.observability import logger
+from shared.pagination import decode_cursor, encode_cursor
+
+
+class Messages(Protocol):
+    def get(self, contact_id: str, template: str) -> Message | None: ...
+    def claim(self, message: Message) -> bool: ...
+    def release(self, message: Message) -> None: ...
+    def finish(self, message: Message, events: list[Outgoing]) -> None: ...
+    def list_for_contact(
+        self, contact_id: str, limit: int, start: dict[str, object] | None
+    ) -> tuple[list[Message], dict[str, object] | None]: ...
+
+
+class Mailer(Protocol):
+    def send(self, to: str, email: Email) -> str: ...
+
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def send_welcome(
+    recipient: Recipient, cause: EventMetadata, repo: Messages, mailer: Mailer, clock: Clock = _now
+) -> Message:
+    """LeadCreated: send the welcome email once per contact and record it."""
+    contact_id, to = recipient.contact_id, recipient.email
+    existing = repo.get(contact_id, WELCOME)
+    if existing is not None:
+        return existing
+    message = Message(
+        id=str(uuid.uuid4()),
+        contact_id=contact_id,
+        template=WELCOME,
+        to=to,
+        status=MessageStatus.SENDING,
+        created_at=clock(),
+    )
+    if not repo.claim(message):
+        # A twin delivery claimed it first: it sends, we do not.
+        return repo.get(contact_id, WELCOME) or message
+    try:
+        ses_message_id = mailer.send(to, welcome(recipient.first_name))
+    except SendDeferred:
+        repo.release(message)  # nothing was sent: let the queue retry from scratch
+        raise
+    except SendRejected as exc:
+        logger.warning("email rejected", extra={"contact_id": contact_id, "template": WELCOME, "code": exc.code})
+        failed = message.model_copy(update={"status": MessageStatus.FAILED})
+        refused = EmailSendFailed(message_id=message.id, contact_id=contact_id, template=WELCOME, reason=exc.code)
+        repo.finish(failed, [follow_up(refused, cause)])
+        return failed
+    sent = message.model_copy(
+        update={"status": MessageStatus.SENT, "ses_message_id": ses_message_id, "sent_at": clock()}
+    )
+    event = EmailSent(message_id=sent.id, contact_id=contact_id, template=WELCOME, ses_message_id=ses_message_id)
+    repo.finish(sent, [follow_up(event, cause)])
+    logger.info("email sent", extra={"contact_id": contact_id, "template": WELCOME, "message_id": sent.id})
+    return sent
+
+
+def list_messages(contact_id: str, repo: Messages, limit: int, cursor: str | None) -> MessagePage:
+    messages, last = repo.list_for_contact(contact_id, limit, decode_cursor(cursor))
+    return MessagePage(items=messages, next_cursor=encode_cursor(last))

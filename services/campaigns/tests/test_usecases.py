@@ -1,0 +1,110 @@
+"""Campaigns use-cases against in-memory fakes (Given/When/Then)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from campaigns.mailer import SendDeferred, SendRejected
+from campaigns.models import Email, Message, MessageStatus, Recipient
+from campaigns.usecases import send_welcome
+from shared.events import EventMetadata, Outgoing
+
+
+def _cause() -> EventMetadata:
+    event_id = str(uuid.uuid4())
+    return EventMetadata(event_id=event_id, event_version=1, occurred_at=datetime.now(UTC), correlation_id=event_id)
+
+
+def _to(email: str, first_name: str | None = None) -> Recipient:
+    return Recipient(contact_id="c1", email=email, first_name=first_name)
+
+
+class FakeMessages:
+    def __init__(self) -> None:
+        self.messages: dict[tuple[str, str], Message] = {}
+        self.events: list[Outgoing] = []
+
+    def get(self, contact_id: str, template: str) -> Message | None:
+        return self.messages.get((contact_id, template))
+
+    def claim(self, message: Message) -> bool:
+        return self.messages.setdefault((message.contact_id, message.template), message) is message
+
+    def release(self, message: Message) -> None:
+        del self.messages[(message.contact_id, message.template)]
+
+    def finish(self, message: Message, events: list[Outgoing]) -> None:
+        self.messages[(message.contact_id, message.template)] = message
+        self.events += events
+
+    def list_for_contact(self, contact_id: str, limit: int, start: Any) -> tuple[list[Message], None]:
+        return [m for (c, _), m in self.messages.items() if c == contact_id][:limit], None
+
+
+class FakeMailer:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.sent: list[tuple[str, Email]] = []
+        self.error = error
+
+    def send(self, to: str, email: Email) -> str:
+        if self.error:
+            raise self.error
+        self.sent.append((to, email))
+        return f"ses-{len(self.sent)}"
+
+
+def test_a_lead_gets_one_welcome_email() -> None:
+    # Given a new lead
+    repo, mailer, cause = FakeMessages(), FakeMailer(), _cause()
+    # When the welcome is sent three times for the same cause
+    results = [send_welcome(_to("ada@example.com", "Ada"), cause, repo, mailer) for _ in range(3)]
+    # Then one email went out, was recorded as sent, and one EmailSent was published
+    assert len(mailer.sent) == 1
+    to, email = mailer.sent[0]
+    assert to == "ada@example.com" and "Ada" in email.text
+    assert {r.status for r in results} == {MessageStatus.SENT}
+    assert [e.detail_type for e in repo.events] == ["EmailSent"]
+    data = repo.events[0].detail["data"]
+    assert data == {"message_id": results[0].id, "contact_id": "c1", "template": "welcome", "ses_message_id": "ses-1"}
+    assert "ada@example.com" not in str(repo.events[0].detail)  # no address on the bus
+
+
+def test_a_claimed_message_is_not_sent_again() -> None:
+    # Given another delivery claimed the welcome and is sending it
+    repo, mailer = FakeMessages(), FakeMailer()
+    now = datetime.now(UTC)
+    in_flight = Message(id="m", contact_id="c1", template="welcome", to="a@b.c", status="sending", created_at=now)
+    repo.claim(in_flight)
+    # When this delivery runs
+    result = send_welcome(_to("a@b.c", None), _cause(), repo, mailer)
+    # Then it sends nothing
+    assert mailer.sent == [] and result.id == "m"
+
+
+def test_a_deferred_send_releases_its_claim_for_the_retry() -> None:
+    repo = FakeMessages()
+    with pytest.raises(SendDeferred):
+        send_welcome(_to("a@b.c", None), _cause(), repo, FakeMailer(SendDeferred("Throttling")))
+    assert repo.messages == {}
+    assert send_welcome(_to("a@b.c", None), _cause(), repo, FakeMailer()).status == MessageStatus.SENT
+
+
+def test_a_rejected_send_is_recorded_and_published() -> None:
+    repo = FakeMessages()
+    result = send_welcome(_to("a@b.c", None), _cause(), repo, FakeMailer(SendRejected("MessageRejected")))
+    assert result.status == MessageStatus.FAILED
+    assert [(e.detail_type, e.detail["data"]["reason"]) for e in repo.events] == [
+        ("EmailSendFailed", "MessageRejected")
+    ]
+
+
+def test_greeting_is_escaped_in_html() -> None:
+    from campaigns.templates import welcome
+
+    email = welcome("<b>Ada</b>")
+    assert "<b>Ada" not in email.html and "&lt;b&gt;Ada" in email.html
+    assert welcome(None).text.startswith("Hi there")
