@@ -1,0 +1,3 @@
+"""service_desk: support tickets; publishes TicketOpened."""
+
+SERVICE = "service_desk"

@@ -1,0 +1,108 @@
+"""The service desk table (pynamodb). The only module of the service that touches DynamoDB.
+
+A ticket is ``TICKET#<id>``/``TICKET``; the ``by_contact`` index (``gsi1pk`` =
+``CONTACT#<contact_id>``, ``gsi1sk`` = created time + id) lists a contact's tickets
+newest first without a scan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from service_desk import SERVICE
+from service_desk.models import Channel, Priority, Ticket, TicketStatus
+from shared.events import Outgoing
+from shared.outbox import outbox_model, outbox_record
+from shared.table import table_meta, transaction
+
+TICKET_SK = "TICKET"
+
+
+class ByContact(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by_contact"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class TicketItem(Model):
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # TICKET#<id>
+    sk = UnicodeAttribute(range_key=True)  # TICKET
+    gsi1pk = UnicodeAttribute()  # CONTACT#<contact_id>
+    gsi1sk = UnicodeAttribute()  # <created_at>#<id>
+    contact_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    description = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    status = UnicodeAttribute()
+    opened_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute()
+    by_contact = ByContact()
+
+
+OutboxRecord = outbox_model(table_meta(SERVICE))
+
+
+def _ticket(item: TicketItem) -> Ticket:
+    return Ticket(
+        id=item.pk.removeprefix("TICKET#"),
+        contact_id=item.contact_id,
+        subject=item.subject,
+        description=item.description,
+        channel=Channel(item.channel),
+        priority=Priority(item.priority),
+        status=TicketStatus(item.status),
+        opened_by=item.opened_by,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version),
+    )
+
+
+class TicketRepository:
+    def add(self, ticket: Ticket, events: list[Outgoing]) -> None:
+        item = TicketItem(
+            pk=f"TICKET#{ticket.id}",
+            sk=TICKET_SK,
+            gsi1pk=f"CONTACT#{ticket.contact_id}",
+            gsi1sk=f"{ticket.created_at.isoformat()}#{ticket.id}",
+            contact_id=ticket.contact_id,
+            subject=ticket.subject,
+            description=ticket.description,
+            channel=ticket.channel.value,
+            priority=ticket.priority.value,
+            status=ticket.status.value,
+            opened_by=ticket.opened_by,
+            created_at=ticket.created_at,
+            updated_at=ticket.updated_at,
+            version=ticket.version,
+        )
+        with transaction() as tx:
+            tx.save(item, condition=TicketItem.pk.does_not_exist())
+            for event in events:
+                tx.save(outbox_record(OutboxRecord, event))
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        try:
+            return _ticket(TicketItem.get(f"TICKET#{ticket_id}", TICKET_SK, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def for_contact(
+        self, contact_id: str, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[Ticket], dict[str, Any] | None]:
+        results = TicketItem.by_contact.query(
+            f"CONTACT#{contact_id}", scan_index_forward=False, limit=limit, last_evaluated_key=start
+        )
+        return [_ticket(i) for i in results], results.last_evaluated_key

@@ -1,0 +1,69 @@
+"""What the service desk does, independent of HTTP and DynamoDB (tested with fakes)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from service_desk.events import TicketOpened
+from service_desk.models import Ticket, TicketIn, TicketPage, TicketStatus
+from shared.errors import NotFound
+from shared.events import Outgoing, new_event
+from shared.pagination import decode_cursor, encode_cursor
+
+
+class Tickets(Protocol):
+    def add(self, ticket: Ticket, events: list[Outgoing]) -> None: ...
+    def get(self, ticket_id: str) -> Ticket | None: ...
+    def for_contact(
+        self, contact_id: str, limit: int, start: dict[str, object] | None
+    ) -> tuple[list[Ticket], dict[str, object] | None]: ...
+
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_ticket(
+    data: TicketIn, opened_by: str, repo: Tickets, correlation_id: str | None = None, clock: Clock = _now
+) -> Ticket:
+    now = clock()
+    ticket = Ticket(
+        id=str(uuid.uuid4()),
+        contact_id=data.contact_id,
+        subject=data.subject,
+        description=data.description,
+        channel=data.channel,
+        priority=data.priority,
+        status=TicketStatus.OPEN,
+        opened_by=opened_by,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    event = TicketOpened(
+        ticket_id=ticket.id,
+        contact_id=ticket.contact_id,
+        subject=ticket.subject,
+        channel=ticket.channel.value,
+        priority=ticket.priority.value,
+    )
+    repo.add(ticket, [new_event(event, correlation_id=correlation_id)])
+    return ticket
+
+
+def get_ticket(ticket_id: str, repo: Tickets) -> Ticket:
+    ticket = repo.get(ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def tickets_of_contact(contact_id: str, repo: Tickets, limit: int, cursor: str | None) -> TicketPage:
+    tickets, last = repo.for_contact(contact_id, limit, decode_cursor(cursor))
+    return TicketPage(items=tickets, next_cursor=encode_cursor(last))
