@@ -180,7 +180,8 @@ class Gateway:
         if route == ("GET", "/_local/faults"):
             return _json({"armed": self.faults.armed()})
         if route == ("GET", "/_local/emails"):
-            return _json({"emails": self.emails()})
+            # The API's list convention: {"items": [...]} (all of them: the emulator does not page).
+            return _json({"items": self.emails(), "next_cursor": None})
         return problem(404, "Not Found", f"no local endpoint {request.method} {request.path}", request.path)
 
     def _arm(self, request: Request) -> Response:
