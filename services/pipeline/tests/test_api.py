@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.testing import bearer, failed_ids, lead_created, pending_outbox, sqs_event
@@ -127,3 +128,41 @@ def test_a_lead_without_reps_waits_until_a_rep_is_added(client: Any, table: str)
     # Then the lead is assigned to the new rep, once
     assert _lead(client, contact_id).json_body["owner_id"] == rep["id"]
     assert len(_published(table, "LeadAssigned")) == 1
+
+
+def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
+    # Given two consumers that read the same rotation cursor and picked the same rep
+    import pytest
+
+    from pipeline.repository import PipelineRepository
+    from pipeline.usecases import next_rep
+    from shared.errors import Conflict
+
+    _add_rep(client, "Ann")
+    _add_rep(client, "Bob")
+    repo = PipelineRepository()
+    rotation = repo.rotation()
+    rep = next_rep(repo.all_reps(), rotation.last_rep_id)
+    assert rep is not None
+    now = datetime.now(UTC)
+    # When both commit
+    repo.assign("lead-1", rep, rotation=rotation, at=now, events=[])
+    # Then the second is refused (it re-reads and takes the next turn instead)
+    with pytest.raises(Conflict):
+        repo.assign("lead-2", rep, rotation=rotation, at=now, events=[])
+    assert repo.get_lead("lead-2") is None
+    assert repo.rotation().version == 1
+
+
+def test_a_full_rep_is_never_overfilled(client: Any) -> None:
+    # Given a rep with room for one lead, read by two consumers at once
+    from pipeline.repository import PipelineRepository
+
+    _add_rep(client, "Ann", capacity=1)
+    events = [lead_created() for _ in range(2)]
+    # When two leads arrive
+    client.lambda_.invoke("on_event", sqs_event(events))
+    # Then the second waits
+    statuses = [_lead(client, e.detail["data"]["contact_id"]).json_body["status"] for e in events]
+    assert statuses == ["assigned", "unassigned"]
+    assert [r.open_leads for r in PipelineRepository().all_reps()] == [1]
