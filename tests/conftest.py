@@ -94,7 +94,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     env["PYTHONUNBUFFERED"] = "1"
     output = workdir / "stack.log"
     with output.open("wb") as sink:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

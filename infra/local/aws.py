@@ -31,7 +31,7 @@ class Clients:
                 # Pollers keep a long poll open per thread: allow more pooled connections.
                 config = Config(max_pool_connections=50, retries={"max_attempts": 3, "mode": "standard"})
                 self._clients[service] = boto3.session.Session().client(
-                    service,  # type: ignore[call-overload]
+                    service,
                     region_name=self.region,
                     endpoint_url=self.endpoint_url,
                     config=config,

@@ -83,6 +83,7 @@ class Gateway:
         runtime: Runtime,
         stage: str,
         emulator_url: str,
+        *,
         health: HealthCheck | None = None,
         fault_registry: Faults | None = None,
         is_localstack: bool = False,
@@ -202,7 +203,9 @@ class Gateway:
         import requests
 
         if self.is_localstack:
-            messages: list[dict[str, Any]] = requests.get(f"{self.emulator_url}/_aws/ses", timeout=10).json()["messages"]
+            messages: list[dict[str, Any]] = requests.get(f"{self.emulator_url}/_aws/ses", timeout=10).json()[
+                "messages"
+            ]
             return messages
         data = requests.get(f"{self.emulator_url}/moto-api/data.json", timeout=10).json()
         ses = data.get("ses", {})

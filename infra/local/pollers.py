@@ -56,21 +56,23 @@ def matches(pattern: dict[str, Any], record: Any) -> bool:
 
 def _value_matches(rule: Any, present: bool, value: Any) -> bool:
     if isinstance(rule, dict):
-        if "exists" in rule:
-            return present is bool(rule["exists"])
-        if not present:
-            return False
-        if "prefix" in rule:
-            return isinstance(value, str) and value.startswith(rule["prefix"])
-        if "anything-but" in rule:
-            excluded = rule["anything-but"]
-            return value not in (excluded if isinstance(excluded, list) else [excluded])
-        raise ValueError(f"unsupported filter rule locally: {rule}")
+        return _rule_matches(rule, present, value)
     if not present:
         return False
     if isinstance(value, list):
         return rule in value
     return bool(value == rule)
+
+
+def _rule_matches(rule: dict[str, Any], present: bool, value: Any) -> bool:
+    if "exists" in rule:
+        return present is bool(rule["exists"])
+    if "prefix" in rule:
+        return present and isinstance(value, str) and value.startswith(rule["prefix"])
+    if "anything-but" in rule:
+        excluded = rule["anything-but"]
+        return present and value not in (excluded if isinstance(excluded, list) else [excluded])
+    raise ValueError(f"unsupported filter rule locally: {rule}")
 
 
 def passes(filters: tuple[dict[str, Any], ...], record: dict[str, Any]) -> bool:

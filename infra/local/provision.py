@@ -228,7 +228,9 @@ class TemplateProvisioner:
         }
         creator = creators.get(resource_type)
         if creator is None:
-            self.topology.notes.append(f"{self.service or 'infra'}: {logical_id} ({resource_type}) not emulated locally")
+            self.topology.notes.append(
+                f"{self.service or 'infra'}: {logical_id} ({resource_type}) not emulated locally"
+            )
             return _Created(ref=logical_id)
         properties = self.resolver.resolve(resource.get("Properties") or {})
         return creator(logical_id, properties)
@@ -291,8 +293,11 @@ class TemplateProvisioner:
         sqs = self.clients("sqs")
         fifo = str(props.get("FifoQueue", "")).lower() == "true"
         name = props.get("QueueName") or f"{self.prefix}-{logical_id}" + (".fifo" if fifo else "")
-        attributes = {key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
-                      for key in SQS_ATTRIBUTES if key in props}
+        attributes = {
+            key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
+            for key in SQS_ATTRIBUTES
+            if key in props
+        }
         for key in ("RedrivePolicy", "RedriveAllowPolicy"):
             if key in props:
                 value = props[key]

@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -140,7 +141,7 @@ class Stack:
                 say("stack", f"warning: {stream.service}.{stream.function} is not loaded; {stream.table_name} unpolled")
                 continue
             stream_poller = StreamPoller(
-                stream, self.clients, lambda event, f=function: runtime.invoke(f, event), name=function.function_name
+                stream, self.clients, partial(runtime.invoke, function), name=function.function_name
             )
             stream_poller.start_at("LATEST")
             # Outbox records still in the table were never relayed (restored, or written
@@ -160,7 +161,7 @@ class Stack:
                 say("stack", f"warning: {queue.service}.{queue.function} is not loaded; {queue.queue_arn} unpolled")
                 continue
             self.pollers.append(
-                SqsPoller(queue, self.clients, lambda event, f=function: runtime.invoke(f, event), name=function.function_name)
+                SqsPoller(queue, self.clients, partial(runtime.invoke, function), name=function.function_name)
             )
         for poller in self.pollers:
             poller.start()
@@ -177,7 +178,7 @@ class Stack:
 
         assert self.runtime is not None and self.emulator is not None
         self.gateway = Gateway(
-            self.runtime, self.stage, self.emulator.url, self.health, is_localstack=self.emulator.is_localstack
+            self.runtime, self.stage, self.emulator.url, health=self.health, is_localstack=self.emulator.is_localstack
         )
         self.gateway.serve(self.args.host, self.args.port)
 
@@ -200,7 +201,11 @@ class Stack:
         runtime = self.runtime
         return healthy, {
             "stage": self.stage,
-            "emulator": {"url": self.emulator.url if self.emulator else None, "kind": self.emulator.kind if self.emulator else None, "up": emulator_up},
+            "emulator": {
+                "url": self.emulator.url if self.emulator else None,
+                "kind": self.emulator.kind if self.emulator else None,
+                "up": emulator_up,
+            },
             "services": {
                 name: {
                     "api": f"crm-{self.stage}-{name}-api",
@@ -237,9 +242,9 @@ class Stack:
             f"  state      {self.args.state_dir / self.stage}"
             + (f"  (restored {sum(restored.values())} items)" if restored else "")
             + "  -- `make reset` wipes it",
-            f"  token      make token ROLE=sales   (roles: admin manager sales agent marketer)",
+            "  token      make token ROLE=sales   (roles: admin manager sales agent marketer)",
             f"  admin token (12 h):\n    {issue_dev_token('admin')}",
-            f"  try        curl -H \"Authorization: Bearer $(make -s token)\" {url}/contacts/<id>",
+            f'  try        curl -H "Authorization: Bearer $(make -s token)" {url}/contacts/<id>',
             "  local differences from AWS:",
             *(f"    - {d}" for d in DIFFERENCES),
             "  stop       Ctrl-C (state is saved on the way out)",
