@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from shared.events import Envelope, IncomingEvent
@@ -45,6 +44,8 @@ class Consumer:
         self.function = function
         self.subscriptions = {s.detail_type: s for s in subscriptions}
         self._context: Any = None
+        self._batch: BatchProcessor | None = None
+        self._store: Any = None
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -56,12 +57,14 @@ class Consumer:
         )
         return response
 
-    @lru_cache(maxsize=1)  # noqa: B019 - a processor holds one batch's state: one per function
     def _processor(self) -> BatchProcessor:
-        from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+        # A processor holds one batch's state: one per function, built on first use.
+        if self._batch is None:
+            from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
-        # Report an all-failed batch like any other (Lambda retries exactly the failed records).
-        return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+            # Report an all-failed batch like any other (Lambda retries exactly the failed records).
+            self._batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        return self._batch
 
     def _record(self, record: SQSRecord) -> None:
         try:
@@ -98,8 +101,10 @@ class Consumer:
 
         handle(key={"event_id": envelope.metadata.event_id, "detail_type": detail_type})
 
-    @lru_cache(maxsize=1)  # noqa: B019 - one persistence layer per function (Powertools keeps settings per instance)
     def _persistence(self) -> Any:
-        from shared.idempotency import idempotency_store
+        # One persistence layer per function: Powertools keeps a function's settings on it.
+        if self._store is None:
+            from shared.idempotency import idempotency_store
 
-        return idempotency_store(self.service, self.function)
+            self._store = idempotency_store(self.service, self.function)
+        return self._store

@@ -113,6 +113,7 @@ class Api:
     def __init__(self, app: Chalice, service: str) -> None:
         self.app = app
         self.service = service
+        self._store: DynamoDBPersistenceLayer | None = None
 
     def route(
         self,
@@ -193,8 +194,10 @@ class Api:
             raise Conflict("a request with this Idempotency-Key is in progress") from None
         return Reply(body=stored["body"], status=stored["status"], headers=stored["headers"])
 
-    @functools.cache  # noqa: B019 - one persistence layer per app, kept for the process
     def _persistence(self) -> DynamoDBPersistenceLayer:
-        from shared.idempotency import idempotency_store
+        # One persistence layer per function: Powertools keeps a function's settings on it.
+        if self._store is None:
+            from shared.idempotency import idempotency_store
 
-        return idempotency_store(self.service, f"{self.service}-api")
+            self._store = idempotency_store(self.service, f"{self.service}-api")
+        return self._store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from contacts import SERVICE
 from contacts.models import ContactIn
