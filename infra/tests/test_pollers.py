@@ -47,7 +47,9 @@ def test_sqs_poller_deletes_successes_and_keeps_reported_failures(clients):
         clients("sqs").send_message(QueueUrl=url, MessageBody=body)
 
     def fail_bad(event):
-        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "bad"]}
+        return {
+            "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "bad"]
+        }
 
     invoke = Recorder(fail_bad)
     poller = SqsPoller(SqsWiring("demo", "OnEvent", arn, url, batch_size=10, report_failures=True), clients, invoke)
@@ -99,7 +101,10 @@ def make_stream(clients) -> tuple[str, Any]:
     name = f"t-{uuid.uuid4().hex[:8]}"
     table = ddb.create_table(
         TableName=name,
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
