@@ -16,7 +16,7 @@ export PYTHONPATH := $(CURDIR):$(CURDIR)/services/contacts:$(CURDIR)/services/pi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "pip>=23,<26.3"  # chalice 1.34 requires pip<26.3
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 

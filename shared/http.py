@@ -90,6 +90,14 @@ def problem_response(problem: Problem, instance: str | None = None) -> Response:
     return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status, headers=headers)
 
 
+def path_of(request: Request) -> str:
+    """The requested path (Chalice's ``request.path`` is the route template, e.g. /leads/{id})."""
+    path: str = request.path
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
 def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
     if not raw:
         raise BadRequest("a JSON body is required", errors=[{"field": "body", "message": "missing"}])
@@ -140,10 +148,13 @@ class Api:
                         return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
                     return _response(self._call(handler, ctx, params, status))
                 except Problem as problem:
-                    return problem_response(problem, request.path)
+                    return problem_response(problem, path_of(request))
                 except Exception:
-                    logger.exception("unhandled error", extra={"path": request.path, "method": request.method})
-                    return problem_response(Problem("an unexpected error occurred; nothing was changed"), request.path)
+                    # The route template, not the path: paths hold ids, logs hold no PII.
+                    logger.exception("unhandled error", extra={"route": request.path, "method": request.method})
+                    return problem_response(
+                        Problem("an unexpected error occurred; nothing was changed"), path_of(request)
+                    )
 
             view.crm_roles = allowed  # type: ignore[attr-defined]
             self.app.route(path, methods=list(methods))(view)
@@ -167,7 +178,7 @@ class Api:
         if len(key) > 128:
             raise BadRequest("Idempotency-Key is too long", errors=[{"field": "Idempotency-Key", "message": "max 128"}])
         request = {
-            "key": f"{ctx.principal.subject}|{ctx.request.method}|{ctx.request.path}|{key}",
+            "key": f"{ctx.principal.subject}|{ctx.request.method}|{path_of(ctx.request)}|{key}",
             "body": hashlib.sha256(_bytes(ctx.request.raw_body)).hexdigest(),
         }
         config = IdempotencyConfig(
