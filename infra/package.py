@@ -181,9 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  template   {_shown(result.template)}")
     print(f"  code       {_shown(result.deployment)} ({size:.1f} MiB)")
     print(f"  openapi    {_shown(result.openapi)}")
+    stack = f"crm-{result.stage}-{result.service.replace('_', '-')}"  # stack names allow no underscores
     print(
         f"  deploy     sam deploy --template-file {_shown(result.template)}"
-        f" --stack-name crm-{result.stage}-{result.service} --capabilities CAPABILITY_IAM --resolve-s3"
+        f" --stack-name {stack} --capabilities CAPABILITY_IAM --resolve-s3"
     )
     return 0
 

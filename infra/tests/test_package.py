@@ -9,6 +9,7 @@ lacks the wheels, and that takes ~4 s instead of a pip download.
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from typing import Any
 
@@ -19,8 +20,9 @@ from infra.permissions import missing as missing_permissions
 from infra.services import ROOT, existing_services, service_dir
 from infra.templates import blocking, lint, load_template
 
-# Kept between runs so chalice can reuse the zip (its cache is keyed on the code + pins).
-TEST_BUILD = ROOT / "build" / "test"
+# Kept between runs so chalice can reuse the zip (its cache is keyed on the code + pins);
+# one per xdist worker, as each worker that runs a test here builds the fixture itself.
+TEST_BUILD = ROOT / "build" / "test" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="module")
