@@ -24,11 +24,15 @@ from typing import Any
 from infra.local.aws import Clients
 from infra.local.log import say
 from infra.local.provision import SqsWiring, StreamWiring
+from infra.local.writes import WriteSignal
 
 Invoke = Callable[[dict[str, Any]], Any]
 
 SQS_WAIT_SECONDS = 1
 STREAM_POLL_SECONDS = 0.05  # the lead flow targets <= 100 ms end to end
+# With a write signal (the stack's case) pollers wake on each in-process write; this slow
+# timer only catches writes made from outside the process.
+STREAM_POLL_SIGNALLED_SECONDS = 0.25
 RETRY_BACKOFF_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0)
 ERROR_PAUSE_SECONDS = 1.0
 
@@ -156,14 +160,14 @@ class Poller(threading.Thread):
     def poll_once(self) -> int:
         raise NotImplementedError
 
-    def idle_pause(self) -> float:
-        return 0.0
+    def idle(self) -> None:
+        """What to do after a poll that found nothing (SQS long polls: nothing more)."""
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                if self.poll_once() == 0 and (pause := self.idle_pause()):
-                    self.stopping.wait(pause)
+                if self.poll_once() == 0:
+                    self.idle()
             except Exception as exc:  # the emulator went away, a table was deleted...
                 if self.stopping.is_set():
                     break
@@ -254,11 +258,15 @@ class StreamPoller(Poller):
         wiring: StreamWiring,
         clients: Clients,
         invoke: Invoke,
+        *,
         name: str | None = None,
         sleep: Callable[[float], object] | None = None,
+        writes: WriteSignal | None = None,
     ) -> None:
         super().__init__(name or f"stream:{wiring.table_name}", clients, invoke)
         self.wiring = wiring
+        self.writes = writes
+        self._seen = 0
         self.sleep: Callable[[float], object] = sleep or self.stopping.wait
         self.iterators: dict[str, str | None] = {}
         self.pending: dict[str, deque[dict[str, Any]]] = {}
@@ -277,10 +285,20 @@ class StreamPoller(Poller):
             self.iterators[shard_id] = iterator
             self.pending.setdefault(shard_id, deque())
 
-    def idle_pause(self) -> float:
-        return STREAM_POLL_SECONDS
+    def idle(self) -> None:
+        if self.writes is None:
+            self.stopping.wait(STREAM_POLL_SECONDS)
+        else:
+            self.writes.wait_past(self.wiring.table_name, self._seen, STREAM_POLL_SIGNALLED_SECONDS)
+
+    def stop(self) -> None:
+        super().stop()
+        if self.writes is not None:
+            self.writes.notify({self.wiring.table_name})  # wake it now rather than at its next timer
 
     def poll_once(self) -> int:
+        # Read the generation first: a write after this point wakes the next idle wait.
+        self._seen = self.writes.generation(self.wiring.table_name) if self.writes else 0
         handled = 0
         for shard_id in list(self.iterators):
             handled += self._poll_shard(shard_id)

@@ -132,7 +132,9 @@ class Stack:
     def _start_pollers(self) -> None:
         from infra.local import state
         from infra.local.pollers import SqsPoller, StreamPoller, passes
+        from infra.local.writes import install, writes
 
+        install()
         assert self.clients is not None and self.topology is not None and self.runtime is not None
         runtime = self.runtime
         for stream in self.topology.streams:
@@ -141,7 +143,7 @@ class Stack:
                 say("stack", f"warning: {stream.service}.{stream.function} is not loaded; {stream.table_name} unpolled")
                 continue
             stream_poller = StreamPoller(
-                stream, self.clients, partial(runtime.invoke, function), name=function.function_name
+                stream, self.clients, partial(runtime.invoke, function), name=function.function_name, writes=writes
             )
             stream_poller.start_at("LATEST")
             # Outbox records still in the table were never relayed (restored, or written
