@@ -28,7 +28,7 @@ from infra.services import ROOT, SERVICES, service_dir
 from infra.templates import REGION, Finding, blocking, lint, load_template
 
 BUILD = ROOT / "build"
-SKIP = shutil.ignore_patterns("tests", "__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
+SKIP = shutil.ignore_patterns("tests", "testing.py", "__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
 # Local Chalice state that must never be shipped (and differs per developer).
 CHALICE_SKIP = shutil.ignore_patterns("deployments", "deployed")
 

@@ -41,32 +41,11 @@ def use_in_process_aws() -> None:
     connection.cache_clear()
 
 
-def _cfn_loader() -> type:
-    """A YAML loader that reads CloudFormation short tags (!Sub, !Ref, ...) as plain values."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = loader.construct_scalar(node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)
-        return {f"Fn::{suffix}" if suffix != "Ref" else "Ref": value}
-
-    Loader.add_multi_constructor("!", tag)
-    return Loader
-
-
 def load_template(service_dir: Path) -> dict[str, Any]:
-    """A service's ``resources.yaml`` with intrinsic functions left as ``{"Fn::X": ...}``."""
-    import yaml
+    """A service's ``resources.yaml`` read exactly as the local stack provisions it."""
+    from infra.local.cfn import load_template as load
 
-    loaded: dict[str, Any] = yaml.load((service_dir / "resources.yaml").read_text(), Loader=_cfn_loader())  # noqa: S506
-    return loaded
+    return load(service_dir / "resources.yaml")
 
 
 def create_table(service_dir: Path, stage: str = "dev") -> str:

@@ -124,12 +124,21 @@ def test_the_same_lead_created_delivered_three_times_has_one_effect_each(stack: 
     add_rep(stack)
     watch = tap(stack, {"source": ["crm.contacts"], "detail-type": ["LeadCreated"]})
     lead = new_lead(stack)
-    published = eventually(lambda: [e for e in drain(stack, watch, 1) if e["detail"]["data"]["contact_id"] == lead["id"]])
+    published = eventually(
+        lambda: [e for e in drain(stack, watch, 1) if e["detail"]["data"]["contact_id"] == lead["id"]]
+    )
     detail = published[0]["detail"]
     # When EventBridge delivers the very same event twice more
     for _ in range(2):
         aws(stack, "events").put_events(
-            Entries=[{"Source": "crm.contacts", "DetailType": "LeadCreated", "Detail": json.dumps(detail), "EventBusName": "crm-dev"}]
+            Entries=[
+                {
+                    "Source": "crm.contacts",
+                    "DetailType": "LeadCreated",
+                    "Detail": json.dumps(detail),
+                    "EventBusName": "crm-dev",
+                }
+            ]
         )
     owner = eventually(lambda: owner_of(stack, lead["id"]))
     eventually(lambda: messages(stack, lead["id"]))
@@ -175,7 +184,9 @@ def test_a_crash_between_the_state_write_and_the_publish_loses_no_event(stack: A
     add_rep(stack)
     watch = tap(stack, {"source": ["crm.contacts"], "detail-type": ["LeadCreated"]})
     # Given the contacts outbox relay will crash on its next invocation
-    armed = stack.session.post(f"{stack.url}/_local/faults", json={"function": "crm-dev-contacts-outbox_relay", "count": 1})
+    armed = stack.session.post(
+        f"{stack.url}/_local/faults", json={"function": "crm-dev-contacts-outbox_relay", "count": 1}
+    )
     assert armed.status_code in (200, 201, 204), armed.text
     # When a lead is created (the contact is stored; the publish crashes)
     lead = new_lead(stack)
