@@ -1,127 +1,19 @@
-"""End-to-end fixtures: one local stack (``python -m infra.local.stack``) per test session
-and per pytest-xdist worker, on free ports, with its own state dir so tests never touch
-the developer's ``.local/state``."""
+"""End-to-end fixtures: one local stack per test session and per pytest-xdist worker, on
+free ports, with its own state dir so tests never touch the developer's ``.local/state``."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("contacts", "pipeline", "service_desk", "loyalty", "campaigns")
-START_TIMEOUT_SECONDS = 60.0
-OUTPUT_TAIL_CHARS = 20_000
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class LocalStack:
-    url: str
-    emulator_url: str
-    stage: str
-    process: subprocess.Popen[bytes]
-    output: Path
-    session: requests.Session = field(default_factory=requests.Session)
-
-    def token(self, role: str = "admin") -> str:
-        from shared.auth import issue_dev_token
-
-        return issue_dev_token(role)
-
-    def arm_fault(self, function: str, count: int = 1) -> None:
-        """The next ``count`` invocations of ``function`` crash before its handler runs."""
-        response = self.session.post(f"{self.url}/_local/faults", json={"function": function, "count": count})
-        response.raise_for_status()
-
-    def health(self) -> dict[str, Any]:
-        body: dict[str, Any] = self.session.get(f"{self.url}/_local/health", timeout=5).json()
-        return body
-
-    def log(self) -> str:
-        text = self.output.read_text(errors="replace") if self.output.exists() else ""
-        return text[-OUTPUT_TAIL_CHARS:]
-
-
-def _wait_healthy(stack: LocalStack) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if stack.process.poll() is not None:
-            raise RuntimeError(f"the local stack exited with {stack.process.returncode}:\n{stack.log()}")
-        try:
-            if requests.get(f"{stack.url}/_local/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the local stack was not healthy within {START_TIMEOUT_SECONDS:.0f}s:\n{stack.log()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+from infra.local.launch import LocalStack, running_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    workdir = tmp_path_factory.mktemp("local-stack")
-    port, emulator_port, stage = free_port(), free_port(), "dev"
-    env = dict(os.environ)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "CRM_STAGE"):
-        env.pop(name, None)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *(str(ROOT / "services" / s) for s in SERVICES)])
-    env["PYTHONUNBUFFERED"] = "1"
-    output = workdir / "stack.log"
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "infra.local.stack",
-                "--port",
-                str(port),
-                "--emulator-port",
-                str(emulator_port),
-                "--stage",
-                stage,
-                "--state-dir",
-                str(workdir / "state"),
-                "--log-dir",
-                str(workdir / "logs"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    running = LocalStack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{emulator_port}", stage, process, output)
-    try:
-        _wait_healthy(running)
+    with running_stack(tmp_path_factory.mktemp("local-stack")) as running:
         yield running
-    finally:
-        running.session.close()
-        _stop(process)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,0 +1,156 @@
+"""`make bench`: what speed the CRM has, as ratios measured in one run, printed as tables.
+
+1. Cold init per function vs a bare boto3 handler (see infra/bench_cold.py).
+2. The lead flow through a fresh local stack: POST /contacts -> owner assigned, welcome
+   email sent, sign-up points accrued, beside the emulator's own single hop
+   (put_events -> rule -> SQS -> receive) measured against the same emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from infra.bench_cold import run as cold_run
+from infra.local.launch import LocalStack, running_stack
+
+EFFECTS = {"LeadAssigned": "owner assigned", "EmailSent": "email sent", "PointsAccrued": "points accrued"}
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [list(map(str, header)), *([str(c) for c in row] for row in rows)]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    line = "| " + " | ".join("-" * w for w in widths) + " |"
+    out = [f"\n{title}\n", "| " + " | ".join(h.ljust(w) for h, w in zip(cells[0], widths, strict=True)) + " |", line]
+    out += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells[1:]]
+    return "\n".join(out)
+
+
+def _aws(stack: LocalStack, service: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=stack.emulator_url,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+
+
+def _tap(stack: LocalStack, pattern: dict[str, Any]) -> str:
+    sqs, events = _aws(stack, "sqs"), _aws(stack, "events")
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name=name, EventBusName=f"crm-{stack.stage}", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, EventBusName=f"crm-{stack.stage}", Targets=[{"Id": name, "Arn": arn}])
+    return url
+
+
+def single_hop(stack: LocalStack, samples: int) -> list[float]:
+    """The emulator alone: put_events on the bus until the message is received from SQS."""
+    sqs, events = _aws(stack, "sqs"), _aws(stack, "events")
+    url = _tap(stack, {"source": ["bench.hop"]})
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        entry = {"Source": "bench.hop", "DetailType": "Ping", "Detail": "{}", "EventBusName": f"crm-{stack.stage}"}
+        events.put_events(Entries=[entry])
+        while True:
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=5).get("Messages", [])
+            if got:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+                break
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def lead_flow(stack: LocalStack, leads: int) -> dict[str, list[float]]:
+    """One lead at a time: time from the POST until each side effect's event is on the bus."""
+    sqs = _aws(stack, "sqs")
+    url = _tap(stack, {"detail-type": list(EFFECTS)})
+    manager = {"Authorization": f"Bearer {stack.token('manager')}"}
+    sales = {"Authorization": f"Bearer {stack.token('sales')}"}
+    rep = {"name": "Bench Rep", "email": "bench.rep@example.com", "capacity": 10_000}
+    stack.session.post(f"{stack.url}/pipeline/reps", json=rep, headers=manager, timeout=10).raise_for_status()
+    time.sleep(1)  # let RepAdded settle so it does not share the first lead's queue
+    results: dict[str, list[float]] = {name: [] for name in [*EFFECTS.values(), "all three", "POST"]}
+    for n in range(leads):
+        body = {"email": f"bench-{n}-{uuid.uuid4().hex[:6]}@example.com", "first_name": "B", "last_name": "N"}
+        start = time.perf_counter()
+        response = stack.session.post(f"{stack.url}/contacts", json=body, headers=sales, timeout=10)
+        results["POST"].append((time.perf_counter() - start) * 1000)
+        response.raise_for_status()
+        contact_id = response.json()["id"]
+        seen: dict[str, float] = {}
+        deadline = start + 30
+        while len(seen) < len(EFFECTS) and time.perf_counter() < deadline:
+            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            now = (time.perf_counter() - start) * 1000
+            for message in batch:
+                event = json.loads(message["Body"])
+                if event["detail"]["data"].get("contact_id") == contact_id:
+                    seen.setdefault(event["detail-type"], now)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if len(seen) < len(EFFECTS):
+            raise RuntimeError(f"lead {contact_id}: only {sorted(seen)} within 30 s")
+        for detail_type, label in EFFECTS.items():
+            results[label].append(seen[detail_type])
+        results["all three"].append(max(seen.values()))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cold-samples", type=int, default=11)
+    parser.add_argument("--leads", type=int, default=200)
+    parser.add_argument("--hops", type=int, default=100)
+    args = parser.parse_args()
+
+    bare, rows = cold_run(args.cold_samples)
+    cold_rows = [(bare.name, f"{bare.median_ms:.0f}", "1.00", f"{bare.rss_mb:.0f}")]
+    cold_rows += [
+        (r.name, f"{r.median_ms:.0f}", f"{r.median_ms / bare.median_ms:.2f}", f"{r.rss_mb:.0f}") for r in rows
+    ]
+    print(
+        table(
+            f"Cold init (fresh process, median of {args.cold_samples}; ratio to the bare handler)",
+            ["function", "init ms", "ratio", "peak MB"],
+            cold_rows,
+        )
+    )
+
+    with tempfile.TemporaryDirectory() as workdir, running_stack(Path(workdir)) as stack:
+        hops = single_hop(stack, args.hops)
+        flow = lead_flow(stack, args.leads)
+    hop50, hop99 = pct(hops, 50), pct(hops, 99)
+    flow_rows = [("emulator single hop (put_events -> SQS)", len(hops), f"{hop50:.0f}", f"{hop99:.0f}", "1.0", "1.0")]
+    for label, values in flow.items():
+        p50, p99 = pct(values, 50), pct(values, 99)
+        flow_rows.append((label, len(values), f"{p50:.0f}", f"{p99:.0f}", f"{p50 / hop50:.1f}", f"{p99 / hop99:.1f}"))
+    print(
+        table(
+            "Lead flow through the local stack (ms from the POST; ratio to the emulator's single hop)",
+            ["measure", "n", "p50 ms", "p99 ms", "p50 ratio", "p99 ratio"],
+            flow_rows,
+        )
+    )
+    print(f"\nmedian of the single hop: {statistics.median(hops):.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
