@@ -121,14 +121,22 @@ def main() -> int:
     args = parser.parse_args()
 
     bare, rows = cold_run(args.cold_samples)
-    cold_rows = [(bare.name, f"{bare.median_ms:.0f}", "1.00", f"{bare.rss_mb:.0f}")]
+    cold_rows = [(bare.name, f"{bare.median_ms:.0f}", "1.00", f"{bare.cpu_ms:.0f}", "1.00", f"{bare.rss_mb:.0f}")]
     cold_rows += [
-        (r.name, f"{r.median_ms:.0f}", f"{r.median_ms / bare.median_ms:.2f}", f"{r.rss_mb:.0f}") for r in rows
+        (
+            r.name,
+            f"{r.median_ms:.0f}",
+            f"{r.median_ms / bare.median_ms:.2f}",
+            f"{r.cpu_ms:.0f}",
+            f"{r.cpu_ms / bare.cpu_ms:.2f}",
+            f"{r.rss_mb:.0f}",
+        )
+        for r in rows
     ]
     print(
         table(
             f"Cold init (fresh process, median of {args.cold_samples}; ratio to the bare handler)",
-            ["function", "init ms", "ratio", "peak MB"],
+            ["function", "init ms", "ratio", "init CPU ms", "CPU ratio", "peak MB"],
             cold_rows,
         )
     )

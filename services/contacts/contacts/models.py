@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from shared.http import RequestModel
+from shared.types import Email
 
 
 class LifecycleStage(StrEnum):
@@ -20,7 +21,7 @@ class LifecycleStage(StrEnum):
 
 
 class ContactIn(RequestModel):
-    email: EmailStr
+    email: Email
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()\-.]{6,20}$")

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, Field
 
 from shared.http import RequestModel
+from shared.types import Email
 
 DEFAULT_CAPACITY = 50
 
 
 class RepIn(RequestModel):
     name: str = Field(min_length=1, max_length=100)
-    email: EmailStr
+    email: Email
     territory: str | None = Field(default=None, min_length=1, max_length=50)
     capacity: int = Field(default=DEFAULT_CAPACITY, ge=1, le=10_000, strict=True)
 
