@@ -99,10 +99,25 @@ def _put_events(entries: list[dict[str, Any]]) -> None:
     raise RelayError(f"{len(pending)} events refused by EventBridge")
 
 
-def relay(event: dict[str, Any]) -> dict[str, Any]:
-    """DynamoDB stream batch -> EventBridge. Returns a partial batch response."""
+def _forget(relayed: list[tuple[str, dict[str, str]]]) -> None:
+    """Delete relayed outbox records in one batch write per table (at most 10 here).
+
+    A record left behind is harmless: the stream has moved past it and TTL removes it.
+    """
     from shared.aws import client
 
+    requests: dict[str, list[dict[str, Any]]] = {}
+    for table, p in relayed:
+        key = {"pk": {"S": p["pk"]}, "sk": {"S": p["sk"]}}
+        requests.setdefault(table, []).append({"DeleteRequest": {"Key": key}})
+    for _ in range(PUT_EVENTS_ATTEMPTS):
+        if not requests:
+            return
+        requests = client("dynamodb").batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+
+
+def relay(event: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB stream batch -> EventBridge. Returns a partial batch response."""
     records = event.get("Records", [])
     bus = get_settings().bus_name
     failures: list[dict[str, str]] = []
@@ -123,10 +138,5 @@ def relay(event: dict[str, Any]) -> dict[str, Any]:
             failures = [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in records[index:]]
             break
         metrics.add_metric(name="EventsRelayed", unit="Count", value=len(entries))
-        ddb = client("dynamodb")
-        for record, p in pending:
-            ddb.delete_item(
-                TableName=_table_from_arn(record["eventSourceARN"]),
-                Key={"pk": {"S": p["pk"]}, "sk": {"S": p["sk"]}},
-            )
+        _forget([(_table_from_arn(record["eventSourceARN"]), p) for record, p in pending])
     return {"batchItemFailures": failures}

@@ -68,10 +68,11 @@ def start(port: int, log_file: Path, host: str = "127.0.0.1") -> Emulator:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+            [sys.executable, "-m", "infra.local.moto_server", "-H", host, "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            cwd=Path(__file__).resolve().parents[2],  # the repo root: infra.local.moto_server
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist yet at this point
         )
     deadline = time.monotonic() + START_TIMEOUT_SECONDS

@@ -32,7 +32,7 @@ SQS_WAIT_SECONDS = 1
 STREAM_POLL_SECONDS = 0.05  # the lead flow targets <= 100 ms end to end
 # With a write signal (the stack's case) pollers wake on each in-process write; this slow
 # timer only catches writes made from outside the process.
-STREAM_POLL_SIGNALLED_SECONDS = 0.25
+STREAM_POLL_SIGNALLED_SECONDS = 1.0
 RETRY_BACKOFF_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0)
 ERROR_PAUSE_SECONDS = 1.0
 

@@ -1,0 +1,115 @@
+"""``python -m infra.local.moto_server``: moto's server with two fixes for a long-running
+local stack. Only the emulator process loads this; nothing of the CRM imports it.
+
+1. moto's TransactWriteItems deep-copies every table it touches (items *and* stream
+   records) before each transaction, to roll back on failure. The copy grows with the
+   data: measured 350 ms stalls of the whole emulator after a few hundred leads, on a
+   design that commits every change with its outbox record in a transaction. Here only
+   the items the transaction touches are saved, plus the stream's length, and exactly
+   those are restored on failure: the same all-or-nothing result at a cost that does
+   not grow with the table.
+2. Werkzeug's per-request access log is turned off (it costs CPU on every call).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+
+def _key(table: Any, op: dict[str, Any]) -> tuple[Any, Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    key = op.get("Key") or op["Item"]
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return hash_value, range_value
+
+
+def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any, int | None]]:
+    saved = []
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        table = backend.tables.get(op.get("TableName"))
+        if table is None or not (op.get("Key") or op.get("Item")):
+            continue
+        try:
+            hash_value, range_value = _key(table, op)
+        except KeyError:
+            continue  # moto itself reports the malformed key
+        original = table.get_item(hash_value, range_value)
+        stream = len(table.stream_shard.items) if table.stream_shard is not None else None
+        saved.append((table, hash_value, range_value, copy.deepcopy(original), stream))
+    return saved
+
+
+def _restore(saved: list[tuple[Any, Any, Any, Any, int | None]]) -> None:
+    for table, hash_value, range_value, original, stream in reversed(saved):
+        if range_value is None:
+            if original is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = original
+        elif original is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = original
+        if stream is not None and table.stream_shard is not None:
+            del table.stream_shard.items[stream:]
+
+
+class _CopyWithoutTables:
+    """Stands in for ``copy`` inside moto's DynamoDB backend: tables are not copied."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def patch() -> None:
+    from moto.dynamodb import models
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = _snapshot(self, transact_items)
+        try:
+            original(self, transact_items)
+        except Exception:
+            _restore(saved)
+            raise
+
+    models.copy = _CopyWithoutTables()  # type: ignore[attr-defined,assignment]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve moto with waitress: a fixed thread pool and keep-alive connections, where
+    moto's own server (werkzeug's development server) starts a thread and closes the
+    connection for every request, which under the stack's dozen concurrent callers cost
+    more than moto's own work."""
+    import argparse
+    import os
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from waitress import serve
+
+    parser = argparse.ArgumentParser(prog="python -m infra.local.moto_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=4566)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    patch()
+    # Long polls hold a thread for up to 20 s each: leave room for every poller and client.
+    serve(DomainDispatcherApplication(create_backend_app), host=args.host, port=args.port, threads=48, ident="moto")
+
+
+if __name__ == "__main__":
+    main()
