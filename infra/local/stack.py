@@ -39,6 +39,7 @@ DIFFERENCES = (
     "tables are saved to the state dir; queue contents, sent mail and run-time schedules are not",
     "all functions share one process; one request at a time per service API",
     "schedules fire at their exact time (no flexible window); failed deliveries are logged, not retried",
+    "the bus archive is not created (moto's archive slows every PutEvents as it grows)",
 )
 
 

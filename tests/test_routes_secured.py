@@ -1,0 +1,21 @@
+"""Every route of every service is authenticated and restricted to named roles."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from infra.services import existing_services
+from shared.auth import Role
+
+
+@pytest.mark.parametrize("service", existing_services())
+def test_every_route_declares_the_roles_it_admits(service: str) -> None:
+    app = importlib.import_module(f"{service}.api").app
+    assert app.routes, f"{service} has no routes"
+    for path, methods in app.routes.items():
+        for method, entry in methods.items():
+            roles = getattr(entry.view_function, "crm_roles", None)
+            assert roles, f"{service} {method} {path} is not behind shared.http.Api.route"
+            assert Role.PARTNER not in roles, f"{service} {method} {path} admits partners, who may only send events"
