@@ -111,7 +111,9 @@ def test_one_lead_gets_an_owner_a_welcome_email_and_signup_points(stack: Any) ->
     # When a lead is created
     lead = new_lead(stack)
     # Then pipeline assigns an owner, loyalty credits sign-up points, campaigns sends the welcome email
-    assert eventually(lambda: owner_of(stack, lead["id"])) is not None
+    owner = eventually(lambda: owner_of(stack, lead["id"]))
+    # ... and contacts records the owner from LeadAssigned
+    assert eventually(lambda: (get(stack, f"/contacts/{lead['id']}") or {}).get("owner_id") == owner)
     points = eventually(lambda: member(stack, lead["id"]))
     assert points["points_balance"] > 0 and points["tier"]
     [message] = eventually(lambda: messages(stack, lead["id"]))

@@ -1,44 +1,31 @@
-"""contacts: HTTP routes and Lambda functions. Handlers parse, call one use-case, map."""
+"""contacts: the Chalice app with every route, and its Lambda functions."""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
-from chalice.app import Chalice
+from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
-from contacts.models import ContactIn
-from shared.auth import STAFF, Role
-from shared.http import Api, Ctx, Reply
+from contacts.http import app
+from contacts.routes import records  # noqa: F401 - registers the routes
 
-app = Chalice(app_name=f"crm-{SERVICE}")
-api = Api(app, SERVICE)
+if TYPE_CHECKING:
+    from shared.consumer import Consumer
 
-WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.MARKETER})
+__all__ = ["app"]
 
 
 @cache
-def _repo() -> Any:
-    from contacts.repository import ContactRepository
+def _consumer() -> Consumer:
+    from contacts.consumes import subscriptions
+    from shared.consumer import Consumer
 
-    return ContactRepository()
-
-
-@api.route("/", methods=["POST"], roles=WRITERS, body=ContactIn, status=201)
-def create_contact(ctx: Ctx) -> Reply:
-    from contacts.usecases import create_lead
-
-    contact = create_lead(ctx.body, _repo(), correlation_id=ctx.header("x-correlation-id"))
-    return Reply(contact, 201, {"Location": f"/contacts/{contact.id}", "ETag": f'"{contact.version}"'})
+    return Consumer(SERVICE, f"{SERVICE}-on-event", subscriptions())
 
 
-@api.route("/{contact_id}", roles=STAFF)
-def get_contact(ctx: Ctx, contact_id: str) -> Reply:
-    from contacts.usecases import get_contact as get
-
-    contact = get(contact_id, _repo())
-    return Reply(contact, 200, {"ETag": f'"{contact.version}"'})
+@app.lambda_function(name="on_event")
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _consumer()(event, context)
 
 
 @app.lambda_function(name="outbox_relay")

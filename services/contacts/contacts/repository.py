@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.models import Model
 
 from contacts import SERVICE
+from contacts.keys import PROFILE, contact_pk, email_claim_pk
 from contacts.models import Contact, LifecycleStage
 from shared.errors import Conflict
 from shared.events import Outgoing
 from shared.outbox import outbox_model, outbox_record
 from shared.table import is_conditional_failure, table_meta, transaction
-
-PROFILE = "PROFILE"
 
 
 class ContactItem(Model):
@@ -30,6 +29,7 @@ class ContactItem(Model):
     source = UnicodeAttribute(null=True)
     lifecycle_stage = UnicodeAttribute()
     owner_id = UnicodeAttribute(null=True)
+    owner_assigned_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -48,11 +48,11 @@ OutboxRecord = outbox_model(table_meta(SERVICE))
 
 
 def _contact_key(contact_id: str) -> str:
-    return f"CONTACT#{contact_id}"
+    return contact_pk(contact_id)
 
 
 def _email_key(email: str) -> str:
-    return f"EMAIL#{email.strip().lower()}"
+    return email_claim_pk(email)
 
 
 def _to_domain(item: ContactItem) -> Contact:
@@ -100,6 +100,31 @@ class ContactRepository:
             return _to_domain(ContactItem.get(_contact_key(contact_id), PROFILE, consistent_read=True))
         except DoesNotExist:
             return None
+
+    def set_owner(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool:
+        """Record the owner unless a newer assignment is already recorded (events arrive
+        late or out of order). Optimistic on the record's version. False: nothing to do."""
+        for _ in range(3):
+            try:
+                item = ContactItem.get(_contact_key(contact_id), PROFILE, consistent_read=True)
+            except DoesNotExist:
+                return False
+            if item.owner_assigned_at is not None and item.owner_assigned_at >= assigned_at:
+                return False
+            try:
+                item.update(
+                    actions=[
+                        ContactItem.owner_id.set(owner_id),
+                        ContactItem.owner_assigned_at.set(assigned_at),
+                        ContactItem.updated_at.set(now()),
+                    ]
+                )
+            except UpdateError as exc:
+                if is_conditional_failure(exc):
+                    continue  # a concurrent change: read again
+                raise
+            return True
+        raise Conflict(f"contact {contact_id} kept changing; owner not recorded")
 
     def id_by_email(self, email: str) -> str | None:
         try:

@@ -9,12 +9,13 @@ from typing import Protocol
 from contacts.events import LeadCreated
 from contacts.models import Contact, ContactIn, LifecycleStage
 from shared.errors import NotFound
-from shared.events import Outgoing, new_event
+from shared.events import EventMetadata, Outgoing, new_event
 
 
 class Contacts(Protocol):
     def add(self, contact: Contact, events: list[Outgoing]) -> Contact: ...
     def get(self, contact_id: str) -> Contact | None: ...
+    def set_owner(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool: ...
 
 
 def create_lead(data: ContactIn, repo: Contacts, correlation_id: str | None = None) -> Contact:
@@ -49,3 +50,8 @@ def get_contact(contact_id: str, repo: Contacts) -> Contact:
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
     return contact
+
+
+def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, repo: Contacts) -> bool:
+    """LeadAssigned: the newest assignment wins, whatever order the events arrive in."""
+    return repo.set_owner(contact_id, owner_id, cause.occurred_at)

@@ -1,0 +1,1 @@
+"""Route modules of the contacts API, one per area; importing one registers its routes."""
