@@ -15,7 +15,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from infra.services import ROOT, SERVICES, existing_services
+from infra.services import ROOT, SERVICES, existing_services, service_module
 
 # What each kind of function pulls in on its first invocation (kept in step with the code:
 # shared/http.py, shared/consumer.py, shared/outbox.py).
@@ -80,12 +80,15 @@ def _sample(body: str) -> dict[str, float]:
 
 
 def functions() -> list[tuple[str, str]]:
-    """(service, kind) for every function that exists: each service's API, relay, consumer."""
+    """(service, kind) for every function that exists: each service's API and the pure
+    functions its app registers (relay, consumer) that this bench knows how to warm."""
     found = []
     for service in existing_services():
+        module = service_module(service, "api")
+        assert module is not None
+        app = module.app
         found.append((service, "api"))
-        source = (ROOT / "services" / service / service / "api.py").read_text()
-        found.extend((service, kind) for kind in ("on_event", "outbox_relay") if f'name="{kind}"' in source)
+        found.extend((service, f.name) for f in app.pure_lambda_functions if f.name in FIRST_CALL)
     return found
 
 

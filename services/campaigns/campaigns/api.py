@@ -11,6 +11,7 @@ from campaigns import SERVICE
 from campaigns.models import MessagePage
 from shared.auth import STAFF
 from shared.errors import BadRequest
+from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api, Ctx
 from shared.pagination import parse_limit
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from campaigns.consumes import LeadCreatedIn
     from campaigns.mailer import SesMailer
     from campaigns.repository import MessageRepository
-    from shared.consumer import Consumer
+    from shared.consumer import Subscription
     from shared.events import Envelope
 
 app = Chalice(app_name=f"crm-{SERVICE}")
@@ -61,21 +62,12 @@ def _on_lead_created(envelope: Envelope[LeadCreatedIn]) -> None:
     send_welcome(recipient, envelope.metadata, _repo(), _mailer())
 
 
-@cache
-def _consumer() -> Consumer:
+def _subscriptions() -> list[Subscription[Any]]:
     from campaigns.consumes import LeadCreatedIn
-    from shared.consumer import Consumer, Subscription
+    from shared.consumer import Subscription
 
-    return Consumer(SERVICE, f"{SERVICE}-on-event", [Subscription("LeadCreated", LeadCreatedIn, _on_lead_created)])
-
-
-@app.lambda_function(name="on_event")
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _consumer()(event, context)
+    return [Subscription("LeadCreated", LeadCreatedIn, _on_lead_created)]
 
 
-@app.lambda_function(name="outbox_relay")
-def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from shared.outbox import relay
-
-    return relay(event)
+on_event = add_consumer(app, SERVICE, _subscriptions)
+outbox_relay = add_outbox_relay(app)

@@ -10,13 +10,14 @@ from chalice.app import Chalice
 from loyalty import SERVICE
 from loyalty.models import LedgerPage, Member
 from shared.auth import STAFF
+from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api, Ctx
 from shared.pagination import parse_limit
 
 if TYPE_CHECKING:
     from loyalty.consumes import LeadCreatedIn
     from loyalty.repository import LoyaltyRepository
-    from shared.consumer import Consumer
+    from shared.consumer import Subscription
     from shared.events import Envelope
 
 app = Chalice(app_name=f"crm-{SERVICE}")
@@ -50,21 +51,12 @@ def _on_lead_created(envelope: Envelope[LeadCreatedIn]) -> None:
     enrol_lead(envelope.data.contact_id, envelope.metadata, _repo())
 
 
-@cache
-def _consumer() -> Consumer:
+def _subscriptions() -> list[Subscription[Any]]:
     from loyalty.consumes import LeadCreatedIn
-    from shared.consumer import Consumer, Subscription
+    from shared.consumer import Subscription
 
-    return Consumer(SERVICE, f"{SERVICE}-on-event", [Subscription("LeadCreated", LeadCreatedIn, _on_lead_created)])
-
-
-@app.lambda_function(name="on_event")
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _consumer()(event, context)
+    return [Subscription("LeadCreated", LeadCreatedIn, _on_lead_created)]
 
 
-@app.lambda_function(name="outbox_relay")
-def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from shared.outbox import relay
-
-    return relay(event)
+on_event = add_consumer(app, SERVICE, _subscriptions)
+outbox_relay = add_outbox_relay(app)

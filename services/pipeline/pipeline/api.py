@@ -10,13 +10,14 @@ from chalice.app import Chalice
 from pipeline import SERVICE
 from pipeline.models import Lead, RepIn, RepPage
 from shared.auth import STAFF, Role
+from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api, Ctx, Reply
 from shared.pagination import parse_limit
 
 if TYPE_CHECKING:
     from pipeline.consumes import LeadCreatedIn, RepAddedIn
     from pipeline.repository import PipelineRepository
-    from shared.consumer import Consumer
+    from shared.consumer import Subscription
     from shared.events import Envelope
 
 app = Chalice(app_name=f"crm-{SERVICE}")
@@ -66,28 +67,15 @@ def _on_rep_added(envelope: Envelope[RepAddedIn]) -> None:
     drain_unassigned(envelope.metadata, _repo())
 
 
-@cache
-def _consumer() -> Consumer:
+def _subscriptions() -> list[Subscription[Any]]:
     from pipeline.consumes import LeadCreatedIn, RepAddedIn
-    from shared.consumer import Consumer, Subscription
+    from shared.consumer import Subscription
 
-    return Consumer(
-        SERVICE,
-        f"{SERVICE}-on-event",
-        [
-            Subscription("LeadCreated", LeadCreatedIn, _on_lead_created),
-            Subscription("RepAdded", RepAddedIn, _on_rep_added),
-        ],
-    )
+    return [
+        Subscription("LeadCreated", LeadCreatedIn, _on_lead_created),
+        Subscription("RepAdded", RepAddedIn, _on_rep_added),
+    ]
 
 
-@app.lambda_function(name="on_event")
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _consumer()(event, context)
-
-
-@app.lambda_function(name="outbox_relay")
-def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from shared.outbox import relay
-
-    return relay(event)
+on_event = add_consumer(app, SERVICE, _subscriptions)
+outbox_relay = add_outbox_relay(app)

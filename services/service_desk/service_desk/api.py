@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalice.app import Chalice
 
@@ -11,6 +11,7 @@ from service_desk import SERVICE
 from service_desk.models import Ticket, TicketIn, TicketPage
 from shared.auth import STAFF, Role
 from shared.errors import BadRequest
+from shared.functions import add_outbox_relay
 from shared.http import Api, Ctx, Reply
 from shared.pagination import parse_limit
 
@@ -60,8 +61,4 @@ def list_tickets(ctx: Ctx) -> TicketPage:
     return tickets_of_contact(contact_id, _repo(), parse_limit(ctx.query.get("limit")), ctx.query.get("cursor"))
 
 
-@app.lambda_function(name="outbox_relay")
-def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from shared.outbox import relay
-
-    return relay(event)
+outbox_relay = add_outbox_relay(app)
