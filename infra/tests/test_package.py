@@ -109,7 +109,23 @@ def test_the_bus_template_lints_clean_and_keeps_an_archive():
     assert lint(bus, informational=True) == []
     resources = load_template(bus)["Resources"]
     types = {r["Type"] for r in resources.values()}
-    assert types <= {"AWS::Events::EventBus", "AWS::Events::Archive", "AWS::SQS::Queue", "AWS::SQS::QueuePolicy"}
+    assert types <= {
+        "AWS::Events::EventBus",
+        "AWS::Events::Archive",
+        "AWS::SQS::Queue",
+        "AWS::SQS::QueuePolicy",
+        "AWS::IAM::ManagedPolicy",
+    }
+    partner = resources["PartnerPublishPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert partner == [
+        {
+            "Sid": "PartnerEventsOnly",
+            "Effect": "Allow",
+            "Action": "events:PutEvents",
+            "Resource": {"Fn::GetAtt": ["Bus", "Arn"]},
+            "Condition": {"StringLike": {"events:source": "partner.*"}},
+        }
+    ]
     assert resources["Bus"]["Properties"]["Name"] == {"Fn::Sub": "crm-${Stage}"}
     assert resources["Archive"]["Properties"]["RetentionDays"] == 30
 
