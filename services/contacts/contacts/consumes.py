@@ -6,6 +6,7 @@ resources.yaml rules must route the same detail-types (a contract test checks bo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shared.events import IncomingEvent
@@ -21,11 +22,46 @@ class LeadAssignedIn(IncomingEvent):
     owner_id: str
 
 
-CONSUMES: dict[str, type[IncomingEvent]] = {"LeadAssigned": LeadAssignedIn}
+# --- contacts' own events, for segment membership (rule ContactsSelfRule) -----------
+
+
+class ContactRefIn(IncomingEvent):
+    """Any contacts event naming one contact whose facts may have changed: LeadCreated,
+    ContactUpdated, ContactMetricsUpdated, ContactDeleted, ContactErased. Membership reads
+    the facts from the table, so nothing else of the event is needed."""
+
+    contact_id: str
+
+
+class ContactsMergedIn(IncomingEvent):
+    winner_id: str
+    loser_id: str
+
+
+class ContactsImportedIn(IncomingEvent):
+    """One chunk of an import: the contacts it created and updated."""
+
+    created: list[str] = []
+    updated: list[str] = []
+
+
+SEGMENT_TRIGGERS = ("LeadCreated", "ContactErased")
+
+CONSUMES: dict[str, type[IncomingEvent]] = {
+    "LeadAssigned": LeadAssignedIn,
+    **dict.fromkeys(SEGMENT_TRIGGERS, ContactRefIn),
+}
 
 
 def subscriptions() -> list[Subscription[Any]]:
     from contacts.handlers import on_lead_assigned
+    from contacts.segments_handlers import on_contact_changed, on_contacts_imported, on_contacts_merged
     from shared.consumer import Subscription
 
-    return [Subscription("LeadAssigned", LeadAssignedIn, on_lead_assigned)]
+    handlers: dict[str, Callable[[Any], None]] = {
+        "LeadAssigned": on_lead_assigned,
+        **dict.fromkeys(SEGMENT_TRIGGERS, on_contact_changed),
+        "ContactsMerged": on_contacts_merged,
+        "ContactsImported": on_contacts_imported,
+    }
+    return [Subscription(t, model, handlers[t]) for t, model in CONSUMES.items()]

@@ -1,0 +1,41 @@
+"""Segment membership reactions to contacts' own events (called once per event by the
+on_event consumer): each names the contacts whose facts may have changed."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contacts.consumes import ContactRefIn, ContactsImportedIn, ContactsMergedIn
+    from contacts.segments_repository import SegmentRepository
+    from shared.events import Envelope, EventMetadata
+
+
+@cache
+def segment_store() -> SegmentRepository:
+    from contacts.segments_repository import SegmentRepository
+
+    return SegmentRepository()
+
+
+def _reevaluate(contact_ids: list[str], cause: EventMetadata) -> None:
+    from contacts.segments import reevaluate
+
+    for contact_id in dict.fromkeys(contact_ids):
+        reevaluate(contact_id, segment_store(), cause)
+
+
+def on_contact_changed(envelope: Envelope[ContactRefIn]) -> None:
+    """LeadCreated, ContactUpdated, ContactMetricsUpdated, ContactDeleted, ContactErased:
+    the facts are read from the table, not the event, so late or reordered events converge."""
+    _reevaluate([envelope.data.contact_id], envelope.metadata)
+
+
+def on_contacts_merged(envelope: Envelope[ContactsMergedIn]) -> None:
+    # The loser is gone (it leaves everything); the winner's facts changed.
+    _reevaluate([envelope.data.loser_id, envelope.data.winner_id], envelope.metadata)
+
+
+def on_contacts_imported(envelope: Envelope[ContactsImportedIn]) -> None:
+    _reevaluate([*envelope.data.created, *envelope.data.updated], envelope.metadata)
