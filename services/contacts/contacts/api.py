@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.http import app
-from contacts.routes import records, segments  # noqa: F401 - registers the routes
+from contacts.routes import records  # noqa: F401 - registers the routes
+from contacts.routes import companies, fields  # noqa: F401 - records area: companies, custom fields
 
 if TYPE_CHECKING:
     from shared.consumer import Consumer

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from shared.events import Event
 
 
@@ -23,45 +21,41 @@ class LeadCreated(ContactsEvent):
     source: str | None = None  # the lead's channel (web, referral, event, ...)
 
 
-EVENTS: list[type[Event]] = [LeadCreated]
+class ContactUpdated(ContactsEvent):
+    """A contact was created or changed: what changed and the fields segments filter on."""
+
+    contact_id: str
+    changed: list[str]
+    lifecycle_stage: str
+    tags: list[str] = []
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    company_id: str | None = None
+    owner_id: str | None = None
+    source: str | None = None
 
 
-# --- segments and privacy -----------------------------------------------------------
+class ContactDeleted(ContactsEvent):
+    """A contact was deleted: other services drop or anonymise what they hold about it."""
 
-
-class SegmentEntered(ContactsEvent):
-    """A contact started matching a segment's rules (emitted once per entry)."""
-
-    segment_id: str
-    segment_name: str
     contact_id: str
 
 
-class SegmentExited(ContactsEvent):
-    """A contact stopped matching a segment's rules, was erased/deleted/merged away, or the
-    segment was deleted (emitted once per exit)."""
+class ContactsMerged(ContactsEvent):
+    """``loser_id`` was merged into ``winner_id``: re-key whatever you hold under the loser."""
 
-    segment_id: str
-    segment_name: str
-    contact_id: str
+    winner_id: str
+    loser_id: str
 
 
-class ConsentChanged(ContactsEvent):
-    """A contact granted or withdrew consent for one channel and purpose."""
+class ContactsImported(ContactsEvent):
+    """One chunk of a CSV import: the contacts it created and updated (packed: one event
+    per chunk, not per row, so a 100,000-row import does not flood the bus)."""
 
-    contact_id: str
-    channel: str  # email, sms, push
-    purpose: str  # marketing, transactional, ...
-    granted: bool
-    source: str  # where the consent was given: web_form, unsubscribe_link, agent, import, ...
-    at: datetime
+    import_id: str
+    created: list[str]
+    updated: list[str]
 
 
-class ContactErased(ContactsEvent):
-    """A contact's personal data was erased (GDPR): drop or anonymise whatever you hold."""
-
-    contact_id: str
-    erased_at: datetime
-
-
-EVENTS += [SegmentEntered, SegmentExited, ConsentChanged, ContactErased]
+EVENTS: list[type[Event]] = [LeadCreated, ContactUpdated, ContactDeleted, ContactsMerged, ContactsImported]

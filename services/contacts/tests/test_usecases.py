@@ -23,14 +23,17 @@ class FakeContacts:
     def get(self, contact_id: str) -> Contact | None:
         return self.rows.get(contact_id)
 
+    def field_defs(self) -> list[object]:
+        return []
+
 
 def test_a_new_contact_is_a_lead_and_its_event_carries_the_correlation_id() -> None:
     repo = FakeContacts()
     data = ContactIn(email="grace@example.com", first_name="Grace", last_name="Hopper", source="web")
     contact = create_lead(data, repo, correlation_id="corr-1")
     assert contact.lifecycle_stage is LifecycleStage.LEAD
-    [event] = repo.events
-    assert event.detail_type == "LeadCreated"
+    [event, updated] = repo.events
+    assert (event.detail_type, updated.detail_type) == ("LeadCreated", "ContactUpdated")
     assert event.detail["metadata"]["correlation_id"] == "corr-1"
     assert event.detail["data"]["source"] == "web"
     assert get_contact(contact.id, repo) == contact
