@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.http import app
-from contacts.routes import records  # noqa: F401 - registers the routes
-from contacts.routes import companies, fields  # noqa: F401 - records area: companies, custom fields
+from contacts.routes import companies, fields, records, segments  # noqa: F401 - registers the routes
 
 if TYPE_CHECKING:
     from shared.consumer import Consumer

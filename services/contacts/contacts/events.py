@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.events import Event
 
 
@@ -58,4 +60,48 @@ class ContactsImported(ContactsEvent):
     updated: list[str]
 
 
-EVENTS: list[type[Event]] = [LeadCreated, ContactUpdated, ContactDeleted, ContactsMerged, ContactsImported]
+EVENTS: list[type[Event]] = [LeadCreated]
+
+
+# --- segments and privacy -----------------------------------------------------------
+
+
+class SegmentEntered(ContactsEvent):
+    """A contact started matching a segment's rules (emitted once per entry)."""
+
+    segment_id: str
+    segment_name: str
+    contact_id: str
+
+
+class SegmentExited(ContactsEvent):
+    """A contact stopped matching a segment's rules, was erased/deleted/merged away, or the
+    segment was deleted (emitted once per exit)."""
+
+    segment_id: str
+    segment_name: str
+    contact_id: str
+
+
+class ConsentChanged(ContactsEvent):
+    """A contact granted or withdrew consent for one channel and purpose."""
+
+    contact_id: str
+    channel: str  # email, sms, push
+    purpose: str  # marketing, transactional, ...
+    granted: bool
+    source: str  # where the consent was given: web_form, unsubscribe_link, agent, import, ...
+    at: datetime
+
+
+class ContactErased(ContactsEvent):
+    """A contact's personal data was erased (GDPR): drop or anonymise whatever you hold."""
+
+    contact_id: str
+    erased_at: datetime
+
+
+EVENTS += [SegmentEntered, SegmentExited, ConsentChanged, ContactErased]
+
+# records area
+EVENTS += [ContactUpdated, ContactDeleted, ContactsMerged, ContactsImported]

@@ -166,15 +166,17 @@ def now() -> datetime:
 
 def to_item(contact: Contact) -> ContactItem:
     data = contact.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"})
-    return ContactItem(
+    item = ContactItem(
         pk=contact_pk(contact.id),
         sk=PROFILE,
         **{k: v for k, v in data.items() if v not in (None, [], {})},
         owner_assigned_at=contact.owner_assigned_at,
         created_at=contact.created_at,
         updated_at=contact.updated_at,
-        **({"version": contact.version} if contact.version else {}),
     )
+    if contact.version:
+        item.version = contact.version
+    return item
 
 
 def to_contact(item: ContactItem) -> Contact:
@@ -385,8 +387,9 @@ class ContactRepository:
             **new.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"}, exclude_none=True),
             created_at=new.created_at,
             updated_at=new.updated_at,
-            **({"version": old.version} if old else {}),
         )
+        if old is not None:
+            item.version = old.version
         try:
             with transaction() as tx:
                 tx.save(item) if old else tx.save(item, condition=CompanyItem.pk.does_not_exist())
