@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.http import app
-from contacts.routes import companies, fields, records, segments  # noqa: F401 - registers the routes
+from contacts.routes import companies, consent, fields, privacy, records, segments  # noqa: F401
 
 if TYPE_CHECKING:
     from shared.consumer import Consumer

@@ -45,11 +45,13 @@ class ContactsImportedIn(IncomingEvent):
     updated: list[str] = []
 
 
-SEGMENT_TRIGGERS = ("LeadCreated", "ContactErased")
+SEGMENT_TRIGGERS = ("LeadCreated", "ContactUpdated", "ContactDeleted", "ContactErased")
 
 CONSUMES: dict[str, type[IncomingEvent]] = {
     "LeadAssigned": LeadAssignedIn,
     **dict.fromkeys(SEGMENT_TRIGGERS, ContactRefIn),
+    "ContactsImported": ContactsImportedIn,
+    "ContactsMerged": ContactsMergedIn,
 }
 
 

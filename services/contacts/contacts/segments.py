@@ -148,7 +148,8 @@ def plan(current: Mapping[str, str], desired: Mapping[str, str]) -> Change:
 
 
 def desired_segments(facts: ContactFacts, definitions: list[Definition], now: datetime) -> dict[str, str]:
-    if facts.profile is None or facts.profile.get("erased_at") or facts.profile.get("deleted_at"):
+    profile = facts.profile
+    if profile is None or any(profile.get(k) for k in ("merged_into", "erased_at", "deleted_at")):
         return {}  # deleted, erased or merged away: a contact that is gone belongs nowhere
     seen = facts_of(facts.profile, facts.metrics, now)
     return {d.id: d.name for d in definitions if evaluate(d.rules, seen, now)}

@@ -8,6 +8,7 @@ PROFILE (records) and METRICS (history) attributes, flattened by ``facts_of``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -252,12 +253,22 @@ _PROFILE_FIELDS = ("lifecycle_stage", "tags", "source", "company_id", "owner_id"
 _GEOGRAPHY = ("country", "region", "city")
 
 
+def address_of(profile: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The profile's address: records stores it as JSON text (pynamodb JSONAttribute)."""
+    raw = profile.get("address")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, Mapping) else {}
+
+
 def facts_of(profile: Mapping[str, Any] | None, metrics: Mapping[str, Any] | None, now: datetime) -> dict[str, Any]:
     """What rules can see of one contact, from its PROFILE and METRICS items (plain values)."""
     profile, metrics = profile or {}, metrics or {}
     facts: dict[str, Any] = {name: profile.get(name) for name in _PROFILE_FIELDS}
-    raw_address = profile.get("address")
-    address: Mapping[str, Any] = raw_address if isinstance(raw_address, Mapping) else {}
+    address = address_of(profile)
     for name in _GEOGRAPHY:
         facts[name] = profile.get(name) if profile.get(name) is not None else address.get(name)
     if isinstance(facts["tags"], set | tuple):
