@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.http import app
-from contacts.routes import companies, consent, fields, privacy, records, segments  # noqa: F401
+from contacts.routes import analytics, companies, consent, fields, history, privacy, records, segments  # noqa: F401
 
 if TYPE_CHECKING:
     from shared.consumer import Consumer
@@ -33,3 +33,14 @@ def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from shared.outbox import relay
 
     return relay(event)
+
+
+@app.lambda_function(name="rescore_recency")
+def rescore_recency(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Daily (resources.yaml RescoreRecency): recency decays with time, without any event."""
+    from datetime import UTC, datetime
+
+    from contacts.metrics_recency import rescore_due
+    from contacts.routes.history import history_repo
+
+    return {"rescored": rescore_due(history_repo(), datetime.now(UTC).date())}

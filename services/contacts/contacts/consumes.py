@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from contacts.history_consumes import PARTNER_CONSUMES, TIMELINE_CONSUMES
 from shared.events import IncomingEvent
 
 if TYPE_CHECKING:
@@ -52,18 +53,24 @@ CONSUMES: dict[str, type[IncomingEvent]] = {
     **dict.fromkeys(SEGMENT_TRIGGERS, ContactRefIn),
     "ContactsImported": ContactsImportedIn,
     "ContactsMerged": ContactsMergedIn,
+    **TIMELINE_CONSUMES,  # history: other services' events on the timeline
+    **PARTNER_CONSUMES,  # history: partners' orders
 }
 
 
 def subscriptions() -> list[Subscription[Any]]:
     from contacts.handlers import on_lead_assigned
+    from contacts.history_handlers import both, on_order_placed, on_order_refunded, on_timeline_event
     from contacts.segments_handlers import on_contact_changed, on_contacts_imported, on_contacts_merged
     from shared.consumer import Subscription
 
     handlers: dict[str, Callable[[Any], None]] = {
-        "LeadAssigned": on_lead_assigned,
+        "LeadAssigned": both(on_lead_assigned, on_timeline_event("LeadAssigned")),  # + history
         **dict.fromkeys(SEGMENT_TRIGGERS, on_contact_changed),
         "ContactsMerged": on_contacts_merged,
         "ContactsImported": on_contacts_imported,
+        **{t: on_timeline_event(t) for t in TIMELINE_CONSUMES},  # history
+        "OrderPlaced": on_order_placed,  # history
+        "OrderRefunded": on_order_refunded,  # history
     }
     return [Subscription(t, model, handlers[t]) for t, model in CONSUMES.items()]

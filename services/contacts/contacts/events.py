@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from shared.events import Event
 
@@ -105,3 +106,44 @@ EVENTS += [SegmentEntered, SegmentExited, ConsentChanged, ContactErased]
 
 # records area
 EVENTS += [ContactUpdated, ContactDeleted, ContactsMerged, ContactsImported]
+
+# --- history and metrics ----------------------------------------------------------
+
+
+class PurchaseRecorded(ContactsEvent):
+    """An order was recorded for a contact (once per order_id), from the API or a partner."""
+
+    contact_id: str
+    order_id: str
+    amount: Decimal
+    currency: str  # ISO 4217
+    channel: str  # web, store, phone, marketplace, partner
+    occurred_at: datetime
+
+
+class PurchaseRefunded(ContactsEvent):
+    """An order was refunded (once per order_id): the contact's spend went down by ``amount``."""
+
+    contact_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    occurred_at: datetime
+
+
+class ContactMetricsUpdated(ContactsEvent):
+    """A contact's 360 metrics changed (a purchase, a refund, or recency decaying with time).
+    Scores and groups are defined in contacts/metrics.py; null until the first purchase."""
+
+    contact_id: str
+    total_spend: Decimal
+    order_count: int
+    last_purchase_at: datetime | None = None
+    recency_score: int | None = None
+    frequency_score: int | None = None
+    monetary_score: int | None = None
+    rfm_group: str | None = None
+    value_tier: str | None = None
+
+
+EVENTS += [PurchaseRecorded, PurchaseRefunded, ContactMetricsUpdated]

@@ -12,6 +12,8 @@ Who owns which items (each area writes only its own; any area may read):
 | timeline entry (interaction, order, other services' events) | CONTACT#<id> | T#<iso time>#<kind>#<id> | history |
 | 360 metrics | CONTACT#<id> | METRICS | history |
 | analytics counters | STATS#<period> | <measure> | history |
+| order / refund (claims the order id) | CONTACT#<id> | ORDER#<order id> / REFUND#<order id> | history |
+| last-purchase day index (recency job) | IDX#last_purchase#<yyyy-mm-dd> | <contact id> | history |
 | consent record (append-only) | CONTACT#<id> | CONSENT#<iso time>#<channel>#<purpose> | privacy |
 | current consent | CONTACT#<id> | CONSENT | privacy |
 | segment definition (+ member count) | SEGMENT#<id> | DEF | segments |

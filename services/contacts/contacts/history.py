@@ -1,0 +1,356 @@
+"""A contact's history: interactions, orders and refunds, what other services report
+about the contact, and the 360 metrics orders keep current. Independent of HTTP and
+DynamoDB: the store is passed in (tests use a fake).
+
+An order (or a refund) is one atomic write: the order item (claiming its order_id, so
+it is recorded once however often it is delivered), its timeline entry, the contact's
+new METRICS, the last-purchase day index, the analytics counters and the outbox events
+PurchaseRecorded/PurchaseRefunded + ContactMetricsUpdated. Metrics are read, recomputed
+and written back conditionally on their version: a concurrent order retries.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from contacts.events import ContactMetricsUpdated, PurchaseRecorded, PurchaseRefunded
+from contacts.history_keys import TOTALS_PK, stats_pk
+from contacts.history_models import (
+    InteractionIn,
+    MetricsOut,
+    Order,
+    Page,
+    Refund,
+    TimelineEntry,
+)
+from contacts.metrics import REPORTING_CURRENCY, Metrics
+from shared.errors import Conflict, NotFound
+from shared.events import EventMetadata, Outgoing, follow_up, new_event
+from shared.observability import logger
+from shared.pagination import decode_cursor, encode_cursor
+
+WRITE_ATTEMPTS = 5
+
+
+class AlreadyRecorded(Exception):
+    """The order (or its refund) is already recorded: a duplicate delivery."""
+
+
+class ContactMissing(Exception):
+    """No contact profile under this id."""
+
+
+class VersionConflict(Exception):
+    """The metrics changed since they were read: read again and retry."""
+
+
+class Counters:
+    """Deltas to ADD to analytics counter items, grouped by item (one update per item:
+    a DynamoDB transaction may not touch an item twice)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Decimal]] = defaultdict(dict)
+
+    def add(self, pk: str, **deltas: Decimal | int) -> None:
+        for name, delta in deltas.items():
+            self.items[pk][name] = self.items[pk].get(name, Decimal(0)) + Decimal(delta)
+
+    def day(self, day: date, **deltas: Decimal | int) -> None:
+        self.add(stats_pk(day), **deltas)
+
+    def totals(self, **deltas: Decimal | int) -> None:
+        self.add(TOTALS_PK, **deltas)
+
+
+@dataclass
+class HistoryWrite:
+    """Everything one order, refund or re-scoring writes, in one transaction."""
+
+    contact_id: str
+    metrics: Metrics  # ``version`` = the version read (0: none stored yet)
+    events: list[Outgoing]
+    counters: Counters = field(default_factory=Counters)
+    claim_sk: str | None = None  # ORDER#/REFUND# item, put only if absent
+    claim: dict[str, Any] = field(default_factory=dict)
+    entry: TimelineEntry | None = None
+    index_put: date | None = None  # last-purchase day index entry to add ...
+    index_delete: date | None = None  # ... and the one it replaces
+
+
+class HistoryStore(Protocol):
+    def contact_exists(self, contact_id: str) -> bool: ...
+    def add_entry(self, contact_id: str, entry: TimelineEntry) -> bool: ...
+    def entries(
+        self, contact_id: str, limit: int, start: dict[str, Any] | None, kind: str | None = None
+    ) -> tuple[list[TimelineEntry], dict[str, Any] | None]: ...
+    def metrics(self, contact_id: str) -> Metrics | None: ...
+    def commit(self, write: HistoryWrite) -> None: ...
+
+
+def entry_id(at: datetime, kind: str, ref: str) -> str:
+    return f"{at.isoformat()}#{kind}#{ref}"
+
+
+# --- interactions and other services' events -------------------------------------------
+
+
+def log_interaction(contact_id: str, data: InteractionIn, caller: str, store: HistoryStore) -> TimelineEntry:
+    entry = TimelineEntry(
+        id=entry_id(data.occurred_at, "interaction", str(uuid.uuid4())),
+        kind="interaction",
+        occurred_at=data.occurred_at,
+        source="api",
+        by=data.by or caller,
+        data={"kind": data.kind.value, "direction": data.direction.value, "summary": data.summary},
+    )
+    if not store.add_entry(contact_id, entry):
+        raise NotFound(f"contact {contact_id} not found")
+    return entry
+
+
+def record_foreign(
+    contact_id: str, *, kind: str, source: str, cause: EventMetadata, data: dict[str, Any], store: HistoryStore
+) -> bool:
+    """Another service's event about the contact, as a timeline entry keyed by the event id
+    (a redelivery writes the same key). Skipped when the contact does not exist here."""
+    entry = TimelineEntry(
+        id=entry_id(cause.occurred_at, kind, cause.event_id),
+        kind=kind,
+        occurred_at=cause.occurred_at,
+        source=source,
+        data=data,
+    )
+    if not store.add_entry(contact_id, entry):
+        # Ids only: the log holds no personal data.
+        logger.info("timeline entry skipped: no such contact", extra={"kind": kind, "event_id": cause.event_id})
+        return False
+    return True
+
+
+def timeline(contact_id: str, store: HistoryStore, limit: int, cursor: str | None, kind: str | None = None) -> Page:
+    if not store.contact_exists(contact_id):
+        raise NotFound(f"contact {contact_id} not found")
+    items, last = store.entries(contact_id, limit, decode_cursor(cursor), kind)
+    return Page(items=items, next_cursor=encode_cursor(last))
+
+
+# --- orders and refunds ------------------------------------------------------------------
+
+
+def _event(event: Any, cause: EventMetadata | None, correlation_id: str | None) -> Outgoing:
+    return follow_up(event, cause) if cause else new_event(event, correlation_id=correlation_id)
+
+
+def metrics_event(m: Metrics) -> ContactMetricsUpdated:
+    return ContactMetricsUpdated(
+        contact_id=m.contact_id,
+        total_spend=m.total_spend,
+        order_count=m.order_count,
+        last_purchase_at=m.last_purchase_at,
+        recency_score=m.recency_score,
+        frequency_score=m.frequency_score,
+        monetary_score=m.monetary_score,
+        rfm_group=m.rfm_group.value if m.rfm_group else None,
+        value_tier=m.value_tier.value if m.value_tier else None,
+    )
+
+
+def _money(value: Decimal) -> str:
+    return str(value)
+
+
+def purchase_write(order: Order, before: Metrics, today: date, events: list[Outgoing]) -> HistoryWrite:
+    """What recording ``order`` writes, given the contact's metrics before it."""
+    after = before.with_purchase(order.amount, order.currency, order.occurred_at).scored(today)
+    day = order.occurred_at.date()
+    counters = Counters()
+    counters.day(day, orders=1, **{f"orders_channel_{order.channel.value}": 1})
+    if order.currency == REPORTING_CURRENCY:
+        assert after.rfm_group is not None and after.value_tier is not None
+        # Revenue by segment: the segment this purchase put the contact in.
+        counters.day(
+            day,
+            revenue=order.amount,
+            **{
+                f"revenue_channel_{order.channel.value}": order.amount,
+                f"revenue_rfm_{after.rfm_group.value}": order.amount,
+                f"revenue_tier_{after.value_tier.value}": order.amount,
+            },
+        )
+        counters.totals(revenue=order.amount)
+    if before.first_purchase_at is None:
+        counters.day(day, new_customers=1)
+        counters.totals(customers=1)
+    else:
+        counters.day(day, repeat_orders=1)
+        if before.first_purchase_at.date() > day:
+            # A late, earlier order: the customer was new on that earlier day instead.
+            counters.day(before.first_purchase_at.date(), new_customers=-1)
+            counters.day(day, new_customers=1)
+    if not before.active and after.is_active_on(today):
+        # Counted on the processing day, like lapses, so the running total reconciles.
+        counters.day(today, activated=1)
+        counters.totals(active_customers=1)
+        after = replace(after, active=True)
+    old_day = before.last_purchase_at.date() if before.last_purchase_at else None
+    new_day = after.last_purchase_at.date() if after.last_purchase_at else None
+    moved = old_day != new_day
+    entry = TimelineEntry(
+        id=entry_id(order.occurred_at, "order", order.order_id),
+        kind="order",
+        occurred_at=order.occurred_at,
+        source=order.source,
+        data={
+            "order_id": order.order_id,
+            "amount": _money(order.amount),
+            "currency": order.currency,
+            "channel": order.channel.value,
+            "items": order.items,
+        },
+    )
+    claim = {
+        "amount": order.amount,
+        "currency": order.currency,
+        "channel": order.channel.value,
+        "occurred_at": order.occurred_at.isoformat(),
+        "source": order.source,
+        "items": json.dumps(order.items, separators=(",", ":")),
+        "rfm_group": after.rfm_group.value if after.rfm_group else None,
+        "value_tier": after.value_tier.value if after.value_tier else None,
+    }
+    return HistoryWrite(
+        contact_id=order.contact_id,
+        metrics=after,
+        events=events,
+        counters=counters,
+        claim_sk=f"ORDER#{order.order_id}",
+        claim=claim,
+        entry=entry,
+        index_put=new_day if moved else None,
+        index_delete=old_day if moved else None,
+    )
+
+
+def _with_retries(contact_id: str, store: HistoryStore, build: Any) -> Metrics:
+    for _ in range(WRITE_ATTEMPTS):
+        before = store.metrics(contact_id) or Metrics(contact_id=contact_id)
+        write: HistoryWrite = build(before)
+        try:
+            store.commit(write)
+        except VersionConflict:
+            continue  # another order for this contact landed first: recompute from it
+        return write.metrics
+    raise Conflict(f"the metrics of contact {contact_id} kept changing; try again")
+
+
+def record_order(
+    order: Order,
+    store: HistoryStore,
+    today: date,
+    cause: EventMetadata | None = None,
+    correlation_id: str | None = None,
+) -> Metrics:
+    """Record an order once. Raises AlreadyRecorded (duplicate) or ContactMissing."""
+
+    def build(before: Metrics) -> HistoryWrite:
+        purchase = PurchaseRecorded(
+            contact_id=order.contact_id,
+            order_id=order.order_id,
+            amount=order.amount,
+            currency=order.currency,
+            channel=order.channel.value,
+            occurred_at=order.occurred_at,
+        )
+        write = purchase_write(order, before, today, [])
+        write.events = [
+            _event(purchase, cause, correlation_id),
+            _event(metrics_event(write.metrics), cause, correlation_id),
+        ]
+        return write
+
+    return _with_retries(order.contact_id, store, build)
+
+
+def record_refund(refund: Refund, store: HistoryStore, today: date, cause: EventMetadata | None = None) -> Metrics:
+    """Record an order's refund once (it need not arrive after the order: sums commute)."""
+
+    def build(before: Metrics) -> HistoryWrite:
+        after = before.with_refund(refund.amount, refund.currency).scored(today)
+        after = replace(after, active=before.active)
+        counters = Counters()
+        day = refund.occurred_at.date()
+        counters.day(day, refunds=1)
+        if refund.currency == REPORTING_CURRENCY:
+            counters.day(day, refunded=refund.amount, revenue=-refund.amount)
+            counters.totals(revenue=-refund.amount)
+        event = PurchaseRefunded(
+            contact_id=refund.contact_id,
+            order_id=refund.order_id,
+            amount=refund.amount,
+            currency=refund.currency,
+            occurred_at=refund.occurred_at,
+        )
+        data = {"order_id": refund.order_id, "amount": _money(refund.amount), "currency": refund.currency}
+        if refund.reason:
+            data["reason"] = refund.reason
+        return HistoryWrite(
+            contact_id=refund.contact_id,
+            metrics=after,
+            events=[_event(event, cause, None), _event(metrics_event(after), cause, None)],
+            counters=counters,
+            claim_sk=f"REFUND#{refund.order_id}",
+            claim={
+                "amount": refund.amount,
+                "currency": refund.currency,
+                "occurred_at": refund.occurred_at.isoformat(),
+                "source": refund.source,
+            },
+            entry=TimelineEntry(
+                id=entry_id(refund.occurred_at, "refund", refund.order_id),
+                kind="refund",
+                occurred_at=refund.occurred_at,
+                source=refund.source,
+                data=data,
+            ),
+        )
+
+    return _with_retries(refund.contact_id, store, build)
+
+
+# --- reading the metrics -----------------------------------------------------------------
+
+
+def metrics_view(m: Metrics) -> MetricsOut:
+    return MetricsOut(
+        contact_id=m.contact_id,
+        currency=REPORTING_CURRENCY,
+        total_spend=m.total_spend,
+        order_count=m.order_count,
+        first_purchase_at=m.first_purchase_at,
+        last_purchase_at=m.last_purchase_at,
+        average_interval_days=m.average_interval_days,
+        next_purchase_at=m.next_purchase_at,
+        recency_score=m.recency_score,
+        frequency_score=m.frequency_score,
+        monetary_score=m.monetary_score,
+        rfm_group=m.rfm_group.value if m.rfm_group else None,
+        value_tier=m.value_tier.value if m.value_tier else None,
+        spend_by_currency=m.spend_by_currency,
+        scored_on=m.scored_on,
+    )
+
+
+def metrics_of(contact_id: str, store: HistoryStore, today: date) -> MetricsOut:
+    """The stored metrics, with recency as of today (a read never waits for the daily job)."""
+    stored = store.metrics(contact_id)
+    if stored is None:
+        if not store.contact_exists(contact_id):
+            raise NotFound(f"contact {contact_id} not found")
+        stored = Metrics(contact_id=contact_id)
+    return metrics_view(stored.scored(today))

@@ -1,0 +1,94 @@
+"""Bus events that become a contact's history (called by the on_event consumer, once per
+event id; every write below is also idempotent on its own key, so a redelivery after the
+idempotency record expired changes nothing either)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from contacts.routes.history import history_repo
+from shared.observability import logger
+
+if TYPE_CHECKING:
+    from contacts.history_consumes import OrderPlacedIn, OrderRefundedIn
+    from shared.events import Envelope, IncomingEvent
+
+# detail-type -> (timeline kind, producer) for other services' events about a contact.
+FOREIGN_KINDS = {
+    "LeadAssigned": ("lead_assigned", "crm.pipeline"),
+    "TicketOpened": ("ticket_opened", "crm.service_desk"),
+    "PointsAccrued": ("points_accrued", "crm.loyalty"),
+    "TierChanged": ("tier_changed", "crm.loyalty"),
+    "EmailSent": ("email_sent", "crm.campaigns"),
+}
+
+
+def on_timeline_event(detail_type: str) -> Callable[[Envelope[Any]], None]:
+    kind, source = FOREIGN_KINDS[detail_type]
+
+    def handle(envelope: Envelope[IncomingEvent]) -> None:
+        from contacts.history import record_foreign
+
+        data = envelope.data.model_dump(mode="json", exclude={"contact_id"})
+        contact_id: str = envelope.data.contact_id  # type: ignore[attr-defined]
+        record_foreign(contact_id, kind=kind, source=source, cause=envelope.metadata, data=data, store=history_repo())
+
+    return handle
+
+
+def both(*handlers: Callable[[Envelope[Any]], None]) -> Callable[[Envelope[Any]], None]:
+    """One detail-type, several areas reacting (the consumer routes a type to one handler)."""
+
+    def handle(envelope: Envelope[Any]) -> None:
+        for handler in handlers:
+            handler(envelope)
+
+    return handle
+
+
+def on_order_placed(envelope: Envelope[OrderPlacedIn]) -> None:
+    from contacts.history import AlreadyRecorded, ContactMissing, record_order
+    from contacts.history_models import Order
+
+    data = envelope.data
+    order = Order(
+        contact_id=data.contact_id,
+        order_id=data.order_id,
+        amount=data.amount,
+        currency=data.currency,
+        items=[line.model_dump(mode="json") for line in data.items],
+        channel=data.channel,
+        occurred_at=data.occurred_at,
+        source="partner",
+    )
+    try:
+        record_order(order, history_repo(), datetime.now(UTC).date(), cause=envelope.metadata)
+    except AlreadyRecorded:
+        logger.info("order already recorded", extra={"event_id": envelope.metadata.event_id})
+    except ContactMissing:
+        # Retrying will not create the contact: keep the event id for an operator, drop it.
+        logger.warning("order for an unknown contact skipped", extra={"event_id": envelope.metadata.event_id})
+
+
+def on_order_refunded(envelope: Envelope[OrderRefundedIn]) -> None:
+    from contacts.history import AlreadyRecorded, ContactMissing, record_refund
+    from contacts.history_models import Refund
+
+    data = envelope.data
+    refund = Refund(
+        contact_id=data.contact_id,
+        order_id=data.order_id,
+        amount=data.amount,
+        currency=data.currency,
+        occurred_at=data.occurred_at,
+        source="partner",
+        reason=data.reason,
+    )
+    try:
+        record_refund(refund, history_repo(), datetime.now(UTC).date(), cause=envelope.metadata)
+    except AlreadyRecorded:
+        logger.info("refund already recorded", extra={"event_id": envelope.metadata.event_id})
+    except ContactMissing:
+        logger.warning("refund for an unknown contact skipped", extra={"event_id": envelope.metadata.event_id})
