@@ -229,6 +229,7 @@ class TemplateProvisioner:
             "AWS::Scheduler::Schedule": self._schedule,
             "AWS::Scheduler::ScheduleGroup": self._schedule_group,
             "AWS::SES::EmailIdentity": self._email_identity,
+            "AWS::S3::Bucket": self._bucket,
         }
         creator = creators.get(resource_type)
         if creator is None:
@@ -415,6 +416,24 @@ class TemplateProvisioner:
             ses.verify_domain_identity(Domain=identity)
         self.topology.identities.append(identity)
         return _Created(ref=identity)
+
+    # --- S3 ----------------------------------------------------------------------------
+
+    def _bucket(self, logical_id: str, props: dict[str, Any]) -> _Created:
+        """The bucket only: public-access blocks, lifecycle rules and notifications have no
+        local effect (the emulator serves loopback only and never expires objects)."""
+        s3 = self.clients("s3")
+        name = props.get("BucketName") or f"{self.prefix}-{logical_id}".lower()[:63]
+        try:
+            s3.create_bucket(Bucket=name)
+        except ClientError as exc:
+            if not _conflict(exc, "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+        for ignored in ("LifecycleConfiguration", "NotificationConfiguration"):
+            if ignored in props:
+                self.topology.notes.append(f"{self.service}: {logical_id}.{ignored} not applied locally")
+        arn = f"arn:aws:s3:::{name}"
+        return _Created(ref=name, attributes={"Arn": arn, "DomainName": f"{name}.s3.amazonaws.com"})
 
     # --- Overlays on Chalice functions -------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.http import app
-from contacts.routes import analytics, companies, consent, fields, history, privacy, records, segments  # noqa: F401
+from contacts.routes import analytics, companies, consent, fields, history, imports, privacy, records, segments  # noqa: F401 - registers the routes
 
 if TYPE_CHECKING:
     from shared.consumer import Consumer

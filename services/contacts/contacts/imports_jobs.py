@@ -1,0 +1,128 @@
+"""CSV import use-cases: create a job, start it (split into chunks), process one chunk."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from contacts.events import ContactsImported
+from contacts.imports import ImportJob, ImportStatus, RowResult, RowStatus, new_contact, read_rows, split, to_contact_in
+from contacts.imports_repository import ImportRepository
+from contacts.keys import email_claim_pk, phone_claim_pk
+from contacts.models import ContactPatch
+from contacts.records_errors import DuplicateContact, StaleVersion
+from contacts.repository import ContactRepository
+from contacts.usecases import _apply_patch
+from shared.errors import Conflict, NotFound, Unprocessable
+from shared.events import new_event
+from shared.observability import logger
+
+
+def create_import(imports: ImportRepository) -> ImportJob:
+    job = ImportJob(id=str(uuid.uuid4()), status=ImportStatus.AWAITING_UPLOAD, created_at=datetime.now(UTC))
+    imports.add_job(job)
+    return job.model_copy(update={"upload_url": imports.upload_url(job.id)})
+
+
+def get_import(import_id: str, imports: ImportRepository) -> ImportJob:
+    job = imports.get_job(import_id)
+    if job is None:
+        raise NotFound(f"import {import_id} not found")
+    return job
+
+
+def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
+    """Read the uploaded CSV once, skip in-file duplicates, queue the chunks."""
+    job = get_import(import_id, imports)
+    if job.status is not ImportStatus.AWAITING_UPLOAD:
+        raise Conflict(f"import {import_id} is {job.status.value}")
+    data = imports.read_upload(import_id)
+    if data is None:
+        raise Unprocessable("upload the CSV to upload_url first", errors=[{"field": "file", "message": "missing"}])
+    chunks, skipped, total = split(read_rows(data))
+    imports.write_results(import_id, skipped)
+    if not imports.start_job(import_id, total, len(skipped)):
+        raise Conflict(f"import {import_id} was started already")
+    if total == len(skipped):
+        imports.finish_chunk(import_id, 999_999, {"processed": 0}, None)
+    imports.send_chunks(import_id, chunks)
+    return get_import(import_id, imports)
+
+
+def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: ContactRepository) -> dict[str, int]:
+    """One chunk: bad rows become error results, never blocking the good ones; new
+    contacts are batch-written, existing ones (same email) updated one by one."""
+    import_id, chunk = str(message["import_id"]), int(message["chunk"])
+    if imports.chunk_done(import_id, chunk):
+        return {}
+    defs = contacts.field_defs()
+    results: list[RowResult] = []
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for number, row in message["rows"]:
+        values, errors = to_contact_in(row, defs)
+        if values is None:
+            results.append(RowResult(row=number, status=RowStatus.ERROR, errors=errors))
+        else:
+            valid.append((number, values))
+    keys = [email_claim_pk(v["email"]) for _, v in valid] + [
+        phone_claim_pk(v["phone"]) for _, v in valid if v.get("phone")
+    ]
+    holders = imports.claim_holders(keys)
+    fresh = []
+    phones_taken: dict[str, int] = {}
+    created, updated = [], []
+    for number, values in valid:
+        owner = holders.get(email_claim_pk(values["email"]))
+        phone = values.get("phone")
+        phone_owner = holders.get(phone_claim_pk(phone)) if phone else None
+        if owner is None:
+            if phone_owner is not None or (phone and phone in phones_taken):
+                error = {"field": "phone", "message": "belongs to another contact"}
+                results.append(RowResult(row=number, status=RowStatus.ERROR, errors=[error]))
+                continue
+            if phone:
+                phones_taken[phone] = number
+            contact = new_contact(values)
+            fresh.append(contact)
+            created.append(contact.id)
+            results.append(RowResult(row=number, status=RowStatus.CREATED, contact_id=contact.id))
+            continue
+        results.append(_update_row(number, owner, values, contacts, defs))
+        if results[-1].status is RowStatus.UPDATED:
+            updated.append(owner)
+    imports.add_many(fresh)
+    imports.write_results(import_id, results)
+    counts = {s.value: sum(r.status is s for r in results) for s in (RowStatus.CREATED, RowStatus.UPDATED)}
+    counts["errors"] = sum(r.status is RowStatus.ERROR for r in results)
+    counts["processed"] = len(results)
+    event = (
+        new_event(ContactsImported(import_id=import_id, created=created, updated=updated))
+        if created or updated
+        else None
+    )
+    imports.finish_chunk(import_id, chunk, counts, event)
+    return counts
+
+
+def _update_row(
+    number: int, contact_id: str, values: dict[str, Any], contacts: ContactRepository, defs: Any
+) -> RowResult:
+    current = contacts.get(contact_id)
+    if current is None:
+        return RowResult(row=number, status=RowStatus.ERROR, errors=[{"field": "email", "message": "contact vanished"}])
+    given = {k: v for k, v in values.items() if k != "lifecycle_stage" or v}
+    try:
+        patch = ContactPatch.model_validate(given)
+        _apply_patch(current, patch, contacts, None, defs)
+    except (DuplicateContact, Unprocessable) as exc:
+        errors = exc.extensions.get("errors") or [{"field": "row", "message": exc.detail}]
+        return RowResult(
+            row=number, status=RowStatus.ERROR, errors=[{"field": e["field"], "message": e["message"]} for e in errors]
+        )
+    except StaleVersion:
+        logger.info("import row raced an update", extra={"row": number})
+        return RowResult(
+            row=number, status=RowStatus.ERROR, errors=[{"field": "row", "message": "changed meanwhile; retry"}]
+        )
+    return RowResult(row=number, status=RowStatus.UPDATED, contact_id=contact_id)

@@ -1,0 +1,296 @@
+"""Storage of CSV imports: the job and row results (IMPORT#<id>), the uploaded file (S3),
+the chunk queue (SQS), and the bulk writes of new contacts (BatchWriteItem)."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from contacts.imports import ImportJob, ImportStatus, RowResult
+from contacts.models import Contact
+from contacts.repository import Claim, ContactItem, IndexEntry, OutboxRecord, _index_items, to_item
+from contacts.search import claims
+from shared.events import Outgoing
+from shared.outbox import outbox_record
+from shared.pagination import decode_cursor, encode_cursor
+from shared.settings import get_settings
+
+BATCH_WRITE = 25
+BATCH_GET = 100
+WRITERS = 8  # parallel BatchWriteItem calls per chunk: the table takes them, one call is ~ms
+URL_SECONDS = 3600
+SQS_BATCH_BYTES = 200_000  # under SQS's 256 KiB per SendMessageBatch
+
+
+def job_pk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+def row_sk(status: str, row: int) -> str:
+    # Status first: GET /imports/{id}/rows?status=error is one prefix query.
+    return f"ROW#{status}#{row:09d}"
+
+
+def bucket_name() -> str:
+    return f"crm-{get_settings().stage}-contacts-imports"
+
+
+def queue_name() -> str:
+    return f"crm-{get_settings().stage}-contacts-imports"
+
+
+def _ddb() -> Any:
+    from shared.aws import client
+
+    return client("dynamodb")
+
+
+def _table() -> str:
+    return str(ContactItem.Meta.table_name)
+
+
+@cache
+def _queue_url() -> str:
+    from shared.aws import client
+
+    return str(client("sqs").get_queue_url(QueueName=queue_name())["QueueUrl"])
+
+
+def _s3() -> Any:
+    from shared.aws import client
+
+    return client("s3")
+
+
+class ImportRepository:
+    # --- job ------------------------------------------------------------------------
+
+    def add_job(self, job: ImportJob) -> None:
+        _ddb().put_item(
+            TableName=_table(),
+            Item={
+                "pk": {"S": job_pk(job.id)},
+                "sk": {"S": "JOB"},
+                "status": {"S": job.status.value},
+                "created_at": {"S": job.created_at.isoformat()},
+                **{k: {"N": "0"} for k in ("total", "processed", "created", "updated", "skipped", "errors")},
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get_job(self, import_id: str) -> ImportJob | None:
+        item = (
+            _ddb()
+            .get_item(TableName=_table(), Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}}, ConsistentRead=True)
+            .get("Item")
+        )
+        if item is None:
+            return None
+        values: dict[str, Any] = {k: int(v["N"]) for k, v in item.items() if "N" in v}
+        values.update(id=import_id, status=item["status"]["S"], created_at=item["created_at"]["S"])
+        return ImportJob.model_validate(values)
+
+    def start_job(self, import_id: str, total: int, skipped: int) -> bool:
+        """awaiting_upload -> running, once (a second start is refused by the condition)."""
+        try:
+            _ddb().update_item(
+                TableName=_table(),
+                Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}},
+                UpdateExpression="SET #s = :running, #t = :t, #k = :k, #p = :k",
+                ConditionExpression="#s = :waiting",
+                ExpressionAttributeNames={"#s": "status", "#t": "total", "#k": "skipped", "#p": "processed"},
+                ExpressionAttributeValues={
+                    ":running": {"S": ImportStatus.RUNNING.value},
+                    ":waiting": {"S": ImportStatus.AWAITING_UPLOAD.value},
+                    ":t": {"N": str(total)},
+                    ":k": {"N": str(skipped)},
+                },
+            )
+        except _ddb().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def finish_chunk(self, import_id: str, chunk: int, counts: dict[str, int], event: Outgoing | None) -> bool:
+        """Count one chunk's results once: the chunk marker, the counters and the chunk's
+        event commit together; a redelivered chunk finds its marker and counts nothing."""
+        table = _table()
+        adds = ", ".join(f"#{k} :{k}" for k in counts)  # names: some are reserved words
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {"pk": {"S": job_pk(import_id)}, "sk": {"S": f"CHUNK#{chunk:06d}"}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}},
+                    "UpdateExpression": f"ADD {adds}",
+                    "ExpressionAttributeNames": {f"#{k}": k for k in counts},
+                    "ExpressionAttributeValues": {f":{k}": {"N": str(v)} for k, v in counts.items()},
+                }
+            },
+        ]
+        if event is not None:
+            writes.append({"Put": {"TableName": table, "Item": _serialise(outbox_record(OutboxRecord, event))}})
+        try:
+            _ddb().transact_write_items(TransactItems=writes)
+        except _ddb().exceptions.TransactionCanceledException:
+            return False
+        job = self.get_job(import_id)
+        if job is not None and job.processed >= job.total and job.status is ImportStatus.RUNNING:
+            _ddb().update_item(
+                TableName=table,
+                Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}},
+                UpdateExpression="SET #s = :done, finished_at = :at",
+                ConditionExpression="#s = :running",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":done": {"S": ImportStatus.COMPLETED.value},
+                    ":running": {"S": ImportStatus.RUNNING.value},
+                    ":at": {"S": datetime.now(UTC).isoformat()},
+                },
+            )
+        return True
+
+    def chunk_done(self, import_id: str, chunk: int) -> bool:
+        key = {"pk": {"S": job_pk(import_id)}, "sk": {"S": f"CHUNK#{chunk:06d}"}}
+        return "Item" in _ddb().get_item(TableName=_table(), Key=key, ConsistentRead=True)
+
+    # --- rows -------------------------------------------------------------------------
+
+    def write_results(self, import_id: str, results: list[RowResult]) -> None:
+        items = []
+        for r in results:
+            item: dict[str, Any] = {
+                "pk": {"S": job_pk(import_id)},
+                "sk": {"S": row_sk(r.status.value, r.row)},
+                "result": {"S": r.model_dump_json(exclude_defaults=True)},
+            }
+            items.append(item)
+        self.batch_put(items)
+
+    def rows_page(
+        self, import_id: str, status: str | None, cursor: str | None, limit: int
+    ) -> tuple[list[RowResult], str | None]:
+        prefix = f"ROW#{status}#" if status else "ROW#"
+        kwargs: dict[str, Any] = {
+            "TableName": _table(),
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":pk": {"S": job_pk(import_id)}, ":p": {"S": prefix}},
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": job_pk(import_id)}, "sk": {"S": str(start["after"])}}
+        page = _ddb().query(**kwargs)
+        rows = [RowResult.model_validate_json(i["result"]["S"]) for i in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return rows, encode_cursor({"after": last["sk"]["S"]}) if last else None
+
+    # --- contacts in bulk ------------------------------------------------------------------
+
+    def claim_holders(self, keys: list[str]) -> dict[str, str]:
+        """claim key -> contact id, for those of ``keys`` that are claimed (BatchGetItem)."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), BATCH_GET):
+            request: dict[str, Any] = {
+                _table(): {
+                    "Keys": [{"pk": {"S": k}, "sk": {"S": "CLAIM"}} for k in unique[start : start + BATCH_GET]],
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = _ddb().batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(_table(), []):
+                    found[item["pk"]["S"]] = item["contact_id"]["S"]
+                request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def add_many(self, contacts: list[Contact]) -> None:
+        """New contacts with their claims and index entries, in parallel batch writes.
+
+        Not transactional per contact: the claims were checked just before (BatchGetItem)
+        and each email appears once per import; the window left is a concurrent API
+        create of the same email during the import (named in the report/README)."""
+        items: list[dict[str, Any]] = []
+        for contact in contacts:
+            items.append(_serialise(to_item(contact.model_copy(update={"version": 1}))))
+            items.extend(_serialise(Claim(pk=k, sk="CLAIM", contact_id=contact.id)) for k in claims(contact))
+            items.extend(
+                _serialise(IndexEntry(pk=pk, sk=sk, contact_id=cid)) for (pk, sk), cid in _index_items(contact).items()
+            )
+        self.batch_put(items)
+
+    def batch_put(self, items: list[dict[str, Any]]) -> None:
+        batches = [items[i : i + BATCH_WRITE] for i in range(0, len(items), BATCH_WRITE)]
+        if not batches:
+            return
+        with ThreadPoolExecutor(max_workers=min(WRITERS, len(batches))) as pool:
+            for _ in pool.map(self._write_batch, batches):
+                pass
+
+    def _write_batch(self, batch: list[dict[str, Any]]) -> None:
+        request: dict[str, Any] = {_table(): [{"PutRequest": {"Item": item}} for item in batch]}
+        for attempt in range(8):
+            request = _ddb().batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+            if not request:
+                return
+            time.sleep(0.02 * 2**attempt)  # throttled: back off, then send what is left
+        raise RuntimeError("batch write kept leaving items unprocessed")
+
+    # --- S3 and SQS ----------------------------------------------------------------------
+
+    def upload_url(self, import_id: str) -> str:
+        url: str = _s3().generate_presigned_url(
+            "put_object",
+            Params={"Bucket": bucket_name(), "Key": f"imports/{import_id}.csv", "ContentType": "text/csv"},
+            ExpiresIn=URL_SECONDS,
+        )
+        return url
+
+    def read_upload(self, import_id: str) -> bytes | None:
+        try:
+            body: bytes = _s3().get_object(Bucket=bucket_name(), Key=f"imports/{import_id}.csv")["Body"].read()
+        except _s3().exceptions.NoSuchKey:
+            return None
+        return body
+
+    def send_chunks(self, import_id: str, chunks: list[list[Any]]) -> None:
+        from shared.aws import client
+
+        sqs = client("sqs")
+        entries: list[dict[str, str]] = []
+        size = 0
+        for number, rows in enumerate(chunks):
+            body = json.dumps({"import_id": import_id, "chunk": number, "rows": rows}, separators=(",", ":"))
+            if entries and (len(entries) == 10 or size + len(body) > SQS_BATCH_BYTES):
+                _send(sqs, entries)
+                entries, size = [], 0
+            entries.append({"Id": str(number), "MessageBody": body})
+            size += len(body)
+        if entries:
+            _send(sqs, entries)
+
+
+def _send(sqs: Any, entries: list[dict[str, str]]) -> None:
+    pending = entries
+    for _ in range(4):
+        failed = {f["Id"] for f in sqs.send_message_batch(QueueUrl=_queue_url(), Entries=pending).get("Failed", [])}
+        pending = [e for e in pending if e["Id"] in failed]
+        if not pending:
+            return
+    raise RuntimeError(f"SQS refused {len(pending)} import chunks")
+
+
+def _serialise(model: Any) -> dict[str, Any]:
+    """A pynamodb model as a low-level item (what BatchWriteItem and transactions take)."""
+    data: dict[str, Any] = model.serialize()
+    return data

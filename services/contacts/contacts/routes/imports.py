@@ -1,0 +1,81 @@
+"""CSV imports: create a job (upload URL), start it, read progress and row results; and
+the ``import_worker`` function that processes the chunks from its SQS queue."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from contacts.http import api, app
+from contacts.routes.records import repo
+from shared.auth import Role
+from shared.errors import BadRequest
+from shared.http import Ctx, Reply
+from shared.pagination import parse_limit
+
+if TYPE_CHECKING:
+    from contacts.imports_repository import ImportRepository
+
+IMPORTERS = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETER})
+ROW_STATUSES = ("created", "updated", "skipped", "error")
+
+
+@cache
+def imports_repo() -> ImportRepository:
+    from contacts.imports_repository import ImportRepository
+
+    return ImportRepository()
+
+
+@api.route("/imports", methods=["POST"], roles=IMPORTERS, status=201)
+def create_import(ctx: Ctx) -> Reply:
+    from contacts.imports_jobs import create_import as create
+
+    job = create(imports_repo())
+    return Reply(job, 201, {"Location": f"/contacts/imports/{job.id}"})
+
+
+@api.route("/imports/{import_id}/start", methods=["POST"], roles=IMPORTERS, status=202)
+def start_import(ctx: Ctx, import_id: str) -> Reply:
+    from contacts.imports_jobs import start_import as start
+
+    return Reply(start(import_id, imports_repo()), 202)
+
+
+@api.route("/imports/{import_id}", roles=IMPORTERS)
+def get_import(ctx: Ctx, import_id: str) -> Reply:
+    from contacts.imports_jobs import get_import as get
+
+    return Reply(get(import_id, imports_repo()))
+
+
+@api.route("/imports/{import_id}/rows", roles=IMPORTERS)
+def import_rows(ctx: Ctx, import_id: str) -> Reply:
+    from contacts.imports import RowPage
+    from contacts.imports_jobs import get_import as get
+
+    status = ctx.query.get("status")
+    if status is not None and status not in ROW_STATUSES:
+        raise BadRequest("unknown status", errors=[{"field": "status", "message": "|".join(ROW_STATUSES)}])
+    get(import_id, imports_repo())
+    rows, cursor = imports_repo().rows_page(
+        import_id, status, ctx.query.get("cursor"), parse_limit(ctx.query.get("limit"))
+    )
+    return Reply(RowPage(items=rows, next_cursor=cursor))
+
+
+@app.lambda_function(name="import_worker")
+def import_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """SQS batch of import chunks; a chunk that fails is retried alone (partial batch)."""
+    from contacts.imports_jobs import process_chunk
+    from shared.observability import logger
+
+    failures = []
+    for record in event.get("Records", []):
+        try:
+            process_chunk(json.loads(record["body"]), imports_repo(), repo())
+        except Exception:
+            logger.exception("import chunk failed", extra={"message_id": record.get("messageId")})
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

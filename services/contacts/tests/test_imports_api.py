@@ -1,0 +1,107 @@
+"""CSV imports against moto: upload, start, chunks processed by the worker, exact
+per-row results, progress, idempotent chunk redelivery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from shared.testing import bearer, create_table, sqs_event
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+HEADER = "email,first_name,last_name,phone,country,tags,lifecycle_stage\n"
+
+
+@pytest.fixture
+def client() -> Iterator[Client]:
+    with mock_aws():
+        create_table(SERVICE_DIR)
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="crm-dev-contacts-imports")
+        boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="crm-dev-contacts-imports")
+        from contacts.api import app
+        from contacts.imports_repository import _queue_url
+
+        _queue_url.cache_clear()
+        with Client(app) as c:
+            yield c
+
+
+def _call(client: Client, method: str, path: str, body: Any = None, role: str = "admin") -> Any:
+    response = getattr(client.http, method)(path, headers=bearer(role), body=json.dumps(body) if body else None)
+    return response.status_code, json.loads(response.body) if response.body else None
+
+
+def _drain(client: Client) -> list[dict[str, Any]]:
+    """Play Lambda's SQS event source: every chunk message to import_worker."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        for m in messages:
+            bodies.append(m["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    for body in bodies:
+        result = client.lambda_.invoke("import_worker", sqs_event([body]))
+        assert result.payload == {"batchItemFailures": []}
+    return [json.loads(b) for b in bodies]
+
+
+def test_an_import_reports_exactly_what_happened_to_every_row(client: Client) -> None:
+    status, existing = _call(client, "post", "/", {"email": "old@example.com", "first_name": "Old", "last_name": "One"})
+    assert status == 201
+    rows = [
+        "a@example.com,Ann,Lee,+14155550001,US,vip;new,customer",  # 1 created
+        "old@example.com,Olde,One,,,,",  # 2 updated (upsert on email)
+        "A@example.com,Ann,Again,,,,",  # 3 skipped: duplicate of row 1
+        "not-an-email,Bad,Row,,,,",  # 4 error: email
+        "b@example.com,Bo,,,,,",  # 5 error: last_name
+        "c@example.com,Cy,Moe,12345,,,",  # 6 error: phone without country
+        "d@example.com,Di,Poe,+14155550001,,,",  # 7 error: phone of row 1
+    ]
+    status, job = _call(client, "post", "/imports", role="marketer")
+    assert status == 201 and job["status"] == "awaiting_upload" and job["upload_url"].startswith("https://")
+    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 422  # nothing uploaded yet
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
+    )
+    status, started = _call(client, "post", f"/imports/{job['id']}/start")
+    assert status == 202 and started["total"] == 7 and started["skipped"] == 1
+    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 409
+
+    [chunk] = _drain(client)
+
+    _, progress = _call(client, "get", f"/imports/{job['id']}")
+    assert {k: progress[k] for k in ("status", "total", "processed", "created", "updated", "skipped", "errors")} == {
+        "status": "completed",
+        "total": 7,
+        "processed": 7,
+        "created": 1,
+        "updated": 1,
+        "skipped": 1,
+        "errors": 4,
+    }
+    _, errors = _call(client, "get", f"/imports/{job['id']}/rows?status=error")
+    assert [(r["row"], r["errors"][0]["field"]) for r in errors["items"]] == [
+        (4, "email"),
+        (5, "last_name"),
+        (6, "phone"),
+        (7, "phone"),
+    ]
+    _, page = _call(client, "get", f"/imports/{job['id']}/rows?limit=3")
+    assert len(page["items"]) == 3 and page["next_cursor"]
+    _, fetched = _call(client, "get", f"/{existing['id']}")
+    assert fetched["first_name"] == "Olde" and fetched["version"] == 2
+    _, found = _call(client, "get", "/?tag=vip")
+    assert [c["email"] for c in found["items"]] == ["a@example.com"]
+    assert found["items"][0]["phone"] == "+14155550001" and found["items"][0]["lifecycle_stage"] == "customer"
+
+    # A redelivered chunk counts nothing twice.
+    client.lambda_.invoke("import_worker", sqs_event([json.dumps(chunk)]))
+    assert _call(client, "get", f"/imports/{job['id']}")[1]["created"] == 1
