@@ -46,7 +46,7 @@ class ContactsImportedIn(IncomingEvent):
     updated: list[str] = []
 
 
-SEGMENT_TRIGGERS = ("LeadCreated", "ContactUpdated", "ContactDeleted", "ContactErased")
+SEGMENT_TRIGGERS = ("LeadCreated", "ContactUpdated", "ContactMetricsUpdated", "ContactDeleted", "ContactErased")
 
 CONSUMES: dict[str, type[IncomingEvent]] = {
     "LeadAssigned": LeadAssignedIn,
