@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from contacts import SERVICE
 from contacts.http import app
 from contacts.routes import analytics, companies, consent, fields, history, imports, privacy, records, segments  # noqa: F401 - registers the routes
-
-if TYPE_CHECKING:
-    from shared.consumer import Consumer
+from shared.functions import add_consumer, add_outbox_relay
 
 __all__ = ["app"]
 
 
-@cache
-def _consumer() -> Consumer:
+def _subscriptions() -> list[Any]:
     from contacts.consumes import subscriptions
-    from shared.consumer import Consumer
 
-    return Consumer(SERVICE, f"{SERVICE}-on-event", subscriptions())
-
-
-@app.lambda_function(name="on_event")
-def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _consumer()(event, context)
+    return subscriptions()
 
 
-@app.lambda_function(name="outbox_relay")
-def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from shared.outbox import relay
-
-    return relay(event)
+on_event = add_consumer(app, SERVICE, _subscriptions)
+outbox_relay = add_outbox_relay(app)
 
 
 @app.lambda_function(name="rescore_recency")
