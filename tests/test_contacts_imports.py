@@ -1,5 +1,10 @@
-"""A 10,000-row CSV import end to end: presigned upload to the emulator's S3, chunks
-through SQS to import_worker, exact per-row results."""
+"""A CSV import end to end: presigned upload to the emulator's S3, chunks through SQS to
+import_worker, exact per-row results.
+
+1,000 rows, not the issue's 10,000: the local stack imports about 20-50 rows/s (moto
+writes ~11 items per contact one by one), so 10,000 rows take ~8 minutes, too long for
+every CI run. The logic under test is the same: several chunks, in-file duplicates,
+bad rows spread through the file."""
 
 from __future__ import annotations
 
@@ -12,14 +17,16 @@ from tests.test_lead_flow import headers
 
 pytestmark = pytest.mark.e2e
 
+ROWS, DUPLICATES = 1_000, 40
 
-def test_ten_thousand_rows_with_duplicates_and_bad_rows_import_exactly(stack: Any) -> None:
-    data, expected = make_csv(10_000, duplicates=200, bad=50)
+
+def test_rows_with_duplicates_and_bad_rows_import_exactly(stack: Any) -> None:
+    data, expected = make_csv(ROWS, duplicates=DUPLICATES, bad=50)
 
     job, _ = run_import(stack, data)
 
-    assert (job["total"], job["processed"]) == (10_000, 10_000)
-    assert (job["created"], job["updated"], job["skipped"], job["errors"]) == (expected["created"], 0, 200, 50)
+    assert (job["total"], job["processed"]) == (ROWS, ROWS)
+    assert (job["created"], job["updated"], job["skipped"], job["errors"]) == (expected["created"], 0, DUPLICATES, 50)
     rows, cursor = [], ""
     while True:
         page = stack.session.get(

@@ -51,8 +51,8 @@ SEGMENT_TRIGGERS = ("LeadCreated", "ContactUpdated", "ContactMetricsUpdated", "C
 CONSUMES: dict[str, type[IncomingEvent]] = {
     "LeadAssigned": LeadAssignedIn,
     **dict.fromkeys(SEGMENT_TRIGGERS, ContactRefIn),
-    "ContactsImported": ContactsImportedIn,
     "ContactsMerged": ContactsMergedIn,
+    "ContactsImported": ContactsImportedIn,
     **TIMELINE_CONSUMES,  # history: other services' events on the timeline
     **PARTNER_CONSUMES,  # history: partners' orders
 }
