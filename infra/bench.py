@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from infra import bench_imports, bench_segments
 from infra.bench_cold import run as cold_run
 from infra.local.launch import LocalStack, running_stack
 
@@ -118,6 +119,10 @@ def main() -> int:
     parser.add_argument("--cold-samples", type=int, default=11)
     parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--hops", type=int, default=100)
+    # The issue asks for 100,000; at the local stack's current ~20-50 rows/s that is an
+    # hour, so the default is smaller: rows/s is the figure to compare.
+    parser.add_argument("--import-rows", type=int, default=2_000)
+    parser.add_argument("--segment-samples", type=int, default=50)
     args = parser.parse_args()
 
     bare, rows = cold_run(args.cold_samples)
@@ -144,6 +149,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir, running_stack(Path(workdir)) as stack:
         hops = single_hop(stack, args.hops)
         flow = lead_flow(stack, args.leads)
+        imports = bench_imports.run(stack, (args.import_rows,))
     hop50, hop99 = pct(hops, 50), pct(hops, 99)
     flow_rows = [("emulator single hop (put_events -> SQS)", len(hops), f"{hop50:.0f}", f"{hop99:.0f}", "1.0", "1.0")]
     for label, values in flow.items():
@@ -157,6 +163,17 @@ def main() -> int:
         )
     )
     print(f"\nmedian of the single hop: {statistics.median(hops):.1f} ms")
+    print(
+        table("CSV import through the local stack (target: >= 1,000 rows/s)", ["import", "seconds", "rows/s"], imports)
+    )
+    segments = bench_segments.run(args.segment_samples)
+    print(
+        table(
+            "Segment maintenance: one contact change, by contacts stored (must not grow)",
+            ["contacts stored", "median ms / change", "p90 ms", "vs 1,000"],
+            segments,
+        )
+    )
     return 0
 
 
