@@ -1,5 +1,49 @@
-"""Root pytest configuration: every in-process test talks to moto's mock, never to AWS."""
+"""Root pytest configuration: every in-process test talks to moto's mock, never to AWS,
+and a service's tests get its table and a Chalice test client from here."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from shared.testing import use_in_process_aws
 
-use_in_process_aws()
+use_in_process_aws()  # before any repository binds its table to the settings
+
+
+def _service_dir(test_path: Path) -> Path:
+    """services/<svc>/tests/test_x.py -> services/<svc>."""
+    for parent in test_path.parents:
+        if parent.parent.name == "services":
+            return parent
+    raise LookupError(f"{test_path} is not a service's test")
+
+
+@pytest.fixture
+def table(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The service's table, created from its resources.yaml in a fresh mock_aws."""
+    import boto3
+    from moto import mock_aws
+
+    from shared.settings import get_settings
+    from shared.testing import create_table
+
+    with mock_aws():
+        # What the templates' SES::EmailIdentity gives: SES sends only from verified senders.
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=get_settings().sender_email)
+        yield create_table(_service_dir(request.path))
+
+
+@pytest.fixture
+def client(request: pytest.FixtureRequest, table: str) -> Iterator[Any]:
+    """A chalice.test.Client of the service's app, on that table."""
+    from chalice.test import Client
+
+    service_dir = _service_dir(request.path)
+    app = importlib.import_module(f"{service_dir.name}.api").app
+    with Client(app, project_dir=str(service_dir)) as test_client:
+        yield test_client

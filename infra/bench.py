@@ -39,32 +39,10 @@ def table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> s
     return "\n".join(out)
 
 
-def _aws(stack: LocalStack, service: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=stack.emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
-
-
-def _tap(stack: LocalStack, pattern: dict[str, Any]) -> str:
-    sqs, events = _aws(stack, "sqs"), _aws(stack, "events")
-    name = f"bench-{uuid.uuid4().hex[:8]}"
-    url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventBusName=f"crm-{stack.stage}", EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=name, EventBusName=f"crm-{stack.stage}", Targets=[{"Id": name, "Arn": arn}])
-    return url
-
-
 def single_hop(stack: LocalStack, samples: int) -> list[float]:
     """The emulator alone: put_events on the bus until the message is received from SQS."""
-    sqs, events = _aws(stack, "sqs"), _aws(stack, "events")
-    url = _tap(stack, {"source": ["bench.hop"]})
+    sqs, events = stack.client("sqs"), stack.client("events")
+    url = stack.tap({"source": ["bench.hop"]})
     times = []
     for _ in range(samples):
         start = time.perf_counter()
@@ -81,8 +59,8 @@ def single_hop(stack: LocalStack, samples: int) -> list[float]:
 
 def lead_flow(stack: LocalStack, leads: int) -> dict[str, list[float]]:
     """One lead at a time: time from the POST until each side effect's event is on the bus."""
-    sqs = _aws(stack, "sqs")
-    url = _tap(stack, {"detail-type": list(EFFECTS)})
+    sqs = stack.client("sqs")
+    url = stack.tap({"detail-type": list(EFFECTS)})
     manager = {"Authorization": f"Bearer {stack.token('manager')}"}
     sales = {"Authorization": f"Bearer {stack.token('sales')}"}
     rep = {"name": "Bench Rep", "email": "bench.rep@example.com", "capacity": 10_000}

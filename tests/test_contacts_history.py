@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,22 +13,9 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.e2e import eventually, headers
+
 pytestmark = pytest.mark.e2e
-
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"not true within {timeout}s: {last!r}")
-
-
-def headers(stack: Any, role: str = "admin") -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(role)}", "Content-Type": "application/json"}
 
 
 def get(stack: Any, path: str) -> Any:

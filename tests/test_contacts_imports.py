@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from infra.bench_imports import make_csv, run_import
-from tests.test_lead_flow import headers
+from tests.e2e import headers
 
 pytestmark = pytest.mark.e2e
 

@@ -2,47 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.e2e import drain, headers, tap
+
 pytestmark = pytest.mark.e2e
-
-
-def headers(stack: Any, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(role)}", "Content-Type": "application/json"}
-
-
-def tap(stack: Any, pattern: dict[str, Any]) -> str:
-    kwargs = {"endpoint_url": stack.emulator_url, "region_name": "us-east-1"}
-    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    sqs, events = boto3.client("sqs", **kwargs, **creds), boto3.client("events", **kwargs, **creds)
-    name = f"tap-{uuid.uuid4().hex[:8]}"
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventBusName="crm-dev", EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=name, EventBusName="crm-dev", Targets=[{"Id": name, "Arn": arn}])
-    return str(url)
-
-
-def drain(stack: Any, url: str, wait: float) -> list[dict[str, Any]]:
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=stack.emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="t",
-        aws_secret_access_key="t",
-    )
-    found: list[dict[str, Any]] = []
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        found.extend(json.loads(m["Body"]) for m in batch)
-    return found
 
 
 def test_consent_export_and_erase_over_http(stack: Any) -> None:

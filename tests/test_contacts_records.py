@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_lead_flow import headers
+from tests.e2e import headers
 
 pytestmark = pytest.mark.e2e
 

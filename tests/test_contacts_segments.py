@@ -4,59 +4,14 @@ SegmentEntered is published once even when the change is delivered twice."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.e2e import aws, drain, eventually, headers, tap
+
 pytestmark = pytest.mark.e2e
-
-
-def eventually(check: Callable[[], Any], timeout: float = 15.0, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"not true within {timeout}s: {last!r}")
-
-
-def aws(stack: Any, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=stack.emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-def headers(stack: Any, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(role)}", "Content-Type": "application/json"}
-
-
-def tap(stack: Any, pattern: dict[str, Any]) -> str:
-    sqs, events = aws(stack, "sqs"), aws(stack, "events")
-    name = f"tap-{uuid.uuid4().hex[:8]}"
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventBusName="crm-dev", EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=name, EventBusName="crm-dev", Targets=[{"Id": name, "Arn": arn}])
-    return str(url)
-
-
-def drain(stack: Any, queue_url: str, wait: float) -> list[dict[str, Any]]:
-    sqs, deadline = aws(stack, "sqs"), time.monotonic() + wait
-    found: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        found.extend(json.loads(m["Body"]) for m in batch)
-    return found
 
 
 def test_metrics_move_a_contact_into_its_rfm_segment_once_even_when_delivered_twice(stack: Any) -> None:

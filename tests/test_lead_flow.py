@@ -5,51 +5,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.e2e import aws, drain, eventually, get, headers, new_lead, tap
+
 pytestmark = pytest.mark.e2e
-
-
-def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
-    """Poll until ``check`` returns something truthy (side effects are asynchronous)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except AssertionError as exc:
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise AssertionError(f"not true within {timeout}s: {last!r}")
-
-
-def aws(stack: Any, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=stack.emulator_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-def headers(stack: Any, role: str = "admin") -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(role)}", "Content-Type": "application/json"}
-
-
-def new_lead(stack: Any, **extra: str) -> dict[str, Any]:
-    body = {"email": f"lead-{uuid.uuid4().hex[:10]}@example.com", "first_name": "Ada", "last_name": "Lovelace", **extra}
-    response = stack.session.post(f"{stack.url}/contacts", json=body, headers=headers(stack, "sales"))
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def add_rep(stack: Any, name: str = "Grace") -> dict[str, Any]:
@@ -58,11 +20,6 @@ def add_rep(stack: Any, name: str = "Grace") -> dict[str, Any]:
     assert response.status_code == 201, response.text
     rep: dict[str, Any] = response.json()
     return rep
-
-
-def get(stack: Any, path: str) -> Any:
-    response = stack.session.get(f"{stack.url}{path}", headers=headers(stack, "agent"))
-    return response.json() if response.status_code == 200 else None
 
 
 def owner_of(stack: Any, contact_id: str) -> str | None:
@@ -84,25 +41,6 @@ def emails_to(stack: Any, address: str) -> list[dict[str, Any]]:
     sent = stack.session.get(f"{stack.url}/_local/emails").json()
     items = sent["items"] if isinstance(sent, dict) else sent
     return [m for m in items if address in json.dumps(m)]
-
-
-def tap(stack: Any, pattern: dict[str, Any]) -> str:
-    """A queue subscribed to the bus, to watch what is really published."""
-    sqs, events = aws(stack, "sqs"), aws(stack, "events")
-    name = f"tap-{uuid.uuid4().hex[:8]}"
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventBusName="crm-dev", EventPattern=json.dumps(pattern))
-    events.put_targets(Rule=name, EventBusName="crm-dev", Targets=[{"Id": name, "Arn": arn}])
-    return str(url)
-
-
-def drain(stack: Any, queue_url: str, wait: float = 2.0) -> list[dict[str, Any]]:
-    sqs, found, deadline = aws(stack, "sqs"), [], time.monotonic() + wait
-    while time.monotonic() < deadline:
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-        found.extend(json.loads(m["Body"]) for m in batch)
-    return found
 
 
 def test_one_lead_gets_an_owner_a_welcome_email_and_signup_points(stack: Any) -> None:

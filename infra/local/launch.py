@@ -52,6 +52,32 @@ class LocalStack:
         body: dict[str, Any] = self.session.get(f"{self.url}/_local/health", timeout=5).json()
         return body
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of the stack's emulator."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.emulator_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def tap(self, pattern: dict[str, Any]) -> str:
+        """A new queue subscribed to the stack's bus with ``pattern``: what is really published."""
+        import json
+        import uuid
+
+        sqs, events = self.client("sqs"), self.client("events")
+        name = f"tap-{uuid.uuid4().hex[:8]}"
+        url: str = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bus = f"crm-{self.stage}"
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": name, "Arn": arn}])
+        return url
+
     def log(self) -> str:
         text = self.output.read_text(errors="replace") if self.output.exists() else ""
         return text[-OUTPUT_TAIL_CHARS:]

@@ -1,0 +1,62 @@
+"""Helpers of the end-to-end tests: they talk to a running local stack (the ``stack``
+fixture) over HTTP and watch its bus through the emulator."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Poll until ``check`` returns something truthy (side effects are asynchronous)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except AssertionError as exc:
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"not true within {timeout}s: {last!r}")
+
+
+def aws(stack: Any, service: str) -> Any:
+    return stack.client(service)
+
+
+def headers(stack: Any, role: str = "admin") -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.token(role)}", "Content-Type": "application/json"}
+
+
+def get(stack: Any, path: str) -> Any:
+    """The JSON body of a 200 answer, else None."""
+    response = stack.session.get(f"{stack.url}{path}", headers=headers(stack, "agent"))
+    return response.json() if response.status_code == 200 else None
+
+
+def new_lead(stack: Any, **extra: str) -> dict[str, Any]:
+    body = {"email": f"lead-{uuid.uuid4().hex[:10]}@example.com", "first_name": "Ada", "last_name": "Lovelace", **extra}
+    response = stack.session.post(f"{stack.url}/contacts", json=body, headers=headers(stack, "sales"))
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def tap(stack: Any, pattern: dict[str, Any]) -> str:
+    """A queue subscribed to the bus, to watch what is really published."""
+    return str(stack.tap(pattern))
+
+
+def drain(stack: Any, queue_url: str, wait: float = 2.0) -> list[dict[str, Any]]:
+    """Every event the tap received within ``wait`` seconds."""
+    sqs, found, deadline = aws(stack, "sqs"), [], time.monotonic() + wait
+    while time.monotonic() < deadline:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        found.extend(json.loads(m["Body"]) for m in batch)
+    return found
