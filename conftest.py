@@ -29,9 +29,11 @@ def table(request: pytest.FixtureRequest) -> Iterator[str]:
     import boto3
     from moto import mock_aws
 
+    from shared.aws import client
     from shared.settings import get_settings
     from shared.testing import create_table
 
+    client.cache_clear()  # clients made outside this mock would talk to another one
     with mock_aws():
         # What the templates' SES::EmailIdentity gives: SES sends only from verified senders.
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=get_settings().sender_email)

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from shared.testing import bearer, create_table, pending_outbox
+from shared.testing import bearer, pending_outbox
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 LEAD = {"email": "Ada@Example.com", "first_name": "Ada", "last_name": "Lovelace", "company": "Engines"}
-
-
-@pytest.fixture
-def client() -> Iterator[Client]:
-    with mock_aws():
-        create_table(SERVICE_DIR)
-        from contacts.api import app
-
-        with Client(app) as c:
-            yield c
 
 
 def _post(client: Client, body: Any, role: str = "sales", **headers: str) -> Any:

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from shared.testing import bearer, create_table, pending_outbox
+from shared.testing import bearer, pending_outbox
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 TABLE = "crm-dev-contacts"
-
-
-@pytest.fixture
-def client() -> Iterator[Client]:
-    with mock_aws():
-        create_table(SERVICE_DIR)
-        from contacts.api import app
-
-        with Client(app, project_dir=str(SERVICE_DIR)) as c:
-            yield c
 
 
 def new_contact(client: Client, email: str = "ada@example.com") -> str:

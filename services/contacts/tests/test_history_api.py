@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,10 +18,9 @@ use_in_process_aws()  # before the contacts modules bind their table to the sett
 
 import boto3  # noqa: E402
 from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
 
 from shared.events import Event, Outgoing, new_event  # noqa: E402
-from shared.testing import bearer, create_table, failed_ids, pending_outbox, sqs_event  # noqa: E402
+from shared.testing import bearer, failed_ids, pending_outbox, sqs_event  # noqa: E402
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 TABLE = "crm-dev-contacts"
@@ -81,20 +79,6 @@ class OrderRefunded(Event):
     amount: str
     currency: str
     occurred_at: str
-
-
-@pytest.fixture
-def client() -> Iterator[Client]:
-    from shared.aws import client as aws_client
-
-    aws_client.cache_clear()
-    with mock_aws():
-        create_table(SERVICE_DIR)
-        from contacts.api import app
-
-        with Client(app, project_dir=str(SERVICE_DIR)) as c:
-            yield c
-    aws_client.cache_clear()
 
 
 def new_contact(client: Client) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from chalice.test import Client
 
-from services.contacts.tests.test_records_api import ADA, call, client, create  # noqa: F401 - fixture
+from services.contacts.tests.test_records_api import ADA, call, create
 from shared.testing import pending_outbox
 
 TABLE = "crm-dev-contacts"
@@ -37,7 +37,7 @@ def _partition(contact_id: str) -> list[dict[str, Any]]:
     return items
 
 
-def test_a_merge_keeps_the_opt_out_moves_claims_and_copies_history(client: Client) -> None:  # noqa: F811
+def test_a_merge_keeps_the_opt_out_moves_claims_and_copies_history(client: Client) -> None:
     winner = create(client, tags=["a"])
     loser = create(
         client, email="ada@old.org", phone="+14155552671", title="Countess", tags=["b"], lifecycle_stage="customer"
@@ -74,7 +74,7 @@ def test_a_merge_keeps_the_opt_out_moves_claims_and_copies_history(client: Clien
     assert again.status_code == 200 and [e.detail_type for e in pending_outbox(TABLE)].count("ContactsMerged") == 1
 
 
-def test_a_merge_keeps_the_winners_own_opt_out_and_refuses_nonsense(client: Client) -> None:  # noqa: F811
+def test_a_merge_keeps_the_winners_own_opt_out_and_refuses_nonsense(client: Client) -> None:
     winner = create(client)
     loser = create(client, email="ada@old.org")
     _put_consent(winner["id"], {"sms:marketing": {"granted": False, "at": "2026-01-01T00:00:00+00:00", "source": "x"}})

@@ -4,28 +4,15 @@ custom fields, lists by index, companies, duplicates."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from shared.testing import bearer, create_table, pending_outbox
+from shared.testing import bearer, pending_outbox
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 ADA = {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}
-
-
-@pytest.fixture
-def client() -> Iterator[Client]:
-    with mock_aws():
-        create_table(SERVICE_DIR)
-        from contacts.api import app
-
-        with Client(app) as c:
-            yield c
 
 
 def call(client: Client, method: str, path: str, body: Any = None, role: str = "admin", **headers: str) -> Any:
