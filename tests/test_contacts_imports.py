@@ -23,7 +23,7 @@ ROWS, DUPLICATES = 1_000, 40
 def test_rows_with_duplicates_and_bad_rows_import_exactly(stack: Any) -> None:
     data, expected = make_csv(ROWS, duplicates=DUPLICATES, bad=50)
 
-    job, _ = run_import(stack, data)
+    job, _ = run_import(stack, data, timeout=180)
 
     assert (job["total"], job["processed"]) == (ROWS, ROWS)
     assert (job["created"], job["updated"], job["skipped"], job["errors"]) == (expected["created"], 0, DUPLICATES, 50)
