@@ -70,6 +70,20 @@ class PrivacyRepository:
         ).get("Item")
         return datetime.fromisoformat(item["erased_at"]["S"]) if item else None
 
+    def held_keys(self, contact_id: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """The claims and IDX# entries records keeps for this contact, derived by records'
+        own rules (contacts.search) so that erasure can never miss one records added."""
+        from contacts import search
+        from contacts.keys import index_pk
+        from contacts.repository import ContactRepository
+
+        contact = ContactRepository().get(contact_id)
+        if contact is None:
+            return [], []
+        sort = search.sort_key(contact)
+        entries = sorted((index_pk(field, value), sort) for field, value in search.index_values(contact))
+        return sorted(search.claims(contact)), entries
+
     def release(self, contact_id: str, claims: list[str], index_keys: list[tuple[str, str]]) -> None:
         """Free the email/phone claims this contact holds (never another contact's) and
         delete its index entries (deleting an absent key is a no-op: safe to repeat)."""

@@ -13,7 +13,6 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from contacts.privacy import index_keys
 from shared.testing import bearer, create_table, failed_ids, pending_outbox, sqs_event
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -130,18 +129,16 @@ def test_the_erased_event_makes_the_contact_leave_its_segments(client: Client) -
     assert call(client, "get", "/segments/value-gold/members")[1]["items"] == []
 
 
-def test_index_keys_name_the_entries_that_carry_personal_data() -> None:
-    profile = {
-        "email": "Zoe@Example.com",
-        "phone": "+441632960961",
-        "first_name": "Zoë",
-        "last_name": "Saldaña",
-        "lifecycle_stage": "lead",
-        "address": json.dumps({"country": "GB", "city": "London"}),
-        "tags": ["vip"],
-        "created_at": "2026-06-15T12:00:00.000000+0000",
-    }
-    keys = dict(index_keys("c1", profile))
-    assert {"IDX#email#zoe@example.com", "IDX#local#zoe", "IDX#phone#441632960961", "IDX#name#zoe"} <= set(keys)
-    assert {"IDX#fullname#zoe saldana", "IDX#city#london", "IDX#country#GB", "IDX#tag#vip", "IDX#all#-"} <= set(keys)
-    assert set(keys.values()) == {"2026-06-15T12:00:00+00:00#c1"}
+def test_erasure_leaves_no_claim_or_index_entry_naming_the_contact(client: Client) -> None:
+    # Given a contact listed under its email, phone, name, tags and address
+    body = {**LEAD, "tags": ["vip"], "address": {"country": "GB", "city": "London"}}
+    status, created = call(client, "post", "/", body=body)
+    assert status == 201, created
+    contact_id = created["id"]
+    # When it is erased
+    assert call(client, "post", f"/{contact_id}/erase")[0] == 200
+    # Then no claim or index entry anywhere in the table still points at it
+    items = ddb().scan(TableName=TABLE)["Items"]
+    left = [i["pk"]["S"] for i in items if i["pk"]["S"].startswith("IDX#") and i["sk"]["S"].endswith(f"#{contact_id}")]
+    claims = [i["pk"]["S"] for i in items if i["sk"]["S"] == "CLAIM" and i.get("contact_id", {}).get("S") == contact_id]
+    assert (left, claims) == ([], [])
