@@ -105,6 +105,21 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
     return counts
 
 
+def give_up_chunk(message: dict[str, Any], reason: str, imports: ImportRepository) -> dict[str, int]:
+    """The chunk failed on its last delivery: every row of it becomes an error result, so
+    the job still completes and says which rows need another try, instead of waiting
+    forever for a chunk that went to the dead-letter queue."""
+    import_id, chunk = str(message["import_id"]), int(message["chunk"])
+    if imports.chunk_done(import_id, chunk):
+        return {}
+    error = {"field": "row", "message": f"could not be processed ({reason}); import it again"}
+    results = [RowResult(row=number, status=RowStatus.ERROR, errors=[error]) for number, _ in message["rows"]]
+    imports.write_results(import_id, results)
+    counts = {"errors": len(results), "processed": len(results)}
+    imports.finish_chunk(import_id, chunk, counts, None)
+    return counts
+
+
 def _update_row(
     number: int, contact_id: str, values: dict[str, Any], contacts: ContactRepository, defs: Any
 ) -> RowResult:

@@ -105,3 +105,34 @@ def test_an_import_reports_exactly_what_happened_to_every_row(client: Client) ->
     # A redelivered chunk counts nothing twice.
     client.lambda_.invoke("import_worker", sqs_event([json.dumps(chunk)]))
     assert _call(client, "get", f"/imports/{job['id']}")[1]["created"] == 1
+
+
+def test_a_chunk_failing_on_its_last_delivery_reports_its_rows_and_the_job_completes(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a started import whose chunk processing keeps crashing
+    rows = ["e@example.com,Eve,Ray,,,,", "f@example.com,Fay,Ray,,,,"]
+    _, job = _call(client, "post", "/imports")
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
+    )
+    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 202
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+
+    def crash(*args: Any) -> None:
+        raise RuntimeError("downstream outage")
+
+    monkeypatch.setattr("contacts.imports_jobs.process_chunk", crash)
+    event = sqs_event([message["Body"]])
+    # When it fails before its last delivery, it is retried ...
+    assert client.lambda_.invoke("import_worker", event).payload["batchItemFailures"]
+    assert _call(client, "get", f"/imports/{job['id']}")[1]["status"] != "completed"
+    # ... and on its last delivery its rows become errors and the job completes
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "3"
+    assert client.lambda_.invoke("import_worker", event).payload == {"batchItemFailures": []}
+    _, progress = _call(client, "get", f"/imports/{job['id']}")
+    assert (progress["status"], progress["processed"], progress["errors"]) == ("completed", 2, 2)
+    _, errors = _call(client, "get", f"/imports/{job['id']}/rows?status=error")
+    assert [(r["row"], r["errors"][0]["field"]) for r in errors["items"]] == [(1, "row"), (2, "row")]

@@ -65,17 +65,28 @@ def import_rows(ctx: Ctx, import_id: str) -> Reply:
     return Reply(RowPage(items=rows, next_cursor=cursor))
 
 
+# The imports queue's maxReceiveCount (resources.yaml): the delivery after which SQS
+# would move the chunk to the dead-letter queue.
+LAST_RECEIVE = 3
+
+
 @app.lambda_function(name="import_worker")
 def import_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """SQS batch of import chunks; a chunk that fails is retried alone (partial batch)."""
-    from contacts.imports_jobs import process_chunk
+    """SQS batch of import chunks; a chunk that fails is retried alone (partial batch), and
+    on its last delivery its rows are reported as errors rather than left unfinished."""
+    from contacts.imports_jobs import give_up_chunk, process_chunk
     from shared.observability import logger
 
     failures = []
     for record in event.get("Records", []):
+        message = json.loads(record["body"])
         try:
-            process_chunk(json.loads(record["body"]), imports_repo(), repo())
-        except Exception:
+            process_chunk(message, imports_repo(), repo())
+        except Exception as exc:
             logger.exception("import chunk failed", extra={"message_id": record.get("messageId")})
-            failures.append({"itemIdentifier": record["messageId"]})
+            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+            if receives >= LAST_RECEIVE:
+                give_up_chunk(message, type(exc).__name__, imports_repo())
+            else:
+                failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
