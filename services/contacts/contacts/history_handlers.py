@@ -48,8 +48,21 @@ def both(*handlers: Callable[[Envelope[Any]], None]) -> Callable[[Envelope[Any]]
     return handle
 
 
+def _once(what: str, event_id: str, record: Callable[[], object]) -> None:
+    """Record a partner's order or refund; a repeat or an unknown contact is not an error."""
+    from contacts.history import AlreadyRecorded, ContactMissing
+
+    try:
+        record()
+    except AlreadyRecorded:
+        logger.info(f"{what} already recorded", extra={"event_id": event_id})
+    except ContactMissing:
+        # Retrying will not create the contact: the event stays in the archive for an operator.
+        logger.warning(f"{what} for an unknown contact skipped", extra={"event_id": event_id})
+
+
 def on_order_placed(envelope: Envelope[OrderPlacedIn]) -> None:
-    from contacts.history import AlreadyRecorded, ContactMissing, record_order
+    from contacts.history import record_order
     from contacts.history_models import Order
 
     data = envelope.data
@@ -63,17 +76,15 @@ def on_order_placed(envelope: Envelope[OrderPlacedIn]) -> None:
         occurred_at=data.occurred_at,
         source="partner",
     )
-    try:
-        record_order(order, history_repo(), datetime.now(UTC).date(), cause=envelope.metadata)
-    except AlreadyRecorded:
-        logger.info("order already recorded", extra={"event_id": envelope.metadata.event_id})
-    except ContactMissing:
-        # Retrying will not create the contact: keep the event id for an operator, drop it.
-        logger.warning("order for an unknown contact skipped", extra={"event_id": envelope.metadata.event_id})
+    _once(
+        "order",
+        envelope.metadata.event_id,
+        lambda: record_order(order, history_repo(), datetime.now(UTC).date(), cause=envelope.metadata),
+    )
 
 
 def on_order_refunded(envelope: Envelope[OrderRefundedIn]) -> None:
-    from contacts.history import AlreadyRecorded, ContactMissing, record_refund
+    from contacts.history import record_refund
     from contacts.history_models import Refund
 
     data = envelope.data
@@ -86,9 +97,8 @@ def on_order_refunded(envelope: Envelope[OrderRefundedIn]) -> None:
         source="partner",
         reason=data.reason,
     )
-    try:
-        record_refund(refund, history_repo(), datetime.now(UTC).date(), cause=envelope.metadata)
-    except AlreadyRecorded:
-        logger.info("refund already recorded", extra={"event_id": envelope.metadata.event_id})
-    except ContactMissing:
-        logger.warning("refund for an unknown contact skipped", extra={"event_id": envelope.metadata.event_id})
+    _once(
+        "refund",
+        envelope.metadata.event_id,
+        lambda: record_refund(refund, history_repo(), datetime.now(UTC).date(), cause=envelope.metadata),
+    )
