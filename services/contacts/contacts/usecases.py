@@ -302,9 +302,19 @@ def _keep(contact: Contact, filters: Mapping[str, str], created: tuple[str | Non
     return not ((created[0] and stamp < created[0]) or (created[1] and stamp[: len(created[1])] > created[1]))
 
 
-def list_contacts(query: Mapping[str, str], limit: int, repo: Contacts) -> ContactPage:  # noqa: PLR0912
-    """One index partition per request (the most selective filter given), the other
-    filters applied to the profiles it yields; the cursor is the last index entry read."""
+@dataclass(frozen=True)
+class ListQuery:
+    """The list filters, validated: which index partition to read and what to keep."""
+
+    filters: dict[str, str]
+    created: tuple[str | None, str | None]
+    segment: str | None
+    plan: tuple[str, str]
+
+
+def parse_list_query(query: Mapping[str, str]) -> ListQuery:
+    """GET /contacts's filters (also an export's, contacts.exports): one parser, so both
+    accept and match exactly the same things. BadRequest names the filter at fault."""
     filters = {n: _filter_value(n, query[n]) for n in LIST_FILTERS if query.get(n)}
     created = (query.get("created_from") or None, query.get("created_to") or None)
     for bound, name in zip(created, ("created_from", "created_to"), strict=True):
@@ -313,9 +323,6 @@ def list_contacts(query: Mapping[str, str], limit: int, repo: Contacts) -> Conta
                 datetime.fromisoformat(bound)
             except ValueError:
                 raise BadRequest(f"{name} is not a date", errors=[{"field": name, "message": "ISO 8601"}]) from None
-    cursor = decode_cursor(query.get("cursor"))
-    after = str(cursor["after"]) if cursor and "after" in cursor else None
-
     segment = filters.pop("segment", None)
     plan: tuple[str, str]
     if "q" in filters:
@@ -326,6 +333,16 @@ def list_contacts(query: Mapping[str, str], limit: int, repo: Contacts) -> Conta
     else:
         chosen = next((n for n in FILTER_ORDER if n in filters), None)
         plan = (chosen, filters[chosen]) if chosen else ("all", "-")
+    return ListQuery(filters, created, segment, plan)
+
+
+def list_contacts(query: Mapping[str, str], limit: int, repo: Contacts) -> ContactPage:
+    """One index partition per request (the most selective filter given), the other
+    filters applied to the profiles it yields; the cursor is the last index entry read."""
+    parsed = parse_list_query(query)
+    filters, created, segment, plan = parsed.filters, parsed.created, parsed.segment, parsed.plan
+    cursor = decode_cursor(query.get("cursor"))
+    after = str(cursor["after"]) if cursor and "after" in cursor else None
 
     items: list[Contact] = []
     more = True
