@@ -6,7 +6,7 @@ from typing import Any
 
 from contacts import SERVICE
 from contacts.http import app
-from contacts.routes import analytics, companies, consent, fields, history, imports, privacy, records, segments  # noqa: F401 - registers the routes
+from contacts.routes import analytics, companies, consent, exports, fields, history, imports, privacy, records, segments  # noqa: F401 - registers the routes
 from shared.functions import add_consumer, add_outbox_relay
 
 __all__ = ["app"]

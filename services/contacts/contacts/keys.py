@@ -20,6 +20,7 @@ Who owns which items (each area writes only its own; any area may read):
 | segment member | SEGMENT#<id> | MEMBER#<contact id> | segments |
 | a contact's segments | CONTACT#<id> | SEGMENTS | segments |
 | import job / row results | IMPORT#<id> | JOB / ROW#<n> | imports |
+| export job (filter or segment -> CSV in S3) | EXPORT#<id> | JOB | exports |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 
 Everything about one contact lives under its own partition, so a merge or an erasure
