@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import uuid
@@ -121,7 +122,10 @@ def run_export(message: dict[str, Any], exports: ExportRepository, contacts: Con
         file.write(text.getvalue().encode())
         file.close()
     except BaseException:
-        file.abort()
+        # Best effort: the error that stopped the export is the one to report, and the
+        # bucket's lifecycle rule removes an upload that could not be aborted here.
+        with contextlib.suppress(Exception):
+            file.abort()
         raise
     exports.complete(export_id, rows)
     logger.info("export completed", extra={"export_id": export_id, "rows": rows})
