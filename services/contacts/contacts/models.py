@@ -126,6 +126,9 @@ class Contact(BaseModel):
     owner_id: str | None = None
     tags: list[str] = Field(default_factory=list)
     custom_fields: dict[str, Any] = Field(default_factory=dict)
+    # The token subject that created it (None for imports and older records): until the
+    # contact has an owner, its creator keeps it within reach (contacts.reach).
+    created_by: str | None = None
     created_at: datetime
     updated_at: datetime
     version: int
@@ -141,7 +144,7 @@ class Contact(BaseModel):
         return [p for p in [self.phone, *self.other_phones] if p]
 
 
-# Fields a client sets; the rest (id, owner, times, version) belong to the system.
+# Fields a client sets; the rest (id, owner, creator, times, version) belong to the system.
 EDITABLE = tuple(n for n in ContactPatch.model_fields)
 
 

@@ -73,6 +73,7 @@ class ContactItem(Model):
     tags = ListAttribute(of=UnicodeAttribute, null=True)
     custom_fields = JSONAttribute(null=True)
     merged_into = UnicodeAttribute(null=True)  # a merged-away contact's tombstone points here
+    created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -353,6 +354,24 @@ class ContactRepository:
         page = client("dynamodb").query(**kwargs)
         rows = [(i["sk"]["S"], i["sk"]["S"].removeprefix(member_sk(""))) for i in page.get("Items", [])]
         return rows, "LastEvaluatedKey" in page
+
+    def members_among(self, segment_id: str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are members of a segment: key lookups (a batch per 100), so a
+        rep's list filtered by a segment costs their contacts, not the segment's size."""
+        from shared.aws import client
+
+        table = ContactItem.Meta.table_name
+        pk = segment_pk(segment_id)
+        unique = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(unique), BATCH_GET_LIMIT):
+            keys = [{"pk": {"S": pk}, "sk": {"S": member_sk(cid)}} for cid in unique[start : start + BATCH_GET_LIMIT]]
+            request: dict[str, Any] = {table: {"Keys": keys, "ProjectionExpression": "sk"}}
+            while request:
+                page = client("dynamodb").batch_get_item(RequestItems=request)
+                found.update(i["sk"]["S"].removeprefix(member_sk("")) for i in page["Responses"].get(table, []))
+                request = page.get("UnprocessedKeys") or {}  # throttled keys come back: ask again
+        return found
 
     # --- custom field definitions ------------------------------------------------------
 

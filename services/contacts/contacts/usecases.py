@@ -7,7 +7,7 @@ segments filter on) through the outbox, in the same transaction as the change.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -45,6 +45,10 @@ from shared.pagination import decode_cursor, encode_cursor
 
 MAX_INDEX_PAGES = 20  # a sparse filter returns a partial page + cursor rather than run long
 
+# Whether the caller may see a contact (contacts.reach.visible_to): one outside it is
+# answered exactly like a missing one. None: every contact.
+Visible = Callable[[Contact], bool]
+
 
 class Contacts(Protocol):
     def add(self, contact: Contact, events: list[Outgoing]) -> Contact: ...
@@ -67,6 +71,7 @@ class Contacts(Protocol):
     ) -> tuple[list[tuple[str, str]], bool]: ...
     def index_ids(self, field: str, value: str, limit: int = 50) -> list[str]: ...
     def segment_page(self, segment_id: str, *, after: str | None, limit: int) -> tuple[list[tuple[str, str]], bool]: ...
+    def members_among(self, segment_id: str, ids: list[str]) -> set[str]: ...
 
 
 class Companies(Protocol):
@@ -142,21 +147,29 @@ class Created:
 
 
 def create_contact(
-    data: ContactIn, repo: Contacts, *, on_conflict_update: bool = False, correlation_id: str | None = None
+    data: ContactIn,
+    repo: Contacts,
+    *,
+    on_conflict_update: bool = False,
+    correlation_id: str | None = None,
+    created_by: str | None = None,
+    visible: Visible | None = None,
 ) -> Created:
     """A new contact (LeadCreated only when it enters as a lead). With ``on_conflict_update``
-    a contact already holding the email or phone is updated with the given fields instead."""
+    a contact already holding the email or phone is updated with the given fields instead,
+    if the caller may see it: else the create goes ahead and meets the same 409 as without
+    ``on_conflict_update`` (a caller may not change a contact outside their reach)."""
     defs = repo.field_defs()
     values = _normalised(data.model_dump(mode="json"), defs, complete=True)
     if on_conflict_update:
         existing = _holder(values, repo)
-        if existing is not None:
+        if existing is not None and (visible is None or visible(existing)):
             patch = ContactPatch.model_validate(
                 {k: v for k, v in data.model_dump(mode="json").items() if k in data.model_fields_set}
             )
             return Created(_apply_patch(existing, patch, repo, correlation_id, defs), created=False)
     now = _now()
-    fresh = {"id": str(uuid.uuid4()), "created_at": now, "updated_at": now, "version": 0}
+    fresh = {"id": str(uuid.uuid4()), "created_by": created_by, "created_at": now, "updated_at": now, "version": 0}
     contact = Contact.model_validate({**values, **fresh})
     changed = [k for k in EDITABLE if getattr(contact, k) not in (None, [], {})]
     events = [new_event(contact_updated(contact, changed), correlation_id=correlation_id)]
@@ -188,9 +201,9 @@ def create_lead(data: ContactIn, repo: Contacts, correlation_id: str | None = No
     return create_contact(data, repo, correlation_id=correlation_id).contact
 
 
-def get_contact(contact_id: str, repo: Contacts) -> Contact:
+def get_contact(contact_id: str, repo: Contacts, visible: Visible | None = None) -> Contact:
     contact = repo.get(contact_id)
-    if contact is None:
+    if contact is None or (visible is not None and not visible(contact)):
         raise NotFound(f"contact {contact_id} not found")
     return contact
 
@@ -210,9 +223,17 @@ def parse_if_match(header: str | None) -> int:
 
 
 def update_contact(
-    contact_id: str, patch: ContactPatch, if_match: int, repo: Contacts, correlation_id: str | None = None
+    contact_id: str,
+    patch: ContactPatch,
+    if_match: int,
+    repo: Contacts,
+    correlation_id: str | None = None,
+    *,
+    visible: Visible | None = None,
 ) -> Contact:
-    current = get_contact(contact_id, repo)
+    # Reach is checked on the version the write is conditional on: a reassignment
+    # meanwhile changes the version, so the write fails rather than cross the rule.
+    current = get_contact(contact_id, repo, visible)
     if current.version != if_match:
         raise StaleVersion(
             f"contact {contact_id} is at version {current.version}, not {if_match}",
@@ -336,10 +357,31 @@ def parse_list_query(query: Mapping[str, str]) -> ListQuery:
     return ListQuery(filters, created, segment, plan)
 
 
-def list_contacts(query: Mapping[str, str], limit: int, repo: Contacts) -> ContactPage:
+def _within_owner(parsed: ListQuery, owner: str) -> ListQuery | None:
+    """The query confined to one owner's contacts; None when it asks for another owner's.
+    The owner's partition is read, never a wider one filtered down, except for an exact
+    email or phone ``q`` (one entry at most); every filter still applies to each profile."""
+    if parsed.filters.get("owner", owner) != owner:
+        return None
+    plan = parsed.plan if parsed.plan[0] in ("email", "phone") else ("owner", owner)
+    return ListQuery({**parsed.filters, "owner": owner}, parsed.created, parsed.segment, plan)
+
+
+def list_contacts(
+    query: Mapping[str, str], limit: int, repo: Contacts, *, owner_scope: str | None = None
+) -> ContactPage:
     """One index partition per request (the most selective filter given), the other
-    filters applied to the profiles it yields; the cursor is the last index entry read."""
+    filters applied to the profiles it yields; the cursor is the last index entry read.
+
+    ``owner_scope`` confines the list to one owner's contacts (a sales rep's reach,
+    contacts.reach); a ``segment`` is then a membership check on the owner's contacts, so
+    it costs the rep's book, not the segment's size."""
     parsed = parse_list_query(query)
+    if owner_scope is not None:
+        confined = _within_owner(parsed, owner_scope)
+        if confined is None:
+            return ContactPage(items=[], next_cursor=None)  # another owner's contacts: none in reach
+        parsed = confined
     filters, created, segment, plan = parsed.filters, parsed.created, parsed.segment, parsed.plan
     cursor = decode_cursor(query.get("cursor"))
     after = str(cursor["after"]) if cursor and "after" in cursor else None
@@ -348,13 +390,17 @@ def list_contacts(query: Mapping[str, str], limit: int, repo: Contacts) -> Conta
     more = True
     for _ in range(MAX_INDEX_PAGES):
         page_size = min(100, limit * 2)
-        if segment is not None:
+        if segment is not None and owner_scope is None:
             rows, more = repo.segment_page(segment, after=after, limit=page_size)
         else:
             rows, more = repo.index_page(
                 plan[0], plan[1], after=after, created_from=created[0], created_to=created[1], limit=page_size
             )
-        profiles = repo.get_many([cid for _, cid in rows])
+        wanted = [cid for _, cid in rows]
+        if segment is not None and owner_scope is not None:
+            members = repo.members_among(segment, wanted)
+            wanted = [cid for cid in wanted if cid in members]
+        profiles = repo.get_many(wanted)
         for sk, cid in rows:
             after = sk
             contact = profiles.get(cid)
@@ -373,9 +419,10 @@ def list_contacts(query: Mapping[str, str], limit: int, repo: Contacts) -> Conta
 # --- duplicates ------------------------------------------------------------------------
 
 
-def find_duplicates(contact_id: str, repo: Contacts) -> list[Duplicate]:
-    """Likely duplicates by index lookups only, each with a score and its reasons."""
-    contact = get_contact(contact_id, repo)
+def find_duplicates(contact_id: str, repo: Contacts, visible: Visible | None = None) -> list[Duplicate]:
+    """Likely duplicates by index lookups only, each with a score and its reasons; only
+    those the caller may see (a duplicate's profile is a record like any other)."""
+    contact = get_contact(contact_id, repo, visible)
     reasons: dict[str, list[tuple[float, str]]] = {}
 
     def hit(ids: list[str], score: float, reason: str) -> None:
@@ -412,7 +459,7 @@ def find_duplicates(contact_id: str, repo: Contacts) -> list[Duplicate]:
     profiles = repo.get_many(list(reasons))
     found = []
     for cid, why in reasons.items():
-        if cid not in profiles:
+        if cid not in profiles or (visible is not None and not visible(profiles[cid])):
             continue
         score = 1 - _product(1 - s for s, _ in why)  # independent pieces of evidence add up
         found.append(Duplicate(contact=profiles[cid], score=round(score, 3), reasons=[r for _, r in why]))

@@ -1,4 +1,5 @@
-"""Consent per channel and purpose: record a grant or withdrawal; read state + history."""
+"""Consent per channel and purpose: record a grant or withdrawal; read state + history
+(within the caller's reach: contacts.reach.guard)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from contacts.consent import ConsentIn
 from contacts.http import api
+from contacts.reach import guard
+from contacts.routes.records import repo
 from shared.auth import STAFF
 from shared.http import Ctx, Reply
 from shared.pagination import parse_limit
@@ -27,6 +30,7 @@ def consent_store() -> ConsentRepository:
 def record_consent(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.consent import record_consent as record
 
+    guard(ctx.principal, contact_id, repo)
     entry = record(contact_id, ctx.body, consent_store(), correlation_id=ctx.header("x-correlation-id"))
     return Reply(entry, 201)
 
@@ -35,5 +39,6 @@ def record_consent(ctx: Ctx, contact_id: str) -> Reply:
 def read_consents(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.consent import consents
 
+    guard(ctx.principal, contact_id, repo)
     view = consents(contact_id, consent_store(), parse_limit(ctx.query.get("limit")), ctx.query.get("cursor"))
     return Reply(view)

@@ -1,4 +1,5 @@
-"""A contact's history: interactions, orders, the timeline and the 360 metrics."""
+"""A contact's history: interactions, orders, the timeline and the 360 metrics; each
+route first applies the caller's reach to the contact (contacts.reach.guard)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from contacts.history_models import InteractionIn, OrderIn
 from contacts.http import api
+from contacts.reach import guard
+from contacts.routes.records import repo
 from shared.auth import STAFF, Role
 from shared.errors import BadRequest, Conflict, NotFound
 from shared.http import Ctx, Reply
@@ -43,12 +46,14 @@ def _page(ctx: Ctx, contact_id: str, kind: str | None) -> Reply:
 def post_interaction(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history import log_interaction
 
+    guard(ctx.principal, contact_id, repo)
     entry = log_interaction(contact_id, ctx.body, ctx.principal.subject, history_repo())
     return Reply(entry, 201)
 
 
 @api.route("/{contact_id}/interactions", roles=STAFF)
 def get_interactions(ctx: Ctx, contact_id: str) -> Reply:
+    guard(ctx.principal, contact_id, repo)
     return _page(ctx, contact_id, "interaction")
 
 
@@ -57,6 +62,7 @@ def get_timeline(ctx: Ctx, contact_id: str) -> Reply:
     kind = ctx.query.get("kind")
     if kind is not None and kind not in TIMELINE_KINDS:
         raise BadRequest("unknown kind", errors=[{"field": "kind", "message": f"one of {sorted(TIMELINE_KINDS)}"}])
+    guard(ctx.principal, contact_id, repo)
     return _page(ctx, contact_id, kind)
 
 
@@ -65,6 +71,7 @@ def post_order(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history import AlreadyRecorded, ContactMissing, metrics_view, record_order
     from contacts.history_models import Order
 
+    guard(ctx.principal, contact_id, repo)
     data: OrderIn = ctx.body
     order = Order(
         contact_id=contact_id,
@@ -89,4 +96,5 @@ def post_order(ctx: Ctx, contact_id: str) -> Reply:
 def get_metrics(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history import metrics_of
 
+    guard(ctx.principal, contact_id, repo)
     return Reply(metrics_of(contact_id, history_repo(), datetime.now(UTC).date()))

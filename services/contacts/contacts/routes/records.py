@@ -1,5 +1,6 @@
 """Contact records: create (or upsert), read, list/search, partial update, delete,
-likely duplicates and merge."""
+likely duplicates and merge. Every route on a contact applies the caller's reach
+(contacts.reach): outside it, a contact is not found."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from contacts.http import WRITERS, api
 from contacts.models import ContactIn, ContactPatch, MergeIn
+from contacts.reach import guard, owner_scope, visible_to
 from shared.auth import STAFF, Role
 from shared.errors import BadRequest
 from shared.http import Ctx, Reply
@@ -38,8 +40,14 @@ def create_contact(ctx: Ctx) -> Reply:
     mode = ctx.query.get("on_conflict")
     if mode not in (None, "error", "update"):
         raise BadRequest("on_conflict is error or update", errors=[{"field": "on_conflict", "message": "error|update"}])
-    correlation = ctx.header("x-correlation-id")
-    result = create(ctx.body, repo(), on_conflict_update=mode == "update", correlation_id=correlation)
+    result = create(
+        ctx.body,
+        repo(),
+        on_conflict_update=mode == "update",
+        correlation_id=ctx.header("x-correlation-id"),
+        created_by=ctx.principal.subject,
+        visible=visible_to(ctx.principal),
+    )
     contact = result.contact
     headers = {"Location": f"/contacts/{contact.id}", **_etag(contact.version)}
     return Reply(contact, 201 if result.created else 200, headers)
@@ -49,14 +57,15 @@ def create_contact(ctx: Ctx) -> Reply:
 def list_contacts(ctx: Ctx) -> Reply:
     from contacts.usecases import list_contacts as search
 
-    return Reply(search(ctx.query, parse_limit(ctx.query.get("limit")), repo()))
+    limit = parse_limit(ctx.query.get("limit"))
+    return Reply(search(ctx.query, limit, repo(), owner_scope=owner_scope(ctx.principal)))
 
 
 @api.route("/{contact_id}", roles=STAFF)
 def get_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.usecases import get_contact as get
 
-    contact = get(contact_id, repo())
+    contact = get(contact_id, repo(), visible_to(ctx.principal))
     return Reply(contact, 200, _etag(contact.version))
 
 
@@ -66,7 +75,8 @@ def update_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.usecases import update_contact as update
 
     version = parse_if_match(ctx.header("if-match"))
-    contact = update(contact_id, ctx.body, version, repo(), correlation_id=ctx.header("x-correlation-id"))
+    correlation = ctx.header("x-correlation-id")
+    contact = update(contact_id, ctx.body, version, repo(), correlation, visible=visible_to(ctx.principal))
     return Reply(contact, 200, _etag(contact.version))
 
 
@@ -74,6 +84,7 @@ def update_contact(ctx: Ctx, contact_id: str) -> Reply:
 def delete_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.usecases import delete_contact as delete
 
+    guard(ctx.principal, contact_id, repo)
     delete(contact_id, repo(), correlation_id=ctx.header("x-correlation-id"))
     return Reply(None, 204)
 
@@ -83,12 +94,14 @@ def duplicates(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.models import DuplicateList
     from contacts.usecases import find_duplicates
 
-    return Reply(DuplicateList(items=find_duplicates(contact_id, repo())))
+    return Reply(DuplicateList(items=find_duplicates(contact_id, repo(), visible_to(ctx.principal))))
 
 
 @api.route("/{contact_id}/merge", methods=["POST"], roles=CURATORS, body=MergeIn)
 def merge(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.merge import merge_contacts
 
+    for either in (contact_id, ctx.body.other_id):
+        guard(ctx.principal, either, repo)
     contact = merge_contacts(contact_id, ctx.body.other_id, repo(), correlation_id=ctx.header("x-correlation-id"))
     return Reply(contact, 200, _etag(contact.version))

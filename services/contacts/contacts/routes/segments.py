@@ -66,7 +66,13 @@ def delete_segment(ctx: Ctx, segment_id: str) -> Reply:
     return Reply(None, 204)
 
 
-@api.route("/segments/{segment_id}/members", roles=STAFF)
+# A segment's member list is its whole audience (marketing's, for campaigns): a sales rep
+# reaches only their own contacts, and gets those of a segment from
+# GET /contacts?segment=<id> (confined to their reach, contacts.reach).
+MEMBER_READERS = STAFF - {Role.SALES}
+
+
+@api.route("/segments/{segment_id}/members", roles=MEMBER_READERS)
 def segment_members(ctx: Ctx, segment_id: str) -> dict[str, object]:
     from contacts.segments import segment_members as members
 
