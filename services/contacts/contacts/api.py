@@ -31,3 +31,14 @@ def rescore_recency(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from contacts.routes.history import history_repo
 
     return {"rescored": rescore_due(history_repo(), datetime.now(UTC).date())}
+
+
+@app.lambda_function(name="segments_due")
+def segments_due(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Daily (resources.yaml SegmentsDue): segment rules that time alone changes."""
+    from datetime import UTC, datetime
+
+    from contacts.segments_due import reevaluate_due
+    from contacts.segments_handlers import segment_store
+
+    return {"moves": reevaluate_due(segment_store(), datetime.now(UTC))}

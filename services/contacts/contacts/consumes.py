@@ -46,6 +46,22 @@ class ContactsImportedIn(IncomingEvent):
     updated: list[str] = []
 
 
+class SegmentDefinedIn(IncomingEvent):
+    """Our own SegmentDefined: a segment's backfill starts (contacts/segments_backfill.py)."""
+
+    segment_id: str
+    segment_version: int
+
+
+class SegmentBackfillProgressedIn(IncomingEvent):
+    """Our own SegmentBackfillProgressed: the backfill's next page, unless done."""
+
+    segment_id: str
+    segment_version: int
+    pages: int
+    done: bool
+
+
 SEGMENT_TRIGGERS = ("LeadCreated", "ContactUpdated", "ContactMetricsUpdated", "ContactDeleted", "ContactErased")
 
 CONSUMES: dict[str, type[IncomingEvent]] = {
@@ -53,6 +69,8 @@ CONSUMES: dict[str, type[IncomingEvent]] = {
     **dict.fromkeys(SEGMENT_TRIGGERS, ContactRefIn),
     "ContactsMerged": ContactsMergedIn,
     "ContactsImported": ContactsImportedIn,
+    "SegmentDefined": SegmentDefinedIn,
+    "SegmentBackfillProgressed": SegmentBackfillProgressedIn,
     **TIMELINE_CONSUMES,  # history: other services' events on the timeline
     **PARTNER_CONSUMES,  # history: partners' orders
 }
@@ -61,14 +79,24 @@ CONSUMES: dict[str, type[IncomingEvent]] = {
 def subscriptions() -> list[Subscription[Any]]:
     from contacts.handlers import on_lead_assigned
     from contacts.history_handlers import both, on_order_placed, on_order_refunded, on_timeline_event
-    from contacts.segments_handlers import on_contact_changed, on_contacts_imported, on_contacts_merged
+    from contacts.metrics_handlers import on_contacts_merged_metrics
+    from contacts.segments_handlers import (
+        on_backfill_progressed,
+        on_contact_changed,
+        on_contacts_imported,
+        on_contacts_merged,
+        on_segment_defined,
+    )
     from shared.consumer import Subscription
 
     handlers: dict[str, Callable[[Any], None]] = {
         "LeadAssigned": both(on_lead_assigned, on_timeline_event("LeadAssigned")),  # + history
         **dict.fromkeys(SEGMENT_TRIGGERS, on_contact_changed),
-        "ContactsMerged": on_contacts_merged,
+        # history first: the winner's metrics recomputed from both sides' orders; then segments.
+        "ContactsMerged": both(on_contacts_merged_metrics, on_contacts_merged),
         "ContactsImported": on_contacts_imported,
+        "SegmentDefined": on_segment_defined,
+        "SegmentBackfillProgressed": on_backfill_progressed,
         **{t: on_timeline_event(t) for t in TIMELINE_CONSUMES},  # history
         "OrderPlaced": on_order_placed,  # history
         "OrderRefunded": on_order_refunded,  # history

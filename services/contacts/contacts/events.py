@@ -84,6 +84,30 @@ class SegmentExited(ContactsEvent):
     contact_id: str
 
 
+class SegmentDefined(ContactsEvent):
+    """A segment was created, or its rules changed: its members are being recomputed.
+
+    Every stored contact is evaluated against the rules of ``segment_version`` (a
+    backfill); SegmentBackfillProgressed reports the progress."""
+
+    segment_id: str
+    segment_name: str
+    segment_version: int
+
+
+class SegmentBackfillProgressed(ContactsEvent):
+    """One more page of stored contacts was evaluated against a segment's rules.
+
+    ``done`` on the last page of the backfill for ``segment_version``: the member count is
+    then complete."""
+
+    segment_id: str
+    segment_version: int
+    pages: int
+    evaluated: int
+    done: bool
+
+
 class ConsentChanged(ContactsEvent):
     """A contact granted or withdrew consent for one channel and purpose."""
 
@@ -103,6 +127,7 @@ class ContactErased(ContactsEvent):
 
 
 EVENTS += [SegmentEntered, SegmentExited, ConsentChanged, ContactErased]
+EVENTS += [SegmentDefined, SegmentBackfillProgressed]
 
 # records area
 EVENTS += [ContactUpdated, ContactDeleted, ContactsMerged, ContactsImported]

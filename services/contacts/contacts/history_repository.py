@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.history import AlreadyRecorded, ContactMissing, HistoryWrite, VersionConflict
@@ -24,6 +25,9 @@ from shared.events import Outgoing
 from shared.outbox import outbox_model, outbox_record
 from shared.settings import get_settings
 from shared.table import table_meta
+
+if TYPE_CHECKING:
+    from contacts.metrics_merge import MetricsCommit
 
 BATCH_GET = 100  # DynamoDB's limit per BatchGetItem
 
@@ -301,6 +305,67 @@ class HistoryRepository:
                 raise ContactMissing(write.contact_id) from None
             if "metrics" in failed:
                 raise VersionConflict(write.contact_id) from None
+            raise
+
+    # --- merge and erasure (contacts/metrics_merge.py) --------------------------------
+
+    def purchases(self, contact_id: str) -> list[dict[str, Any]]:
+        """The contact's ORDER# and REFUND# items as plain values: one key-condition query
+        per kind on its partition (paginated), never a scan."""
+        found: list[dict[str, Any]] = []
+        for prefix in ("ORDER#", "REFUND#"):
+            args: dict[str, Any] = {
+                "TableName": _table(),
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+                "ExpressionAttributeValues": {":pk": {"S": contact_pk(contact_id)}, ":p": {"S": prefix}},
+                "ProjectionExpression": "sk, amount, currency, occurred_at",
+                "ConsistentRead": True,
+            }
+            while True:
+                page = _ddb().query(**args)
+                found += [{k: from_av(v) for k, v in item.items()} for item in page.get("Items", [])]
+                if not page.get("LastEvaluatedKey"):
+                    break
+                args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
+
+    def commit_metrics(self, commit: MetricsCommit) -> None:
+        """METRICS items replaced or deleted (each conditioned on the version read), their
+        day-index entries moved, counters and events: one transaction. VersionConflict
+        when any METRICS changed meanwhile."""
+        from botocore.exceptions import ClientError
+
+        table = _table()
+        actions: list[tuple[bool, dict[str, Any]]] = []  # (a failed condition means a stale read, action)
+        for move in commit.moves:
+            key = {"pk": {"S": contact_pk(move.contact_id)}, "sk": {"S": METRICS}}
+            # Version 0 was read as "no item, or one written without a version": either way
+            # it must still have none.
+            condition: dict[str, Any] = (
+                {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": {"N": str(move.version)}}}
+                if move.version
+                else {"ConditionExpression": "attribute_not_exists(version)"}
+            )
+            if move.after is not None:
+                item = _metrics_item(replace(move.after, version=move.version))
+                actions.append((True, {"Put": {"TableName": table, "Item": item, **condition}}))
+            else:
+                actions.append((True, {"Delete": {"TableName": table, "Key": key, **condition}}))
+            if move.index_delete:
+                index_key = {"pk": {"S": last_purchase_pk(move.index_delete)}, "sk": {"S": move.contact_id}}
+                actions.append((False, {"Delete": {"TableName": table, "Key": index_key}}))
+            if move.index_put:
+                entry = _item(pk=last_purchase_pk(move.index_put), sk=move.contact_id)
+                actions.append((False, {"Put": {"TableName": table, "Item": entry}}))
+        for counter_pk, deltas in commit.counters.items.items():
+            actions.append((False, {"Update": _add(table, counter_pk, deltas)}))
+        actions.extend((False, _outbox(e)) for e in commit.events)
+        try:
+            _ddb().transact_write_items(TransactItems=[a for _, a in actions])
+        except ClientError as exc:
+            reasons = _reasons(exc)
+            if any(stale and r == "ConditionalCheckFailed" for (stale, _), r in zip(actions, reasons, strict=False)):
+                raise VersionConflict(", ".join(m.contact_id for m in commit.moves)) from None
             raise
 
     # --- the recency job and analytics -----------------------------------------------

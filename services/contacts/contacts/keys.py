@@ -18,7 +18,9 @@ Who owns which items (each area writes only its own; any area may read):
 | current consent | CONTACT#<id> | CONSENT | privacy |
 | segment definition (+ member count) | SEGMENT#<id> | DEF | segments |
 | segment member | SEGMENT#<id> | MEMBER#<contact id> | segments |
-| a contact's segments | CONTACT#<id> | SEGMENTS | segments |
+| a contact's segments (+ its due day) | CONTACT#<id> | SEGMENTS | segments |
+| contacts whose time-dependent segment rules flip on a day | IDX#seg_due#<yyyy-mm-dd> | <contact id> | segments |
+| the segments due job's last run | SEGDUE#JOB | LAST_RUN | segments |
 | import job / row results | IMPORT#<id> | JOB / ROW#<n> | imports |
 | export job (filter or segment -> CSV in S3) | EXPORT#<id> | JOB | exports |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |

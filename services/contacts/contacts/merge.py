@@ -20,8 +20,10 @@ from contacts.usecases import Contacts, contact_updated
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import Outgoing, new_event
 
-# Left to their owners' ContactsMerged handlers (metrics, segments); current consent is
-# written here only for opt-outs. The profile is the merge's own business.
+# Left to their owners' ContactsMerged handlers: the winner's METRICS are recomputed from
+# both contacts' ORDER#/REFUND# items and the loser's released (contacts/metrics_merge.py),
+# SEGMENTS re-evaluated for both. Current consent is written here only for opt-outs. The
+# profile is the merge's own business.
 NOT_COPIED = frozenset({PROFILE, METRICS, SEGMENTS, CONSENT})
 TRANSACTION_LIMIT = 100
 

@@ -26,6 +26,7 @@ recency and frequency and are kept in ``spend_by_currency``, but not in total_sp
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -186,3 +187,27 @@ class Metrics:
 
     def is_active_on(self, today: date) -> bool:
         return self.last_purchase_at is not None and (today - self.last_purchase_at.date()).days <= CHURN_DAYS
+
+    def same_aggregates(self, other: Metrics) -> bool:
+        """The stored running aggregates are equal (what orders and refunds move)."""
+        mine = (self.total_spend, self.order_count, self.first_purchase_at, self.last_purchase_at)
+        theirs = (other.total_spend, other.order_count, other.first_purchase_at, other.last_purchase_at)
+        spend = {k: v for k, v in self.spend_by_currency.items() if v}
+        other_spend = {k: v for k, v in other.spend_by_currency.items() if v}
+        return mine == theirs and spend == other_spend
+
+
+def rebuilt(
+    contact_id: str,
+    orders: Iterable[tuple[Decimal, str, datetime]],
+    refunds: Iterable[tuple[Decimal, str]],
+) -> Metrics:
+    """The running aggregates recomputed from a contact's recorded orders (amount,
+    currency, time) and refunds (amount, currency), folded exactly as they were applied
+    one by one (sums and min/max commute), e.g. after a merge brought two histories together."""
+    metrics = Metrics(contact_id=contact_id)
+    for amount, currency, at in orders:
+        metrics = metrics.with_purchase(amount, currency, at)
+    for amount, currency in refunds:
+        metrics = metrics.with_refund(amount, currency)
+    return metrics

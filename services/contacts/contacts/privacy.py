@@ -7,19 +7,26 @@ at any step: claims and index entries go first (while the profile still names th
 the partition's items, and last, in one transaction, the profile, an ``ERASED`` tombstone
 (id + time, nothing personal) and the event, so the event is published exactly once.
 The contact's SEGMENTS item is left to the ContactErased handler, which makes the
-contact exit its segments (with SegmentExited) like any other change.
+contact exit its segments (with SegmentExited) like any other change, and releases its
+seg_due index entry. The 360 metrics go before the purge, with their last-purchase
+day-index entry and the active-customer count (contacts/metrics_merge.py): the recency
+job then never meets an erased contact.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
 from contacts.events import ContactErased
 from shared.errors import NotFound
 from shared.events import Outgoing, new_event
+
+if TYPE_CHECKING:
+    from contacts.metrics import Metrics
+    from contacts.metrics_merge import MetricsCommit
 
 
 class Export(BaseModel):
@@ -41,6 +48,8 @@ class PrivacyStore(Protocol):
     def release(self, contact_id: str, claims: list[str], index_keys: list[tuple[str, str]]) -> None: ...
     def purge(self, contact_id: str) -> int: ...
     def seal(self, contact_id: str, erased_at: datetime, event: Outgoing) -> bool: ...
+    def metrics(self, contact_id: str) -> Metrics | None: ...
+    def commit_metrics(self, commit: MetricsCommit) -> None: ...
 
 
 def export_contact(contact_id: str, store: PrivacyStore) -> Export:
@@ -56,12 +65,20 @@ def erase_contact(contact_id: str, store: PrivacyStore, correlation_id: str | No
         erased_at = store.tombstone(contact_id)
         if erased_at is None:
             raise NotFound(f"contact {contact_id} not found")
+        _release_metrics(contact_id, store)
         store.purge(contact_id)  # a retry, or items written late: erase them too
         return Erasure(contact_id=contact_id, erased_at=erased_at)
     store.release(contact_id, *store.held_keys(contact_id))
+    _release_metrics(contact_id, store)
     store.purge(contact_id)
     erased_at = datetime.now(UTC)
     event = new_event(ContactErased(contact_id=contact_id, erased_at=erased_at), correlation_id=correlation_id)
     if not store.seal(contact_id, erased_at, event):
         erased_at = store.tombstone(contact_id) or erased_at  # a concurrent erase sealed it first
     return Erasure(contact_id=contact_id, erased_at=erased_at)
+
+
+def _release_metrics(contact_id: str, store: PrivacyStore) -> None:
+    from contacts.metrics_merge import release_metrics
+
+    release_metrics(contact_id, store, datetime.now(UTC).date())

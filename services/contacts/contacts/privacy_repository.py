@@ -16,6 +16,8 @@ from shared.aws import client
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
+    from contacts.metrics import Metrics
+    from contacts.metrics_merge import MetricsCommit
     from shared.events import Outgoing
 
 ERASED = "ERASED"
@@ -114,6 +116,18 @@ class PrivacyRepository:
                 time.sleep(0.02 * 2**attempt)
             else:
                 raise RuntimeError("deletes kept being throttled; the erasure can be retried")
+
+    # The 360 metrics are the history area's items: its repository writes them.
+
+    def metrics(self, contact_id: str) -> Metrics | None:
+        from contacts.history_repository import HistoryRepository
+
+        return HistoryRepository().metrics(contact_id)
+
+    def commit_metrics(self, commit: MetricsCommit) -> None:
+        from contacts.history_repository import HistoryRepository
+
+        HistoryRepository().commit_metrics(commit)
 
     def seal(self, contact_id: str, erased_at: datetime, event: Outgoing) -> bool:
         """Profile gone, tombstone + ContactErased in, in one transaction. False: already sealed."""

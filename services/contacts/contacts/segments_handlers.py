@@ -7,7 +7,13 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from contacts.consumes import ContactRefIn, ContactsImportedIn, ContactsMergedIn
+    from contacts.consumes import (
+        ContactRefIn,
+        ContactsImportedIn,
+        ContactsMergedIn,
+        SegmentBackfillProgressedIn,
+        SegmentDefinedIn,
+    )
     from contacts.segments_repository import SegmentRepository
     from shared.events import Envelope, EventMetadata
 
@@ -39,3 +45,20 @@ def on_contacts_merged(envelope: Envelope[ContactsMergedIn]) -> None:
 
 def on_contacts_imported(envelope: Envelope[ContactsImportedIn]) -> None:
     _reevaluate([*envelope.data.created, *envelope.data.updated], envelope.metadata)
+
+
+def on_segment_defined(envelope: Envelope[SegmentDefinedIn]) -> None:
+    """A new segment, or new rules: the backfill's first page."""
+    from contacts.segments_backfill import backfill_step
+
+    data = envelope.data
+    backfill_step(data.segment_id, data.segment_version, 0, segment_store(), cause=envelope.metadata)
+
+
+def on_backfill_progressed(envelope: Envelope[SegmentBackfillProgressedIn]) -> None:
+    """One page done: the next one, until the last."""
+    from contacts.segments_backfill import backfill_step
+
+    data = envelope.data
+    if not data.done:
+        backfill_step(data.segment_id, data.segment_version, data.pages, segment_store(), cause=envelope.metadata)

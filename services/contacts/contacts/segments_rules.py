@@ -190,6 +190,51 @@ def evaluate(rule: Rule, facts: Mapping[str, Any], now: datetime) -> bool:  # no
         return op == "ne"  # an unreadable fact is like a missing one
 
 
+# --- when time alone changes a rule's truth -------------------------------------------
+
+
+def next_change(rule: Rule, facts: Mapping[str, Any], now: datetime) -> datetime | None:
+    """The earliest moment after ``now`` from which time alone may change the rule's
+    truth for these facts; None when only a change of the facts can.
+
+    Conservative: every time-dependent condition's next flip counts, whatever the
+    combinators around it, so a moment may turn out to change nothing (a re-evaluation
+    finds no difference) but no flip is ever missed. Time-dependent conditions:
+    ``within_days`` on a moment (true from the moment for N days), ``within_days`` on
+    the birthday (true from N days before it through the day itself) and ``age`` (moves
+    on the birthday). Comparisons with a fixed date do not move with time.
+    """
+    moments = [m for m in _flips(rule, facts, now) if m > now]
+    return min(moments, default=None)
+
+
+def _flips(rule: Rule, facts: Mapping[str, Any], now: datetime) -> list[datetime]:
+    children = rule.get("all") or rule.get("any") or ([rule["not"]] if "not" in rule else None)
+    if children is not None:
+        return [m for child in children for m in _flips(child, facts, now)]
+    field, op = rule["field"], rule["op"]
+    flips: list[datetime] = []
+    try:
+        if FIELDS[field] == MOMENT and op == "within_days" and facts.get(field):
+            moment = _moment(str(facts[field]))
+            # True on [moment, moment + N days]: it starts to hold at the moment (a future
+            # one) and stops just after the N days.
+            flips = [moment, moment + timedelta(days=rule["value"], microseconds=1)]
+        elif field == "birthday" and facts.get("birthday"):
+            upcoming = _next_birthday(facts["birthday"], now.date())
+            # Day-granular: the window opens N days before the birthday, closes the day after.
+            flips = [_midnight(upcoming - timedelta(days=rule["value"])), _midnight(upcoming + timedelta(days=1))]
+        elif field == "age" and facts.get("birthday"):
+            flips = [_midnight(_next_birthday(facts["birthday"], now.date() + timedelta(days=1)))]
+    except (TypeError, ValueError):
+        return []  # an unreadable fact never matches: time does not change that
+    return flips
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def _compare(op: str, actual: Any, expected: Any) -> bool:
     if op == "eq":
         return bool(actual == expected)
@@ -215,16 +260,22 @@ def _birthday(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _days_to_birthday(value: Any, now: datetime) -> int:
-    born, today = _birthday(value), now.date()
+def _next_birthday(value: Any, today: date) -> date:
+    """The first birthday on or after ``today``."""
+    born = _birthday(value)
     for year in (today.year, today.year + 1):
         try:
             upcoming = born.replace(year=year)
         except ValueError:  # 29 February in a common year: celebrated on 1 March
             upcoming = date(year, 3, 1)
         if upcoming >= today:
-            return (upcoming - today).days
-    return 366
+            return upcoming
+    return today + timedelta(days=366)  # unreachable: next year's birthday is always >= today
+
+
+def _days_to_birthday(value: Any, now: datetime) -> int:
+    today = now.date()
+    return (_next_birthday(value, today) - today).days
 
 
 def _age(value: Any, now: datetime) -> int | None:

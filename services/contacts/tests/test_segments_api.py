@@ -66,7 +66,7 @@ def segment_events(contact_id: str | None = None) -> list[tuple[str, str]]:
     return [
         (e.detail_type, e.detail["data"]["segment_id"])
         for e in pending_outbox(TABLE)
-        if e.detail_type.startswith("Segment") and contact_id in (None, e.detail["data"]["contact_id"])
+        if e.detail_type in ("SegmentEntered", "SegmentExited") and contact_id in (None, e.detail["data"]["contact_id"])
     ]
 
 

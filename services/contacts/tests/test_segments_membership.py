@@ -43,7 +43,9 @@ class FakeStore:
         return self.defs
 
     def contact(self, contact_id: str) -> ContactFacts:
-        return ContactFacts(self.facts.profile, None, dict(self.facts.memberships), self.facts.version)
+        return ContactFacts(
+            self.facts.profile, self.facts.metrics, dict(self.facts.memberships), self.facts.version, self.facts.due
+        )
 
     def apply(self, contact_id: str, expected_version: int, change: Change, events: list[Outgoing]) -> bool:
         if self.conflicts:
@@ -55,17 +57,20 @@ class FakeStore:
         for sid, _ in change.exited:
             self.counts[sid] = self.counts.get(sid, 0) - 1
         self.facts.memberships, self.facts.version = dict(change.memberships), self.facts.version + 1
+        self.facts.due = change.due
         self.events.extend(events)
         return True
 
-    def add(self, segment: Segment) -> None:
+    def add(self, segment: Segment, events: list[Outgoing]) -> None:
         self.segments[segment.id] = segment
+        self.events.extend(events)
 
     def get(self, segment_id: str) -> Segment | None:
         return self.segments.get(segment_id)
 
-    def replace(self, segment: Segment, expected_version: int) -> None:
+    def replace(self, segment: Segment, expected_version: int, events: list[Outgoing]) -> None:
         self.segments[segment.id] = segment
+        self.events.extend(events)
 
     def remove(self, segment: Segment) -> None:
         del self.segments[segment.id]
