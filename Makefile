@@ -40,8 +40,8 @@ e2e: install
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy shared services infra
 
-token: install ## a dev JWT: make token ROLE=sales
-	@$(PY) -m infra.local.token $(ROLE)
+token: install ## a dev JWT: make token ROLE=sales [SUB=<rep id>]
+	@$(PY) -m infra.local.token $(ROLE) $(if $(SUB),--subject $(SUB))
 
 reset: ## wipe the local stack's saved state
 	rm -rf .local/state

@@ -35,6 +35,8 @@ STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.AGENT, Role.MARKET
 
 @dataclass(frozen=True)
 class Principal:
+    # The token's ``sub``. A sales user's is their pipeline rep id: the contacts they own
+    # (owner_id, from LeadAssigned) are the records within their reach.
     subject: str
     role: Role
     email: str | None = None
