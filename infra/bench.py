@@ -148,7 +148,7 @@ def main() -> int:
     print(
         table(
             "Segment maintenance: one contact change, by contacts stored (must not grow)",
-            ["contacts stored", "median ms / change", "p90 ms", "vs 1,000"],
+            bench_segments.HEADER,
             segments,
         )
     )

@@ -4,8 +4,14 @@ In-process moto (``mock_aws``): N contacts' PROFILE + METRICS items are loaded w
 writes, 10 segment definitions are created (plus the 12 built-ins), then the segments
 handler for one ContactUpdated is timed (median of ``samples``), each sample flipping the
 contact's tags so that it really enters or exits a segment (one transaction + events).
+
 The cost must not grow with N: membership reads one contact by key and queries the few
-definitions, it never scans. Run: ``python -m infra.bench_segments [--samples 50]``.
+definitions, it never scans. Time alone cannot prove that (moto's own work grows with the
+table), so the DynamoDB requests the change makes are also counted, from botocore's event
+hooks on the service's client: calls by operation, items read (GetItem/BatchGetItem items
+returned, Query/Scan ScannedCount: what DynamoDB reads and bills) and items written.
+Those counts must be identical at every size. Run:
+``python -m infra.bench_segments [--samples 50]``.
 """
 
 from __future__ import annotations
@@ -15,13 +21,25 @@ import gc
 import os
 import statistics
 import time
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = "crm-dev-contacts"
 SIZES = (1_000, 100_000)
+HEADER = (
+    "contacts stored",
+    "median ms / change",
+    "p90 ms",
+    "vs 1,000",
+    "DynamoDB calls / change",
+    "items read / change",
+    "items written / change",
+    "calls by operation",
+)
 RULES: list[dict[str, Any]] = [
     {"field": "tags", "op": "contains", "value": "vip"},
     {"field": "country", "op": "eq", "value": "FR"},
@@ -65,7 +83,75 @@ def _load(ddb: Any, start: int, stop: int) -> None:
             pending = ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
 
-def _time_changes(ddb: Any, samples: int) -> list[float]:
+@dataclass(frozen=True)
+class Cost:
+    """The DynamoDB requests of one change."""
+
+    calls: Counter[str] = field(default_factory=Counter)  # operation -> calls
+    items_read: int = 0
+    items_written: int = 0
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    def by_operation(self) -> str:
+        return ", ".join(f"{op} {n}" for op, n in sorted(self.calls.items()))
+
+
+class Meter:
+    """Counts the requests made through one botocore client, from its event hooks: calls
+    and items written from the parameters, items read from the parsed responses."""
+
+    def __init__(self, ddb: Any) -> None:
+        self.calls: Counter[str] = Counter()
+        self.read = 0
+        self.written = 0
+        ddb.meta.events.register("before-parameter-build.dynamodb", self._before)
+        ddb.meta.events.register("after-call.dynamodb", self._after)
+
+    def _before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+        if model.name == "TransactWriteItems":
+            self.written += len(params["TransactItems"])
+        elif model.name == "BatchWriteItem":
+            self.written += sum(len(requests) for requests in params["RequestItems"].values())
+        elif model.name in ("PutItem", "UpdateItem", "DeleteItem"):
+            self.written += 1
+
+    def _after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == "GetItem":
+            self.read += "Item" in parsed
+        elif model.name == "BatchGetItem":
+            self.read += sum(len(items) for items in parsed.get("Responses", {}).values())
+        elif model.name in ("Query", "Scan"):
+            self.read += int(parsed.get("ScannedCount", 0))
+        elif model.name == "TransactGetItems":
+            self.read += len(parsed.get("Responses", []))
+
+    def take(self) -> Cost:
+        """What was counted since the last take."""
+        cost = Cost(Counter(self.calls), self.read, self.written)
+        self.calls, self.read, self.written = Counter(), 0, 0
+        return cost
+
+
+@dataclass(frozen=True)
+class Measure:
+    size: int
+    times: list[float]  # ms per change
+    costs: list[Cost]  # one per change
+
+    @property
+    def cost(self) -> Cost:
+        """The cost every change had (they must agree: one contact, one segment move)."""
+        first = self.costs[0]
+        if any(c != first for c in self.costs):
+            raise AssertionError(f"changes cost differently at {self.size:,} contacts: {self.costs}")
+        return first
+
+
+def _time_changes(ddb: Any, samples: int, meter: Meter) -> tuple[list[float], list[Cost]]:
     from contacts.events import ContactUpdated
     from contacts.segments import reevaluate
     from contacts.segments_handlers import segment_store
@@ -77,7 +163,10 @@ def _time_changes(ddb: Any, samples: int) -> list[float]:
     store.forget_definitions()
     store.definitions()
     contact = "bench-7"
-    times = []
+    # Its first evaluation (a new contact entering its segments at once) is not the steady
+    # state measured here: one change, one segment entered or left.
+    reevaluate(contact, store)
+    times, costs = [], []
     for i in range(samples):
         tags = {"L": [{"S": "vip"}]} if i % 2 == 0 else {"L": []}
         ddb.update_item(
@@ -93,30 +182,34 @@ def _time_changes(ddb: Any, samples: int) -> list[float]:
         # artefact; DynamoDB's are on its side of the wire).
         gc.collect()
         gc.disable()
+        meter.take()
         try:
             start = time.perf_counter()
             written = reevaluate(contact, store, cause)
             times.append((time.perf_counter() - start) * 1000)
         finally:
             gc.enable()
+        costs.append(meter.take())
         assert written, "every sample must change a membership"
-    return times
+    return times, costs
 
 
-def run(samples: int = 50, sizes: Sequence[int] = SIZES) -> list[tuple[str, ...]]:
-    """Rows (contacts stored, median ms per change, p90 ms, ratio to the first size)."""
+def measure(samples: int = 50, sizes: Sequence[int] = SIZES, *, fast_moto: bool = True) -> list[Measure]:
+    """Time and count one change's segment maintenance at each table size (ascending).
+    ``fast_moto`` swaps in the local stack's item-level transaction rollback (moto's own
+    deep-copies every table on each transaction: its artefact, not DynamoDB's)."""
     from moto import mock_aws
 
+    from shared.aws import client
     from shared.testing import create_table, use_in_process_aws
 
     use_in_process_aws()
     os.environ.setdefault("CRM_LOG_LEVEL", "WARNING")
-    # moto's own transact_write_items deep-copies every table to roll back (O(table) per
-    # call: its artefact, not DynamoDB's); use the local stack's item-level rollback.
-    from infra.local.moto_server import patch
+    if fast_moto:
+        from infra.local.moto_server import patch
 
-    patch()
-    rows: list[tuple[str, ...]] = []
+        patch()
+    found: list[Measure] = []
     with mock_aws():
         import boto3
 
@@ -124,31 +217,57 @@ def run(samples: int = 50, sizes: Sequence[int] = SIZES) -> list[tuple[str, ...]
         from contacts.segments_handlers import segment_store
 
         create_table(ROOT / "services" / "contacts")
-        ddb = boto3.client("dynamodb", region_name="us-east-1")
+        ddb = boto3.client("dynamodb", region_name="us-east-1")  # loading and flipping: not counted
+        meter = Meter(client("dynamodb"))  # the client the segments repository uses
         store = segment_store()
         store.forget_definitions()
         for i, rules in enumerate(RULES):
             create_segment(SegmentIn(name=f"bench {i}", rules=rules), store)
-        loaded, base = 0, None
+        loaded = 0
         for size in sizes:
             _load(ddb, loaded, size)
             loaded = size
-            times = _time_changes(ddb, samples)
-            median = statistics.median(times)
-            p90 = sorted(times)[int(0.9 * (len(times) - 1))]
-            base = base or median
-            rows.append((f"{size:,}", f"{median:.2f}", f"{p90:.2f}", f"{median / base:.2f}x"))
-    return rows
+            times, costs = _time_changes(ddb, samples, meter)
+            found.append(Measure(size, times, costs))
+        store.forget_definitions()
+    return found
+
+
+def rows(measures: Sequence[Measure]) -> list[tuple[str, ...]]:
+    """Table rows under HEADER."""
+    out: list[tuple[str, ...]] = []
+    base = statistics.median(measures[0].times)
+    for m in measures:
+        median = statistics.median(m.times)
+        p90 = sorted(m.times)[int(0.9 * (len(m.times) - 1))]
+        cost = m.cost
+        out.append(
+            (
+                f"{m.size:,}",
+                f"{median:.2f}",
+                f"{p90:.2f}",
+                f"{median / base:.2f}x",
+                str(cost.total_calls),
+                str(cost.items_read),
+                str(cost.items_written),
+                cost.by_operation(),
+            )
+        )
+    return out
+
+
+def run(samples: int = 50, sizes: Sequence[int] = SIZES) -> list[tuple[str, ...]]:
+    """Rows (see HEADER) for ``make bench``."""
+    return rows(measure(samples, sizes))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=50)
     args = parser.parse_args(argv)
-    rows = run(args.samples)
-    header = ("contacts stored", "median ms / change", "p90 ms", "vs 1,000")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
+    table = run(args.samples)
+    widths = [max(len(r[i]) for r in [HEADER, *table]) for i in range(len(HEADER))]
+    for row in [HEADER, *table]:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
     return 0
 
