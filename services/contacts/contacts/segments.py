@@ -185,6 +185,11 @@ def desired_segments(facts: ContactFacts, definitions: list[Definition], now: da
     return {d.id: d.name for d in definitions if evaluate(d.rules, seen, now)}
 
 
+def _due(seen: Mapping[str, Any], definitions: list[Definition], now: datetime) -> date | None:
+    moments = [m for d in definitions if (m := next_change(d.rules, seen, now)) is not None]
+    return due_day(min(moments)) if moments else None
+
+
 def due_day(moment: datetime) -> date:
     """The day whose daily run (just after midnight UTC) is the first one after ``moment``:
     the run on ``moment``'s own day happened before it, unless it is exactly midnight."""
@@ -197,15 +202,16 @@ def next_due(facts: ContactFacts, definitions: list[Definition], now: datetime) 
     of its facts can). Always after today, so a due run never re-schedules for itself."""
     if _gone(facts):
         return None
-    seen = facts_of(facts.profile, facts.metrics, now)
-    moments = [m for d in definitions if (m := next_change(d.rules, seen, now)) is not None]
-    return due_day(min(moments)) if moments else None
+    return _due(facts_of(facts.profile, facts.metrics, now), definitions, now)
 
 
-def diff(contact_id: str, facts: ContactFacts, definitions: list[Definition], now: datetime) -> Change:
+def diff(facts: ContactFacts, definitions: list[Definition], now: datetime) -> Change:
     """What one contact's SEGMENTS item must become, given its facts (pure)."""
-    desired = desired_segments(facts, definitions, now)
-    return plan(facts.memberships, desired, facts.due, next_due(facts, definitions, now))
+    if _gone(facts):
+        return plan(facts.memberships, {}, facts.due, None)  # gone: in no segment, never due
+    seen = facts_of(facts.profile, facts.metrics, now)
+    desired = {d.id: d.name for d in definitions if evaluate(d.rules, seen, now)}
+    return plan(facts.memberships, desired, facts.due, _due(seen, definitions, now))
 
 
 def change_events(contact_id: str, change: Change, cause: EventMetadata | None) -> list[Outgoing]:
@@ -220,7 +226,7 @@ def reevaluate(
     """Bring one contact's memberships (and due day) up to date; returns the events written."""
     for _ in range(APPLY_ATTEMPTS):
         facts = store.contact(contact_id)
-        change = diff(contact_id, facts, store.definitions(), now or datetime.now(UTC))
+        change = diff(facts, store.definitions(), now or datetime.now(UTC))
         if not change:
             return []
         events = change_events(contact_id, change, cause)

@@ -46,8 +46,11 @@ class Job:
     evaluated: int
 
 
-class BackfillStore(SegmentStore, Protocol):
+class BatchStore(SegmentStore, Protocol):
     def contacts(self, contact_ids: list[str]) -> Mapping[str, ContactFacts]: ...
+
+
+class BackfillStore(BatchStore, Protocol):
     def forget_definitions(self) -> None: ...
     def backfill_job(self, segment_id: str) -> Job | None: ...
     def all_contacts(self, cursor: str | None, limit: int) -> tuple[list[str], str | None]: ...
@@ -55,7 +58,7 @@ class BackfillStore(SegmentStore, Protocol):
 
 
 def reevaluate_many(
-    contact_ids: list[str], store: BackfillStore, cause: EventMetadata | None = None, now: datetime | None = None
+    contact_ids: list[str], store: BatchStore, cause: EventMetadata | None = None, now: datetime | None = None
 ) -> list[Outgoing]:
     """``reevaluate`` for a page of contacts, their facts read in batches: most contacts
     change nothing and cost no write. A contact that changed meanwhile is redone alone."""
@@ -64,7 +67,7 @@ def reevaluate_many(
     definitions = store.definitions()
     written: list[Outgoing] = []
     for contact_id in dict.fromkeys(contact_ids):
-        change = diff(contact_id, facts[contact_id], definitions, at)
+        change = diff(facts[contact_id], definitions, at)
         if not change:
             continue
         events = change_events(contact_id, change, cause)

@@ -16,11 +16,12 @@ missed are caught up, up to CATCH_UP_DAYS.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Protocol
 
-from contacts.segments import SegmentStore, reevaluate
+from contacts.segments_backfill import PAGE_SIZE, BatchStore, reevaluate_many
 from shared.observability import logger
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 CATCH_UP_DAYS = 31
 
 
-class DueStore(SegmentStore, Protocol):
+class DueStore(BatchStore, Protocol):
     def due_on(self, day: date) -> Iterable[str]: ...
     def due_last_run(self) -> date | None: ...
     def set_due_last_run(self, day: date) -> None: ...
@@ -44,9 +45,10 @@ def reevaluate_due(store: DueStore, now: datetime) -> int:
     moves, contacts = 0, 0
     day = first
     while day <= today:
-        for contact_id in store.due_on(day):
-            contacts += 1
-            moves += len(reevaluate(contact_id, store, now=now))
+        for batch in _batches(store.due_on(day), PAGE_SIZE):
+            # Read in batches (3 BatchGetItem per 100 contacts); only changes are written.
+            contacts += len(batch)
+            moves += len(reevaluate_many(batch, store, now=now))
         day += timedelta(days=1)
     if first <= today:
         store.set_due_last_run(today)
@@ -55,3 +57,9 @@ def reevaluate_due(store: DueStore, now: datetime) -> int:
         extra={"contacts": contacts, "moves": moves, "from": first.isoformat(), "to": today.isoformat()},
     )
     return moves
+
+
+def _batches(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(ids)
+    while batch := list(islice(it, size)):
+        yield batch

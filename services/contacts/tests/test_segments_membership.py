@@ -164,3 +164,22 @@ def test_built_ins_cover_every_rfm_group_and_value_tier() -> None:
     ids = {s.id for s in builtins()}
     assert {"rfm-champions", "rfm-cant-lose", "rfm-potential-loyalist", "rfm-lost", "value-platinum"} <= ids
     assert len(ids) == 12
+
+
+def test_a_page_is_read_in_one_batch_and_a_contact_changed_meanwhile_is_redone_alone() -> None:
+    from collections.abc import Mapping
+
+    from contacts.segments_backfill import reevaluate_many
+
+    class BatchFake(FakeStore):
+        batches = 0
+
+        def contacts(self, contact_ids: list[str]) -> Mapping[str, ContactFacts]:
+            self.batches += 1
+            return {c: self.contact(c) for c in contact_ids}
+
+    store = BatchFake([VIP], {"tags": ["vip"]})
+    store.conflicts = 1  # the first write loses a race: that contact is read again alone
+    events = reevaluate_many(["c1"], store, now=NOW)
+    assert kinds(events) == [("SegmentEntered", "vip")] and store.batches == 1
+    assert reevaluate_many(["c1"], store, now=NOW) == []

@@ -145,6 +145,10 @@ def test_a_recent_buyer_leaves_on_its_due_day_once_and_only_due_contacts_are_rea
     # Even without the last-run mark, a second pass over the day finds nothing to change
     store.set_due_last_run(leaves - timedelta(days=1))
     assert reevaluate_due(store, run) == 0
+    # A contact that is gone (erased, deleted, merged away) leaves and is due no more
+    ddb().delete_item(TableName=TABLE, Key={"pk": {"S": "CONTACT#new"}, "sk": {"S": "PROFILE"}})
+    assert len(reevaluate("new", store, now=run)) == 1
+    assert due_entries() == {}
 
 
 def test_a_new_purchase_moves_the_due_entry_and_missed_days_are_caught_up(store: Any) -> None:
