@@ -23,9 +23,10 @@ from infra.local.cfn import Resolver, TemplateError, load_template, parameter_va
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# Local difference: a short visibility timeout so that a poison message is retried and
-# reaches its DLQ within seconds instead of minutes. Applied where a template declares it.
-LOCAL_PARAMETER_OVERRIDES = {"QueueVisibilityTimeout": "2"}
+# Local difference: short visibility timeouts so that a poison message is retried and
+# reaches its DLQ within seconds instead of minutes (job queues: long enough for one
+# job's run on a busy laptop). Applied where a template declares them.
+LOCAL_PARAMETER_OVERRIDES = {"QueueVisibilityTimeout": "2", "JobQueueVisibilityTimeout": "60"}
 
 # Types with no local meaning: permissions are not enforced by the emulator.
 SKIPPED_TYPES = ("AWS::IAM::", "AWS::SQS::QueuePolicy", "AWS::Events::EventBusPolicy", "AWS::Lambda::Permission")
@@ -97,6 +98,9 @@ class SqsWiring:
     batch_size: int = 10
     batching_window: float = 0.0
     report_failures: bool = False
+    # ScalingConfig.MaximumConcurrency: how many batches run at once (Lambda scales an SQS
+    # source out by itself; locally one poller per unit of concurrency, 1 unless capped).
+    concurrency: int = 1
 
 
 @dataclass(frozen=True)
@@ -468,6 +472,7 @@ class TemplateProvisioner:
                 batch_size=_as_int(props.get("BatchSize"), 10),
                 batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
                 report_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                concurrency=_as_int((props.get("ScalingConfig") or {}).get("MaximumConcurrency"), 1),
             )
         )
 

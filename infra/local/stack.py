@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 REGION = "us-east-1"
 
 DIFFERENCES = (
-    "queues use VisibilityTimeout=2s (QueueVisibilityTimeout override) so poison messages reach their DLQ in seconds",
+    "queues use VisibilityTimeout=2s (job queues 60s: QueueVisibilityTimeout, JobQueueVisibilityTimeout) so "
+    "poison messages reach their DLQ in seconds",
     "stream pollers start at LATEST after a restore (templates say TRIM_HORIZON); unrelayed outbox records are "
     "replayed from the table instead",
     "tables are saved to the state dir; queue contents, sent mail and run-time schedules are not",
@@ -163,8 +164,10 @@ class Stack:
             if function is None:
                 say("stack", f"warning: {queue.service}.{queue.function} is not loaded; {queue.queue_arn} unpolled")
                 continue
-            self.pollers.append(
-                SqsPoller(queue, self.clients, partial(runtime.invoke, function), name=function.function_name)
+            invoke = partial(runtime.invoke, function)
+            self.pollers.extend(
+                SqsPoller(queue, self.clients, invoke, name=function.function_name + (f"#{n}" if n else ""))
+                for n in range(queue.concurrency)
             )
         for poller in self.pollers:
             poller.start()

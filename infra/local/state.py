@@ -1,6 +1,7 @@
 """Persistence of the local stack: the emulator keeps everything in memory, so the
 stack saves every provisioned table to ``<state-dir>/<stage>/tables/<table>.json``
-(DynamoDB JSON) on shutdown and every ~30 s, and loads it back on start.
+(DynamoDB JSON) on shutdown and, while it runs, the tables written since their last
+save once writes pause (at the latest every few minutes), and loads it back on start.
 
 Local differences (named in the banner): queues, sent mail and schedules created at run
 time are not saved; a table is restored only when it is empty in the emulator (a
@@ -21,6 +22,10 @@ from infra.local.log import say
 from shared.outbox import OUTBOX_PREFIX
 
 SAVE_EVERY_SECONDS = 30.0
+# A save scans whole tables, which stalls the single-threaded emulator: while writes keep
+# coming (a CSV import) it waits for a pause of QUIET_SECONDS, but never beyond MAX_DEFER.
+QUIET_SECONDS = 2.0
+MAX_DEFER_SECONDS = 300.0
 BATCH_WRITE_LIMIT = 25
 
 
@@ -148,24 +153,43 @@ def outbox_records(clients: Clients, table: str, stream_arn: str, region: str) -
 
 
 class Saver(threading.Thread):
-    """Saves the tables every ``SAVE_EVERY_SECONDS`` while the stack runs."""
+    """Saves the tables written since their last save, checked every ``SAVE_EVERY_SECONDS``."""
 
     def __init__(self, clients: Clients, tables: list[str], state_dir: Path, stage: str) -> None:
         super().__init__(name="state-saver", daemon=True)
         self.clients, self.tables, self.state_dir, self.stage = clients, tables, state_dir, stage
         self.stopping = threading.Event()
         self._lock = threading.Lock()
+        self._saved: dict[str, int] = {}  # table -> write generation at its last save
 
     def run(self) -> None:
+        waited = 0.0
         while not self.stopping.wait(SAVE_EVERY_SECONDS):
+            waited += SAVE_EVERY_SECONDS
+            before = self._generations()
+            if before == {t: self._saved.get(t, 0) for t in self.tables}:
+                waited = 0.0
+                continue  # nothing written (through the stack's functions) since the last save
+            if waited < MAX_DEFER_SECONDS and (self.stopping.wait(QUIET_SECONDS) or self._generations() != before):
+                continue  # still busy: try again later
             try:
-                self.save()
+                self.save(changed_only=True)
+                waited = 0.0
             except Exception as exc:
                 say("stack", f"saving state failed: {type(exc).__name__}: {exc}")
 
-    def save(self) -> int:
+    def _generations(self) -> dict[str, int]:
+        from infra.local.writes import writes
+
+        return {t: writes.generation(t) for t in self.tables}
+
+    def save(self, changed_only: bool = False) -> int:
         with self._lock:  # the periodic save and the final one never interleave
-            return save(self.clients, self.tables, self.state_dir, self.stage)
+            generations = self._generations()
+            tables = [t for t in self.tables if not changed_only or generations[t] != self._saved.get(t, 0)]
+            count = save(self.clients, tables, self.state_dir, self.stage)
+            self._saved.update({t: generations[t] for t in tables})
+            return count
 
     def stop(self) -> None:
         self.stopping.set()

@@ -50,12 +50,22 @@ def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
     return get_import(import_id, imports)
 
 
+# ImportWorker's timeout (resources.yaml): past it, the holder of a lease is gone.
+LEASE_SECONDS = 120
+
+
+class ChunkBusy(Exception):
+    """Another delivery of the same chunk is running: try again later, never give up on it."""
+
+
 def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: ContactRepository) -> dict[str, int]:
     """One chunk: bad rows become error results, never blocking the good ones; new
     contacts are batch-written, existing ones (same email) updated one by one."""
     import_id, chunk = str(message["import_id"]), int(message["chunk"])
     if imports.chunk_done(import_id, chunk):
         return {}
+    if not imports.lease_chunk(import_id, chunk, LEASE_SECONDS):
+        raise ChunkBusy(f"chunk {chunk} of import {import_id} is being processed by another delivery")
     defs = contacts.field_defs()
     results: list[RowResult] = []
     valid: list[tuple[int, dict[str, Any]]] = []

@@ -23,6 +23,7 @@ BATCH_WRITE = 25
 BATCH_GET = 100
 WRITERS = 8  # parallel BatchWriteItem calls per chunk: the table takes them, one call is ~ms
 URL_SECONDS = 3600
+LEASE_KEPT_SECONDS = 86_400  # TTL: a lease item outlives any retry of its chunk
 SQS_BATCH_BYTES = 200_000  # under SQS's 256 KiB per SendMessageBatch
 
 
@@ -158,6 +159,30 @@ class ImportRepository:
                 },
             )
         return True
+
+    def lease_chunk(self, import_id: str, chunk: int, seconds: int) -> bool:
+        """Take the chunk for ``seconds`` unless another delivery of it holds it: SQS may
+        deliver a message twice at once, and both would write the same rows' results."""
+        now = int(time.time())
+        try:
+            _ddb().put_item(
+                TableName=_table(),
+                Item={
+                    "pk": {"S": job_pk(import_id)},
+                    "sk": {"S": f"LEASE#{chunk:06d}"},
+                    "lease_until": {"N": str(now + seconds)},
+                    "expires_at": {"N": str(now + LEASE_KEPT_SECONDS)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR lease_until < :now",
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            )
+        except _ddb().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def release_chunk(self, import_id: str, chunk: int) -> None:
+        key = {"pk": {"S": job_pk(import_id)}, "sk": {"S": f"LEASE#{chunk:06d}"}}
+        _ddb().delete_item(TableName=_table(), Key=key)
 
     def chunk_done(self, import_id: str, chunk: int) -> bool:
         key = {"pk": {"S": job_pk(import_id)}, "sk": {"S": f"CHUNK#{chunk:06d}"}}

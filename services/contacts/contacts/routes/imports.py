@@ -74,7 +74,7 @@ LAST_RECEIVE = 3
 def import_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch of import chunks; a chunk that fails is retried alone (partial batch), and
     on its last delivery its rows are reported as errors rather than left unfinished."""
-    from contacts.imports_jobs import give_up_chunk, process_chunk
+    from contacts.imports_jobs import ChunkBusy, give_up_chunk, process_chunk
     from shared.observability import logger
 
     failures = []
@@ -82,8 +82,13 @@ def import_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
         message = json.loads(record["body"])
         try:
             process_chunk(message, imports_repo(), repo())
+        except ChunkBusy:
+            # The other delivery finishes it; this one returns later and finds it done.
+            logger.info("import chunk already running", extra={"message_id": record.get("messageId")})
+            failures.append({"itemIdentifier": record["messageId"]})
         except Exception as exc:
             logger.exception("import chunk failed", extra={"message_id": record.get("messageId")})
+            imports_repo().release_chunk(message["import_id"], message["chunk"])
             receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
             if receives >= LAST_RECEIVE:
                 give_up_chunk(message, type(exc).__name__, imports_repo())
