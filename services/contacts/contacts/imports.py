@@ -162,13 +162,18 @@ def to_contact_in(row: dict[str, str], defs: list[FieldDef]) -> tuple[dict[str, 
     return values, []
 
 
-def new_contact(values: dict[str, Any], now: datetime | None = None) -> Contact:
+def row_contact_id(import_id: str, row: int) -> str:
+    """The id a row's new contact gets: the same on every delivery of its chunk."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"crm:contacts:import:{import_id}:{row}"))
+
+
+def new_contact(values: dict[str, Any], now: datetime | None = None, contact_id: str | None = None) -> Contact:
     stamp = now or datetime.now(UTC)
     return Contact.model_validate(
         {
             "lifecycle_stage": "lead",
             **values,
-            "id": str(uuid.uuid4()),
+            "id": contact_id or str(uuid.uuid4()),
             "created_at": stamp,
             "updated_at": stamp,
             "version": 1,

@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contacts.events import ContactsImported
-from contacts.imports import ImportJob, ImportStatus, RowResult, RowStatus, new_contact, read_rows, split, to_contact_in
+from contacts.imports import (
+    ImportJob,
+    ImportStatus,
+    RowResult,
+    RowStatus,
+    new_contact,
+    read_rows,
+    row_contact_id,
+    split,
+    to_contact_in,
+)
 from contacts.imports_repository import ImportRepository
 from contacts.keys import email_claim_pk, phone_claim_pk
 from contacts.models import ContactPatch
@@ -46,7 +56,8 @@ def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
         raise Conflict(f"import {import_id} was started already")
     if total == len(skipped):
         imports.finish_chunk(import_id, 999_999, {"processed": 0}, None)
-    imports.send_chunks(import_id, chunks)
+    # One creation time for every row: a redelivered chunk re-creates identical items.
+    imports.send_chunks(import_id, chunks, datetime.now(UTC).isoformat())
     return get_import(import_id, imports)
 
 
@@ -79,29 +90,35 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
         phone_claim_pk(v["phone"]) for _, v in valid if v.get("phone")
     ]
     holders = imports.claim_holders(keys)
+    at = datetime.fromisoformat(message["at"]) if "at" in message else datetime.now(UTC)
     fresh = []
     phones_taken: dict[str, int] = {}
-    created, updated = [], []
+    updated = []
     for number, values in valid:
+        new_id = row_contact_id(import_id, number)
         owner = holders.get(email_claim_pk(values["email"]))
         phone = values.get("phone")
         phone_owner = holders.get(phone_claim_pk(phone)) if phone else None
-        if owner is None:
-            if phone_owner is not None or (phone and phone in phones_taken):
+        if owner is None or owner == new_id:  # == new_id: this chunk's earlier delivery
+            if phone_owner not in (None, new_id) or (phone and phone in phones_taken):
                 error = {"field": "phone", "message": "belongs to another contact"}
                 results.append(RowResult(row=number, status=RowStatus.ERROR, errors=[error]))
                 continue
             if phone:
                 phones_taken[phone] = number
-            contact = new_contact(values)
+            contact = new_contact(values, at, new_id)
             fresh.append(contact)
-            created.append(contact.id)
             results.append(RowResult(row=number, status=RowStatus.CREATED, contact_id=contact.id))
             continue
         results.append(_update_row(number, owner, values, contacts, defs))
         if results[-1].status is RowStatus.UPDATED:
             updated.append(owner)
-    imports.add_many(fresh)
+    lost = imports.add_many(fresh)
+    raced = {"field": "email", "message": "taken by a contact created meanwhile; import the row again to update it"}
+    results = [
+        RowResult(row=r.row, status=RowStatus.ERROR, errors=[raced]) if r.contact_id in lost else r for r in results
+    ]
+    created = [r.contact_id for r in results if r.status is RowStatus.CREATED and r.contact_id]
     imports.write_results(import_id, results)
     counts = {s.value: sum(r.status is s for r in results) for s in (RowStatus.CREATED, RowStatus.UPDATED)}
     counts["errors"] = sum(r.status is RowStatus.ERROR for r in results)

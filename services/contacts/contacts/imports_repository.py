@@ -239,20 +239,55 @@ class ImportRepository:
                 request = response.get("UnprocessedKeys") or {}
         return found
 
-    def add_many(self, contacts: list[Contact]) -> None:
-        """New contacts with their claims and index entries, in parallel batch writes.
+    def add_many(self, contacts: list[Contact]) -> set[str]:
+        """New contacts with their claims and index entries. Returns the ids of those not
+        written because a claim (email, phone) was taken meanwhile, e.g. by an API create.
 
-        Not transactional per contact: the claims were checked just before (BatchGetItem)
-        and each email appears once per import; the window left is a concurrent API
-        create of the same email during the import (named in the report/README)."""
+        Claims first, each a conditional put (BatchWriteItem cannot be conditional, and
+        would overwrite a claim taken since claim_holders read them); then profiles and
+        index entries in parallel batch writes. Ids and timestamps are derived from the
+        import row, so a redelivered chunk rewrites the same items: a chunk cut short
+        midway is completed by its retry, never left with half-written contacts."""
+        wanted = [(k, c.id) for c in contacts for k in sorted(claims(c))]
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            held = list(pool.map(lambda kc: self._claim(*kc), wanted))
+        lost = {cid for (_, cid), ok in zip(wanted, held, strict=True) if not ok}
+        for key, cid in wanted:
+            if cid in lost:
+                self._unclaim(key, cid)
         items: list[dict[str, Any]] = []
         for contact in contacts:
+            if contact.id in lost:
+                continue
             items.append(_serialise(to_item(contact.model_copy(update={"version": 1}))))
-            items.extend(_serialise(Claim(pk=k, sk="CLAIM", contact_id=contact.id)) for k in claims(contact))
             items.extend(
                 _serialise(IndexEntry(pk=pk, sk=sk, contact_id=cid)) for (pk, sk), cid in _index_items(contact).items()
             )
         self.batch_put(items)
+        return lost
+
+    def _claim(self, key: str, contact_id: str) -> bool:
+        try:
+            _ddb().put_item(
+                TableName=_table(),
+                Item=_serialise(Claim(pk=key, sk="CLAIM", contact_id=contact_id)),
+                ConditionExpression="attribute_not_exists(pk) OR contact_id = :me",
+                ExpressionAttributeValues={":me": {"S": contact_id}},
+            )
+        except _ddb().exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def _unclaim(self, key: str, contact_id: str) -> None:
+        try:
+            _ddb().delete_item(
+                TableName=_table(),
+                Key={"pk": {"S": key}, "sk": {"S": "CLAIM"}},
+                ConditionExpression="contact_id = :me",
+                ExpressionAttributeValues={":me": {"S": contact_id}},
+            )
+        except _ddb().exceptions.ConditionalCheckFailedException:
+            pass  # never ours, or already released
 
     def batch_put(self, items: list[dict[str, Any]]) -> None:
         batches = [items[i : i + BATCH_WRITE] for i in range(0, len(items), BATCH_WRITE)]
@@ -288,14 +323,14 @@ class ImportRepository:
             return None
         return body
 
-    def send_chunks(self, import_id: str, chunks: list[list[Any]]) -> None:
+    def send_chunks(self, import_id: str, chunks: list[list[Any]], at: str) -> None:
         from shared.aws import client
 
         sqs = client("sqs")
         entries: list[dict[str, str]] = []
         size = 0
         for number, rows in enumerate(chunks):
-            body = json.dumps({"import_id": import_id, "chunk": number, "rows": rows}, separators=(",", ":"))
+            body = json.dumps({"import_id": import_id, "chunk": number, "at": at, "rows": rows}, separators=(",", ":"))
             if entries and (len(entries) == 10 or size + len(body) > SQS_BATCH_BYTES):
                 _send(sqs, entries)
                 entries, size = [], 0

@@ -165,3 +165,58 @@ def test_a_chunk_delivered_twice_at_once_is_processed_by_one_delivery(client: Cl
     imports_repo().release_chunk(job["id"], 0)
     assert client.lambda_.invoke("import_worker", event).payload == {"batchItemFailures": []}
     assert _call(client, "get", f"/imports/{job['id']}")[1]["created"] == 2
+
+
+def _started_chunk(client: Client, rows: list[str]) -> tuple[str, dict[str, Any]]:
+    _, job = _call(client, "post", "/imports")
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
+    )
+    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 202
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    return job["id"], sqs_event([message["Body"]])
+
+
+def test_a_contact_created_while_its_row_is_imported_keeps_its_email(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a chunk that read the claims before an API create of the same email
+    import_id, event = _started_chunk(client, ["k@example.com,Kim,Ray,,,t,", "l@example.com,Lou,Ray,,,t,"])
+    monkeypatch.setattr("contacts.imports_repository.ImportRepository.claim_holders", lambda self, keys: {})
+    _, api_made = _call(client, "post", "/", {"email": "k@example.com", "first_name": "Kim", "last_name": "Api"})
+
+    # When the chunk runs
+    assert client.lambda_.invoke("import_worker", event).payload == {"batchItemFailures": []}
+
+    # Then the API's contact keeps its email and the row says why it was not created
+    _, rows = _call(client, "get", f"/imports/{import_id}/rows?status=error")
+    assert [(r["row"], r["errors"][0]["field"]) for r in rows["items"]] == [(1, "email")]
+    _, found = _call(client, "get", "/?q=k@example.com")
+    assert [c["id"] for c in found["items"]] == [api_made["id"]]
+    _, tagged = _call(client, "get", "/?tag=t")
+    assert [c["email"] for c in tagged["items"]] == ["l@example.com"]
+
+
+def test_a_chunk_cut_short_is_completed_by_its_retry_with_the_same_contacts(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a chunk whose first delivery wrote its contacts, then crashed before counting
+    import_id, event = _started_chunk(client, ["m@example.com,Max,Ray,+14155550199,US,u,"])
+    from contacts.imports_repository import ImportRepository
+
+    finish = ImportRepository.finish_chunk
+    monkeypatch.setattr(ImportRepository, "finish_chunk", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash")))
+    assert client.lambda_.invoke("import_worker", event).payload["batchItemFailures"]
+    _, first = _call(client, "get", "/?tag=u")
+
+    # When it is delivered again
+    monkeypatch.setattr(ImportRepository, "finish_chunk", finish)
+    assert client.lambda_.invoke("import_worker", event).payload == {"batchItemFailures": []}
+
+    # Then the same contact is completed, once, and counted as created
+    _, again = _call(client, "get", "/?tag=u")
+    assert [c["id"] for c in again["items"]] == [c["id"] for c in first["items"]]
+    assert len(again["items"]) == 1 and again["items"][0]["phone"] == "+14155550199"
+    assert _call(client, "get", f"/imports/{import_id}")[1]["created"] == 1
