@@ -16,7 +16,10 @@ local stack. Only the emulator process loads this; nothing of the CRM imports it
    and sorts every item of the table, then keeps the partition's: every read of an
    index entry, a segment definition or a timeline grew with the whole table (1.5
    million items after a 100,000-row import). AWS reads the partition alone.
-4. Werkzeug's per-request access log is turned off (it costs CPU on every call).
+4. Routing a request to its service is memoised: moto lists its own package directory
+   (a stat per service) and tries ~150 URL patterns for every request, under a lock
+   that all requests share.
+5. Werkzeug's per-request access log is turned off (it costs CPU on every call).
 """
 
 from __future__ import annotations
@@ -125,6 +128,23 @@ def _partition_queries() -> None:
     Table.query = partition_query  # type: ignore[method-assign]
 
 
+def _memoised_routing() -> None:
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    modules = list(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    find = DomainDispatcherApplication.get_backend_for_host
+    found: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host not in found:
+            found[host] = find(self, host)
+        return found[host]
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
 def patch() -> None:
     from moto.dynamodb import models
 
@@ -140,6 +160,7 @@ def patch() -> None:
 
     _plain_json_stream_records()
     _partition_queries()
+    _memoised_routing()
     models.copy = _CopyWithoutTables()  # type: ignore[attr-defined,assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

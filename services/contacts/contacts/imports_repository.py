@@ -21,6 +21,7 @@ from shared.settings import get_settings
 
 BATCH_WRITE = 25
 BATCH_GET = 100
+TRANSACT_ITEMS = 100
 WRITERS = 8  # parallel BatchWriteItem calls per chunk: the table takes them, one call is ~ms
 URL_SECONDS = 3600
 LEASE_KEPT_SECONDS = 86_400  # TTL: a lease item outlives any retry of its chunk
@@ -243,14 +244,15 @@ class ImportRepository:
         """New contacts with their claims and index entries. Returns the ids of those not
         written because a claim (email, phone) was taken meanwhile, e.g. by an API create.
 
-        Claims first, each a conditional put (BatchWriteItem cannot be conditional, and
+        Claims first, as conditional puts (BatchWriteItem cannot be conditional, and
         would overwrite a claim taken since claim_holders read them); then profiles and
         index entries in parallel batch writes. Ids and timestamps are derived from the
         import row, so a redelivered chunk rewrites the same items: a chunk cut short
         midway is completed by its retry, never left with half-written contacts."""
         wanted = [(k, c.id) for c in contacts for k in sorted(claims(c))]
+        groups = [wanted[i : i + TRANSACT_ITEMS] for i in range(0, len(wanted), TRANSACT_ITEMS)]
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-            held = list(pool.map(lambda kc: self._claim(*kc), wanted))
+            held = [ok for group in pool.map(self._claim_all, groups) for ok in group]
         lost = {cid for (_, cid), ok in zip(wanted, held, strict=True) if not ok}
         for key, cid in wanted:
             if cid in lost:
@@ -265,6 +267,26 @@ class ImportRepository:
             )
         self.batch_put(items)
         return lost
+
+    def _claim_all(self, group: list[tuple[str, str]]) -> list[bool]:
+        """Conditional claim puts, up to 100 in one transaction (one request instead of
+        100); a claim taken meanwhile cancels it, and then each is tried on its own."""
+        puts = [
+            {
+                "Put": {
+                    "TableName": _table(),
+                    "Item": _serialise(Claim(pk=key, sk="CLAIM", contact_id=cid)),
+                    "ConditionExpression": "attribute_not_exists(pk) OR contact_id = :me",
+                    "ExpressionAttributeValues": {":me": {"S": cid}},
+                }
+            }
+            for key, cid in group
+        ]
+        try:
+            _ddb().transact_write_items(TransactItems=puts)
+        except _ddb().exceptions.TransactionCanceledException:
+            return [self._claim(key, cid) for key, cid in group]
+        return [True] * len(group)
 
     def _claim(self, key: str, contact_id: str) -> bool:
         try:
