@@ -133,7 +133,7 @@ def _memoised_routing() -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     modules = list(backends.list_of_moto_modules())
-    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    backends.list_of_moto_modules = lambda: modules
     find = DomainDispatcherApplication.get_backend_for_host
     found: dict[str | None, Any] = {}
 
