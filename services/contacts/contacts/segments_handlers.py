@@ -44,7 +44,14 @@ def on_contacts_merged(envelope: Envelope[ContactsMergedIn]) -> None:
 
 
 def on_contacts_imported(envelope: Envelope[ContactsImportedIn]) -> None:
-    _reevaluate([*envelope.data.created, *envelope.data.updated], envelope.metadata)
+    """A chunk of an import (hundreds of contacts): read 100 at a time (3 BatchGetItem
+    calls instead of 100), write only the changes. One by one, a 500-row chunk held the
+    consumer for minutes on the local stack, delaying every other contacts event."""
+    from contacts.segments_backfill import PAGE_SIZE, reevaluate_many
+
+    ids = list(dict.fromkeys([*envelope.data.created, *envelope.data.updated]))
+    for at in range(0, len(ids), PAGE_SIZE):
+        reevaluate_many(ids[at : at + PAGE_SIZE], segment_store(), envelope.metadata)
 
 
 def on_segment_defined(envelope: Envelope[SegmentDefinedIn]) -> None:

@@ -177,3 +177,31 @@ def test_members_are_paginated_and_a_deleted_segment_lets_members_go(client: Cli
     assert get(client, f"/segments/{segment['id']}")[0] == 404
     client.lambda_.invoke("on_event", sqs_event([change("m0")]))
     assert segment_events("m0") == [("SegmentEntered", segment["id"]), ("SegmentExited", segment["id"])]
+
+
+def test_an_imported_chunk_is_read_in_batches_and_its_contacts_enter_once(client: Client) -> None:
+    from shared.aws import client as aws_client
+
+    segment = json.loads(
+        post(
+            client, "/segments", {"name": "Leads", "rules": {"field": "lifecycle_stage", "op": "eq", "value": "lead"}}
+        ).body
+    )
+    ids = [f"i{n}" for n in range(40)]
+    for contact_id in ids:
+        put_facts(contact_id, {"lifecycle_stage": "lead"})
+    calls: dict[str, int] = {}
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] = calls.get(model.name, 0) + 1
+
+    aws_client("dynamodb").meta.events.register("before-call.dynamodb", count)
+    imported = change("i0", "ContactsImported").model_copy(
+        update={"detail": {**change("i0").detail, "data": {"import_id": "x", "created": ids, "updated": ids[:5]}}}
+    )
+    assert failed_ids(client.lambda_.invoke("on_event", sqs_event([imported]))) == []
+    # 40 contacts x 3 items, 100 keys per BatchGetItem: 2 reads, not 40
+    assert calls["BatchGetItem"] == 2
+    assert get(client, f"/segments/{segment['id']}")[1]["member_count"] == 40
+    assert failed_ids(client.lambda_.invoke("on_event", sqs_event([imported]))) == []
+    assert len(segment_events()) == 40
