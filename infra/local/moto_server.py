@@ -19,7 +19,15 @@ local stack. Only the emulator process loads this; nothing of the CRM imports it
 4. Routing a request to its service is memoised: moto lists its own package directory
    (a stat per service) and tries ~150 URL patterns for every request, under a lock
    that all requests share.
-5. Werkzeug's per-request access log is turned off (it costs CPU on every call).
+5. ``GET /_local/items/<table>[?prefix=<pk prefix>]`` returns a table's items in one
+   pass, for the stack's state saver and outbox replay: moto's Scan sorts the whole
+   table for every page and walks it to the start key, so a full Scan grows with the
+   square of the table (hours for the 1.5 million items of a 100,000-row import).
+6. Only SES messages are kept in moto's instance registry (read by /_local/emails via
+   /moto-api/data.json). moto keeps every model object it ever made there, every
+   DynamoDB item version and stream record included: memory that only grows, and a
+   data.json that took over 10 s after a 10,000-row import.
+7. Werkzeug's per-request access log is turned off (it costs CPU on every call).
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ import copy
 import logging
 import threading
 from typing import Any
+
+ACCOUNT_ID = "123456789012"  # moto's default account: the stack's "testing" credentials
 
 
 def _key(table: Any, op: dict[str, Any]) -> tuple[Any, Any]:
@@ -145,6 +155,79 @@ def _memoised_routing() -> None:
     DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
 
 
+ITEMS_PATH = "/_local/items/"
+
+
+def _items(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    from urllib.parse import parse_qs
+
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.utilities import dynamo_json_dump
+
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    region = query.get("region", ["us-east-1"])[0]
+    prefix = query.get("prefix", [""])[0]
+    table = dynamodb_backends[ACCOUNT_ID][region].tables.get(environ["PATH_INFO"][len(ITEMS_PATH) :])
+    if table is None:
+        start_response("404 Not Found", [("Content-Type", "application/json")])
+        return [b'{"message": "no such table"}']
+    items: list[dict[str, Any]] = []
+    # list(): a consistent copy under the GIL while other threads keep writing.
+    for hash_key, partition in list(table.items.items()):
+        if prefix and not str(hash_key.value).startswith(prefix):
+            continue
+        stored: list[Any] = list(partition.values()) if table.range_key_attr else [partition]
+        items.extend(item.to_json()["Attributes"] for item in stored)
+    body = dynamo_json_dump({"Items": items}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def with_local_routes(app: Any) -> Any:
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith(ITEMS_PATH):
+            return _items(environ, start_response)
+        return app(environ, start_response)
+
+    return wsgi
+
+
+TRACKED_MODULE = "moto.ses."
+
+
+def _track_ses_only() -> None:
+    from moto.core.common_models import BaseModel
+
+    def __new__(cls: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N807 - replaces BaseModel.__new__
+        instance = object.__new__(cls)
+        if cls.__module__.startswith(TRACKED_MODULE):
+            cls.instances_tracked.append(instance)
+        return instance
+
+    BaseModel.__new__ = __new__  # type: ignore[method-assign]
+
+
+def patch_targets() -> list[tuple[Any, str]]:
+    """(owner, attribute) of everything ``patch`` replaces: tests save and restore them."""
+    from moto import backends
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    return [
+        (models, "copy"),
+        (models.DynamoDBBackend, "transact_write_items"),
+        (DynamoDBStreamsHandler, "get_records"),
+        (Table, "all_items"),
+        (Table, "query"),
+        (backends, "list_of_moto_modules"),
+        (DomainDispatcherApplication, "get_backend_for_host"),
+        (BaseModel, "__new__"),
+    ]
+
+
 def patch() -> None:
     from moto.dynamodb import models
 
@@ -161,6 +244,7 @@ def patch() -> None:
     _plain_json_stream_records()
     _partition_queries()
     _memoised_routing()
+    _track_ses_only()
     models.copy = _CopyWithoutTables()  # type: ignore[attr-defined,assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -184,7 +268,13 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))
     patch()
     # Long polls hold a thread for up to 20 s each: leave room for every poller and client.
-    serve(DomainDispatcherApplication(create_backend_app), host=args.host, port=args.port, threads=48, ident="moto")
+    serve(
+        with_local_routes(DomainDispatcherApplication(create_backend_app)),
+        host=args.host,
+        port=args.port,
+        threads=48,
+        ident="moto",
+    )
 
 
 if __name__ == "__main__":

@@ -33,10 +33,29 @@ def tables_dir(state_dir: Path, stage: str) -> Path:
     return state_dir / stage / "tables"
 
 
-def scan_items(clients: Clients, table: str) -> list[dict[str, Any]]:
+def scan_items(clients: Clients, table: str, prefix: str = "") -> list[dict[str, Any]]:
+    """Every item of ``table`` (whose pk starts with ``prefix``). From our moto server in one
+    pass (infra/local/moto_server.py: its Scan costs grow with the table's square), else
+    by Scan (LocalStack, or the in-process moto of the tests)."""
+    if clients.endpoint_url:
+        from urllib.error import HTTPError, URLError
+        from urllib.parse import quote, urlencode
+        from urllib.request import urlopen
+
+        query = urlencode({"region": clients.region, "prefix": prefix})
+        url = f"{clients.endpoint_url}/_local/items/{quote(table)}?{query}"
+        try:
+            with urlopen(url, timeout=600) as response:  # noqa: S310 - the emulator's own URL
+                found: list[dict[str, Any]] = json.loads(response.read())["Items"]
+                return found
+        except (HTTPError, URLError, KeyError, ValueError):
+            pass  # not our moto server: scan
     ddb = clients("dynamodb")
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": table}
+    if prefix:
+        kwargs["FilterExpression"] = "begins_with(pk, :prefix)"
+        kwargs["ExpressionAttributeValues"] = {":prefix": {"S": prefix}}
     while True:
         page = ddb.scan(**kwargs)
         items.extend(page.get("Items", []))
@@ -118,38 +137,24 @@ def restore(clients: Clients, tables: Iterable[str], state_dir: Path, stage: str
 def outbox_records(clients: Clients, table: str, stream_arn: str, region: str) -> list[dict[str, Any]]:
     """Synthetic INSERT stream records for the outbox items still in a table: events that
     were written but not yet relayed when the stack stopped (the relay deletes what it sent)."""
-    ddb = clients("dynamodb")
-    records: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "FilterExpression": "begins_with(pk, :outbox)",
-        "ExpressionAttributeValues": {":outbox": {"S": OUTBOX_PREFIX}},
-    }
-    sequence = 0
-    while True:
-        page = ddb.scan(**kwargs)
-        for item in page.get("Items", []):
-            sequence += 1
-            records.append(
-                {
-                    "eventID": f"restore-{sequence}",
-                    "eventName": "INSERT",
-                    "eventVersion": "1.1",
-                    "eventSource": "aws:dynamodb",
-                    "awsRegion": region,
-                    "eventSourceARN": stream_arn,
-                    "dynamodb": {
-                        "Keys": {"pk": item["pk"], "sk": item["sk"]},
-                        "NewImage": item,
-                        "SequenceNumber": f"restore-{sequence:012d}",
-                        "SizeBytes": len(json.dumps(_binary_safe(item))),
-                        "StreamViewType": "NEW_AND_OLD_IMAGES",
-                    },
-                }
-            )
-        if "LastEvaluatedKey" not in page:
-            return records
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [
+        {
+            "eventID": f"restore-{sequence}",
+            "eventName": "INSERT",
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": region,
+            "eventSourceARN": stream_arn,
+            "dynamodb": {
+                "Keys": {"pk": item["pk"], "sk": item["sk"]},
+                "NewImage": item,
+                "SequenceNumber": f"restore-{sequence:012d}",
+                "SizeBytes": len(json.dumps(_binary_safe(item))),
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+            },
+        }
+        for sequence, item in enumerate(scan_items(clients, table, OUTBOX_PREFIX), start=1)
+    ]
 
 
 class Saver(threading.Thread):

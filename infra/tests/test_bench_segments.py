@@ -3,8 +3,6 @@ table holds: counted (calls, items read, items written), not timed."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from infra.bench_segments import HEADER, Meter, measure, rows
@@ -14,18 +12,9 @@ from infra.bench_segments import HEADER, Meter, measure, rows
 def fast_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     """The local stack's moto patches (infra/local/moto_server.py) for this test only:
     moto's own transactions deep-copy the table (seconds each at 2,000 contacts)."""
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+    from infra.local import moto_server
 
-    patched: list[tuple[Any, str]] = [
-        (models, "copy"),
-        (models.DynamoDBBackend, "transact_write_items"),
-        (Table, "all_items"),
-        (Table, "query"),
-        (DynamoDBStreamsHandler, "get_records"),
-    ]
-    for owner, name in patched:
+    for owner, name in moto_server.patch_targets():
         monkeypatch.setattr(owner, name, getattr(owner, name))
 
 

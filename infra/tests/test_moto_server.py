@@ -1,4 +1,6 @@
-"""The emulator's cheaper transaction rollback keeps moto's all-or-nothing behaviour."""
+"""The emulator's fixes keep moto's behaviour: the cheaper transaction rollback is still
+all-or-nothing, Query reads only its partition with the same results, and the items
+route returns a table's items in one pass."""
 
 from __future__ import annotations
 
@@ -15,11 +17,8 @@ from infra.local import moto_server
 
 @pytest.fixture
 def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    import moto.dynamodb.models as models
-
-    # Apply the patch for this test only.
-    monkeypatch.setattr(models, "copy", models.copy)
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", models.DynamoDBBackend.transact_write_items)
+    for owner, name in moto_server.patch_targets():  # the patches for this test only
+        monkeypatch.setattr(owner, name, getattr(owner, name))
     moto_server.patch()
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
@@ -76,3 +75,70 @@ def test_a_successful_transaction_writes_everything(ddb: Any) -> None:
     ddb.transact_write_items(TransactItems=[_put("a"), _put("b", condition="attribute_not_exists(pk)")])
     assert _items(ddb) == {"a": "1", "b": "1"}
     assert _stream_length() == 2
+
+
+def test_a_query_reads_its_partition_in_order_with_pages_and_filters(ddb: Any) -> None:
+    for n in range(30):
+        for pk in ("p", "q"):
+            ddb.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": f"{n:03d}"}, "v": {"S": str(n % 3)}})
+    query = {
+        "TableName": "t",
+        "KeyConditionExpression": "pk = :p AND sk > :s",
+        "FilterExpression": "v = :v",
+        "ExpressionAttributeValues": {":p": {"S": "p"}, ":s": {"S": "010"}, ":v": {"S": "0"}},
+        "ScanIndexForward": False,
+        "Limit": 6,
+    }
+    pages = [ddb.query(**query)]
+    while "LastEvaluatedKey" in pages[-1]:
+        pages.append(ddb.query(**query, ExclusiveStartKey=pages[-1]["LastEvaluatedKey"]))
+    got = [i["sk"]["S"] for page in pages for i in page["Items"]]
+    assert got == ["027", "024", "021", "018", "015", "012"]
+    assert [page["Count"] for page in pages[:2]] == [2, 2]  # Limit counts items read, as in AWS
+    assert {i["pk"]["S"] for page in pages for i in page["Items"]} == {"p"}
+    assert (
+        ddb.query(**{**query, "ExpressionAttributeValues": {**query["ExpressionAttributeValues"], ":p": {"S": "z"}}})[
+            "Items"
+        ]
+        == []
+    )
+
+
+def test_the_items_route_returns_every_item_or_those_of_a_prefix(ddb: Any) -> None:
+    ddb.put_item(TableName="t", Item={"pk": {"S": "OUTBOX#1"}, "sk": {"S": "x"}, "b": {"B": b"\x00"}})
+    ddb.put_item(TableName="t", Item={"pk": {"S": "CONTACT#1"}, "sk": {"S": "PROFILE"}, "n": {"N": "1.5"}})
+
+    def get(query: str) -> tuple[str, Any]:
+        import json
+
+        seen: list[str] = []
+        body = moto_server.with_local_routes(lambda e, s: [])(
+            {"PATH_INFO": "/_local/items/t", "QUERY_STRING": query}, lambda status, headers: seen.append(status)
+        )
+        return seen[0], json.loads(b"".join(body))
+
+    status, everything = get("")
+    assert status.startswith("200")
+    assert sorted(everything["Items"], key=lambda i: i["pk"]["S"]) == [
+        {"pk": {"S": "CONTACT#1"}, "sk": {"S": "PROFILE"}, "n": {"N": "1.5"}},
+        {"pk": {"S": "OUTBOX#1"}, "sk": {"S": "x"}, "b": {"B": "AA=="}},
+    ]
+    assert [i["pk"]["S"] for i in get("prefix=OUTBOX%23")[1]["Items"]] == ["OUTBOX#1"]
+
+
+def test_items_are_not_kept_in_motos_instance_registry_but_sent_mail_is(ddb: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.ses.models import Message
+
+    before = len(Item.instances_tracked)  # type: ignore[attr-defined]
+    ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "sk": {"S": "x"}})
+    assert len(Item.instances_tracked) == before  # type: ignore[attr-defined]
+    ses = boto3.client("ses", region_name="us-east-1")
+    ses.verify_email_identity(EmailAddress="crm@example.com")
+    sent = len(Message.instances_tracked)  # type: ignore[attr-defined]
+    ses.send_email(
+        Source="crm@example.com",
+        Destination={"ToAddresses": ["a@example.com"]},
+        Message={"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "hello"}}},
+    )
+    assert len(Message.instances_tracked) == sent + 1  # type: ignore[attr-defined]
