@@ -87,6 +87,15 @@ class QueueInfo:
     visibility_timeout: int
 
 
+def _queue_notification(config: dict[str, Any]) -> dict[str, Any]:
+    """A template's QueueConfiguration as the S3 API takes it (other names, same meaning)."""
+    rules = ((config.get("Filter") or {}).get("S3Key") or {}).get("Rules", [])
+    notification: dict[str, Any] = {"QueueArn": config["Queue"], "Events": [config["Event"]]}
+    if rules:
+        notification["Filter"] = {"Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}}
+    return notification
+
+
 @dataclass(frozen=True)
 class SqsWiring:
     """An SQS event source mapping: queue -> function (logical id in its service)."""
@@ -424,8 +433,8 @@ class TemplateProvisioner:
     # --- S3 ----------------------------------------------------------------------------
 
     def _bucket(self, logical_id: str, props: dict[str, Any]) -> _Created:
-        """The bucket only: public-access blocks, lifecycle rules and notifications have no
-        local effect (the emulator serves loopback only and never expires objects)."""
+        """The bucket and its queue notifications; public-access blocks and lifecycle rules
+        have no local effect (the emulator serves loopback only and never expires objects)."""
         s3 = self.clients("s3")
         name = props.get("BucketName") or f"{self.prefix}-{logical_id}".lower()[:63]
         try:
@@ -433,8 +442,16 @@ class TemplateProvisioner:
         except ClientError as exc:
             if not _conflict(exc, "BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise
-        for ignored in ("LifecycleConfiguration", "NotificationConfiguration"):
-            if ignored in props:
+        notifications = props.get("NotificationConfiguration") or {}
+        if notifications.get("QueueConfigurations"):
+            s3.put_bucket_notification_configuration(
+                Bucket=name,
+                NotificationConfiguration={
+                    "QueueConfigurations": [_queue_notification(q) for q in notifications["QueueConfigurations"]]
+                },
+            )
+        for ignored in ("LifecycleConfiguration", *(k for k in notifications if k != "QueueConfigurations")):
+            if ignored in props or ignored in notifications:
                 self.topology.notes.append(f"{self.service}: {logical_id}.{ignored} not applied locally")
         arn = f"arn:aws:s3:::{name}"
         return _Created(ref=name, attributes={"Arn": arn, "DomainName": f"{name}.s3.amazonaws.com"})

@@ -24,7 +24,7 @@ from contacts.models import ContactPatch
 from contacts.records_errors import DuplicateContact, StaleVersion
 from contacts.repository import ContactRepository
 from contacts.usecases import _apply_patch
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import NotFound, Unprocessable
 from shared.events import new_event
 from shared.observability import logger
 
@@ -43,17 +43,20 @@ def get_import(import_id: str, imports: ImportRepository) -> ImportJob:
 
 
 def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
-    """Read the uploaded CSV once, skip in-file duplicates, queue the chunks."""
+    """Read the uploaded CSV once, skip in-file duplicates, queue the chunks.
+
+    Idempotent: the upload's S3 event (import_uploaded) and the client's POST .../start may
+    both come; one starts the job, the other gets it as it is."""
     job = get_import(import_id, imports)
     if job.status is not ImportStatus.AWAITING_UPLOAD:
-        raise Conflict(f"import {import_id} is {job.status.value}")
+        return job
     data = imports.read_upload(import_id)
     if data is None:
         raise Unprocessable("upload the CSV to upload_url first", errors=[{"field": "file", "message": "missing"}])
     chunks, skipped, total = split(read_rows(data))
-    imports.write_results(import_id, skipped)
+    imports.write_results(import_id, skipped)  # the same items whoever starts it
     if not imports.start_job(import_id, total, len(skipped)):
-        raise Conflict(f"import {import_id} was started already")
+        return get_import(import_id, imports)  # the other starter won: it queues the chunks
     if total == len(skipped):
         imports.finish_chunk(import_id, 999_999, {"processed": 0}, None)
     # One creation time for every row: a redelivered chunk re-creates identical items.

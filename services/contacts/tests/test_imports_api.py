@@ -73,7 +73,8 @@ def test_an_import_reports_exactly_what_happened_to_every_row(client: Client) ->
     )
     status, started = _call(client, "post", f"/imports/{job['id']}/start")
     assert status == 202 and started["total"] == 7 and started["skipped"] == 1
-    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 409
+    # Starting again (the upload's S3 event, or the client) changes nothing and queues nothing
+    assert _call(client, "post", f"/imports/{job['id']}/start") == (202, started)
 
     [chunk] = _drain(client)
 
@@ -220,3 +221,25 @@ def test_a_chunk_cut_short_is_completed_by_its_retry_with_the_same_contacts(
     assert [c["id"] for c in again["items"]] == [c["id"] for c in first["items"]]
     assert len(again["items"]) == 1 and again["items"][0]["phone"] == "+14155550199"
     assert _call(client, "get", f"/imports/{import_id}")[1]["created"] == 1
+
+
+def test_an_uploaded_csv_starts_its_import_from_the_s3_event(client: Client) -> None:
+    # Given an import whose CSV was uploaded, and the S3 notice of the upload
+    _, job = _call(client, "post", "/imports")
+    key = f"imports/{job['id']}.csv"
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket="crm-dev-contacts-imports", Key=key, Body=(HEADER + "n@example.com,Nia,Ray,,,,").encode()
+    )
+    notice = {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": key}}}]}
+    unknown = {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"object": {"key": "imports/nope.csv"}}}]}
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent"}
+
+    # When import_uploaded receives it (twice, beside an unknown key and S3's test event)
+    event = sqs_event([json.dumps(notice), json.dumps(unknown), json.dumps(test_event), json.dumps(notice)])
+    assert client.lambda_.invoke("import_uploaded", event).payload == {"batchItemFailures": []}
+
+    # Then the import started once, without POST .../start
+    _, progress = _call(client, "get", f"/imports/{job['id']}")
+    assert (progress["status"], progress["total"]) == ("running", 1)
+    assert [chunk["import_id"] for chunk in _drain(client)] == [job["id"]]  # one chunk queued, once
+    assert _call(client, "get", f"/imports/{job['id']}")[1]["created"] == 1

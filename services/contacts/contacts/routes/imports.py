@@ -65,6 +65,35 @@ def import_rows(ctx: Ctx, import_id: str) -> Reply:
     return Reply(RowPage(items=rows, next_cursor=cursor))
 
 
+UPLOAD_PREFIX, UPLOAD_SUFFIX = "imports/", ".csv"
+
+
+@app.lambda_function(name="import_uploaded")
+def import_uploaded(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """S3 ObjectCreated notifications (via the uploads queue): an uploaded CSV starts its
+    import, so a client need not call POST .../start (which stays, and is idempotent)."""
+    from urllib.parse import unquote_plus
+
+    from contacts.imports_jobs import start_import as start
+    from shared.errors import NotFound, Unprocessable
+    from shared.observability import logger
+
+    failures = []
+    for record in event.get("Records", []):
+        try:
+            for notice in json.loads(record["body"]).get("Records", []):  # none in s3:TestEvent
+                key = unquote_plus(notice["s3"]["object"]["key"])
+                import_id = key.removeprefix(UPLOAD_PREFIX).removesuffix(UPLOAD_SUFFIX)
+                try:
+                    start(import_id, imports_repo())
+                except (NotFound, Unprocessable) as exc:  # not an import of ours / file gone
+                    logger.warning("upload not started", extra={"key": key, "reason": exc.detail})
+        except Exception:
+            logger.exception("upload notice failed", extra={"message_id": record.get("messageId")})
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
+
+
 # The imports queue's maxReceiveCount (resources.yaml): the delivery after which SQS
 # would move the chunk to the dead-letter queue.
 LAST_RECEIVE = 3
