@@ -142,3 +142,13 @@ def test_items_are_not_kept_in_motos_instance_registry_but_sent_mail_is(ddb: Any
         Message={"Subject": {"Data": "hi"}, "Body": {"Text": {"Data": "hello"}}},
     )
     assert len(Message.instances_tracked) == sent + 1  # type: ignore[attr-defined]
+
+
+def test_a_condition_parsed_once_still_sees_each_calls_values(ddb: Any) -> None:
+    ddb.put_item(TableName="t", Item={"pk": {"S": "c"}, "sk": {"S": "x"}, "v": {"S": "mine"}})
+    check = {"ConditionExpression": "v = :me", "TableName": "t"}
+    item = {"pk": {"S": "c"}, "sk": {"S": "x"}, "v": {"S": "mine"}}
+    ddb.put_item(**check, Item=item, ExpressionAttributeValues={":me": {"S": "mine"}})
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        ddb.put_item(**check, Item=item, ExpressionAttributeValues={":me": {"S": "other"}})
+    ddb.put_item(**check, Item=item, ExpressionAttributeValues={":me": {"S": "mine"}})  # the cached tree again

@@ -270,14 +270,15 @@ class ImportRepository:
 
     def _claim_all(self, group: list[tuple[str, str]]) -> list[bool]:
         """Conditional claim puts, up to 100 in one transaction (one request instead of
-        100); a claim taken meanwhile cancels it, and then each is tried on its own."""
+        100); a claim taken meanwhile, or already ours from a cut-short delivery, cancels
+        it, and then each is tried on its own (``_claim``, which accepts our own)."""
         puts = [
             {
                 "Put": {
                     "TableName": _table(),
                     "Item": _serialise(Claim(pk=key, sk="CLAIM", contact_id=cid)),
-                    "ConditionExpression": "attribute_not_exists(pk) OR contact_id = :me",
-                    "ExpressionAttributeValues": {":me": {"S": cid}},
+                    # No values: one condition text for every claim (parsed once locally).
+                    "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
             for key, cid in group
