@@ -158,6 +158,7 @@ class PurchaseRefunded(ContactsEvent):
 
 class ContactMetricsUpdated(ContactsEvent):
     """A contact's 360 metrics changed (a purchase, a refund, or recency decaying with time).
+    A logged interaction moves the engagement fields (and publishes this event) too.
     Scores and groups are defined in contacts/metrics.py; null until the first purchase."""
 
     contact_id: str
@@ -169,6 +170,10 @@ class ContactMetricsUpdated(ContactsEvent):
     monetary_score: int | None = None
     rfm_group: str | None = None
     value_tier: str | None = None
+    # Engagement (additive, version 1): the latest inbound interaction or order, and counts.
+    last_engaged_at: datetime | None = None
+    interaction_count: int = 0
+    inbound_count: int = 0
 
 
 EVENTS += [PurchaseRecorded, PurchaseRefunded, ContactMetricsUpdated]

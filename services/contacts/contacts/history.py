@@ -7,10 +7,16 @@ it is recorded once however often it is delivered), its timeline entry, the cont
 new METRICS, the last-purchase day index, the analytics counters and the outbox events
 PurchaseRecorded/PurchaseRefunded + ContactMetricsUpdated. Metrics are read, recomputed
 and written back conditionally on their version: a concurrent order retries.
+
+An interaction logged over the API is written the same way: its claim item
+(INTERACTION#<ref>, so it counts once), its timeline entry, the METRICS engagement
+aggregates (interaction_count, inbound_count, last_engaged_at) and ContactMetricsUpdated,
+so segments over engagement re-evaluate the contact.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections import defaultdict
@@ -20,8 +26,9 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from contacts.events import ContactMetricsUpdated, PurchaseRecorded, PurchaseRefunded
-from contacts.history_keys import TOTALS_PK, stats_pk
+from contacts.history_keys import TOTALS_PK, interaction_sk, stats_pk
 from contacts.history_models import (
+    Direction,
     InteractionIn,
     MetricsOut,
     Order,
@@ -91,6 +98,7 @@ class HistoryStore(Protocol):
     ) -> tuple[list[TimelineEntry], dict[str, Any] | None]: ...
     def metrics(self, contact_id: str) -> Metrics | None: ...
     def commit(self, write: HistoryWrite) -> None: ...
+    def claimed_entry(self, contact_id: str, claim_sk: str) -> TimelineEntry | None: ...
 
 
 def entry_id(at: datetime, kind: str, ref: str) -> str:
@@ -100,17 +108,69 @@ def entry_id(at: datetime, kind: str, ref: str) -> str:
 # --- interactions and other services' events -------------------------------------------
 
 
-def log_interaction(contact_id: str, data: InteractionIn, caller: str, store: HistoryStore) -> TimelineEntry:
+def interaction_ref(caller: str, idempotency_key: str | None) -> str:
+    """The interaction's id: from the caller's Idempotency-Key when given, so a retry
+    (even one the HTTP layer no longer replays: its record expired, or the process died
+    after the write but before the response was stored) claims the same item; else new."""
+    if idempotency_key is None:
+        return str(uuid.uuid4())
+    return hashlib.sha256(f"{caller}|{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def interaction_write(contact_id: str, ref: str, entry: TimelineEntry, inbound: bool, before: Metrics) -> HistoryWrite:
+    """What logging one interaction writes, given the contact's metrics before it. The
+    derived scores are kept as read: an interaction moves no RFM score (and re-scoring
+    here would move the active-customer counters outside the recency job)."""
+    after = before.with_interaction(entry.occurred_at, inbound=inbound)
+    return HistoryWrite(
+        contact_id=contact_id,
+        metrics=after,
+        events=[],
+        claim_sk=interaction_sk(ref),
+        # No summary: the claim only says what the metrics counted (a merge re-counts it).
+        claim={
+            "entry_id": entry.id,
+            "direction": entry.data["direction"],
+            "occurred_at": entry.occurred_at.isoformat(),
+        },
+        entry=entry,
+    )
+
+
+def log_interaction(
+    contact_id: str,
+    data: InteractionIn,
+    caller: str,
+    store: HistoryStore,
+    *,
+    idempotency_key: str | None = None,
+    correlation_id: str | None = None,
+) -> TimelineEntry:
+    """Log an interaction once; a repeat of the same one returns the entry first logged."""
+    ref = interaction_ref(caller, idempotency_key)
     entry = TimelineEntry(
-        id=entry_id(data.occurred_at, "interaction", str(uuid.uuid4())),
+        id=entry_id(data.occurred_at, "interaction", ref),
         kind="interaction",
         occurred_at=data.occurred_at,
         source="api",
         by=data.by or caller,
         data={"kind": data.kind.value, "direction": data.direction.value, "summary": data.summary},
     )
-    if not store.add_entry(contact_id, entry):
-        raise NotFound(f"contact {contact_id} not found")
+
+    def build(before: Metrics) -> HistoryWrite:
+        write = interaction_write(contact_id, ref, entry, data.direction is Direction.INBOUND, before)
+        write.events = [_event(metrics_event(write.metrics), None, correlation_id)]
+        return write
+
+    try:
+        _with_retries(contact_id, store, build)
+    except ContactMissing:
+        raise NotFound(f"contact {contact_id} not found") from None
+    except AlreadyRecorded:
+        first = store.claimed_entry(contact_id, interaction_sk(ref))
+        if first is None:  # claimed, but its entry is gone (an erasure in between)
+            raise NotFound(f"contact {contact_id} not found") from None
+        return first
     return entry
 
 
@@ -158,6 +218,9 @@ def metrics_event(m: Metrics) -> ContactMetricsUpdated:
         monetary_score=m.monetary_score,
         rfm_group=m.rfm_group.value if m.rfm_group else None,
         value_tier=m.value_tier.value if m.value_tier else None,
+        last_engaged_at=m.last_engaged_at,
+        interaction_count=m.interaction_count,
+        inbound_count=m.inbound_count,
     )
 
 
@@ -343,6 +406,9 @@ def metrics_view(m: Metrics) -> MetricsOut:
         value_tier=m.value_tier.value if m.value_tier else None,
         spend_by_currency=m.spend_by_currency,
         scored_on=m.scored_on,
+        last_engaged_at=m.last_engaged_at,
+        interaction_count=m.interaction_count,
+        inbound_count=m.inbound_count,
     )
 
 

@@ -4,6 +4,7 @@
 |---|---|---|
 | order (claims the order_id: recorded once) | CONTACT#<id> | ORDER#<order id> |
 | refund (claims the order_id's refund) | CONTACT#<id> | REFUND#<order id> |
+| interaction (claims its id: counted once) | CONTACT#<id> | INTERACTION#<id> |
 | timeline entry | CONTACT#<id> | T#<iso time>#<kind>#<id> |
 | 360 metrics | CONTACT#<id> | METRICS |
 | last-purchase day index (recency re-scoring) | IDX#last_purchase#<yyyy-mm-dd> | <contact id> |
@@ -29,6 +30,10 @@ def order_sk(order_id: str) -> str:
 
 def refund_sk(order_id: str) -> str:
     return f"REFUND#{order_id}"
+
+
+def interaction_sk(ref: str) -> str:
+    return f"INTERACTION#{ref}"
 
 
 def last_purchase_pk(day: date) -> str:

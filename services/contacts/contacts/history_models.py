@@ -124,6 +124,10 @@ class MetricsOut(BaseModel):
     value_tier: str | None
     spend_by_currency: dict[str, Decimal]
     scored_on: date | None
+    # Engagement: the latest inbound interaction or order, and interactions logged.
+    last_engaged_at: datetime | None = None
+    interaction_count: int = 0
+    inbound_count: int = 0
 
 
 class Period(BaseModel):

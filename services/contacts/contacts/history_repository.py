@@ -103,6 +103,9 @@ def _metrics_item(m: Metrics) -> dict[str, Any]:
         rfm_group=m.rfm_group.value if m.rfm_group else None,
         value_tier=m.value_tier.value if m.value_tier else None,
         scored_on=m.scored_on.isoformat() if m.scored_on else None,
+        last_engaged_at=m.last_engaged_at.isoformat() if m.last_engaged_at else None,
+        interaction_count=m.interaction_count,
+        inbound_count=m.inbound_count,
         version=m.version + 1,
     )
 
@@ -127,7 +130,17 @@ def _metrics(item: dict[str, Any]) -> Metrics:
         rfm_group=RfmGroup(raw["rfm_group"]) if raw.get("rfm_group") else None,
         value_tier=ValueTier(raw["value_tier"]) if raw.get("value_tier") else None,
         scored_on=date.fromisoformat(raw["scored_on"]) if raw.get("scored_on") else None,
+        last_engaged_at=_engaged(raw),
+        interaction_count=int(raw.get("interaction_count", 0)),
+        inbound_count=int(raw.get("inbound_count", 0)),
     )
+
+
+def _engaged(raw: dict[str, Any]) -> datetime | None:
+    """An order is engagement: items written before engagement was kept have only the
+    last purchase, which is then their latest engagement."""
+    moments = [m for m in (_time(raw.get("last_engaged_at")), _time(raw.get("last_purchase_at"))) if m]
+    return max(moments, default=None)
 
 
 # --- timeline ----------------------------------------------------------------------------
@@ -258,6 +271,17 @@ class HistoryRepository:
         )
         return _metrics(found["Item"]) if "Item" in found else None
 
+    def claimed_entry(self, contact_id: str, claim_sk: str) -> TimelineEntry | None:
+        """The timeline entry a claim item (INTERACTION#<ref>) points to, if both exist."""
+        pk = {"S": contact_pk(contact_id)}
+        claim = _ddb().get_item(TableName=_table(), Key={"pk": pk, "sk": {"S": claim_sk}}, ConsistentRead=True)
+        entry_id = claim.get("Item", {}).get("entry_id", {}).get("S")
+        if not entry_id:
+            return None
+        key = {"pk": pk, "sk": {"S": TIMELINE_PREFIX + entry_id}}
+        found = _ddb().get_item(TableName=_table(), Key=key, ConsistentRead=True)
+        return _entry(found["Item"]) if "Item" in found else None
+
     def commit(self, write: HistoryWrite) -> None:
         """One transaction; raises AlreadyRecorded, ContactMissing or VersionConflict."""
         from botocore.exceptions import ClientError
@@ -310,15 +334,17 @@ class HistoryRepository:
     # --- merge and erasure (contacts/metrics_merge.py) --------------------------------
 
     def purchases(self, contact_id: str) -> list[dict[str, Any]]:
-        """The contact's ORDER# and REFUND# items as plain values: one key-condition query
-        per kind on its partition (paginated), never a scan."""
+        """The contact's ORDER#, REFUND# and INTERACTION# items as plain values: one
+        key-condition query per kind on its partition (paginated), never a scan."""
         found: list[dict[str, Any]] = []
-        for prefix in ("ORDER#", "REFUND#"):
+        for prefix in ("ORDER#", "REFUND#", "INTERACTION#"):
             args: dict[str, Any] = {
                 "TableName": _table(),
                 "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
                 "ExpressionAttributeValues": {":pk": {"S": contact_pk(contact_id)}, ":p": {"S": prefix}},
-                "ProjectionExpression": "sk, amount, currency, occurred_at",
+                # Names, not words: "direction" and friends may be reserved in expressions.
+                "ProjectionExpression": "sk, #a, #c, #o, #d",
+                "ExpressionAttributeNames": {"#a": "amount", "#c": "currency", "#o": "occurred_at", "#d": "direction"},
                 "ConsistentRead": True,
             }
             while True:

@@ -13,6 +13,7 @@ Who owns which items (each area writes only its own; any area may read):
 | 360 metrics | CONTACT#<id> | METRICS | history |
 | analytics counters | STATS#<period> | <measure> | history |
 | order / refund (claims the order id) | CONTACT#<id> | ORDER#<order id> / REFUND#<order id> | history |
+| interaction (claims its id, so engagement counts it once) | CONTACT#<id> | INTERACTION#<id> | history |
 | last-purchase day index (recency job) | IDX#last_purchase#<yyyy-mm-dd> | <contact id> | history |
 | consent record (append-only) | CONTACT#<id> | CONSENT#<iso time>#<channel>#<purpose> | privacy |
 | current consent | CONTACT#<id> | CONSENT | privacy |

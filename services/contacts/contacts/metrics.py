@@ -20,6 +20,12 @@ cant_lose R<=2 & FM=5; at_risk R<=2 & FM>=3; hibernating R=2; lost R=1.
 
 value_tier by total spend: platinum >=10000, gold >=2500, silver >=500, bronze below.
 
+Engagement: ``last_engaged_at`` is the latest inbound interaction or order, whichever is
+newer (a contact reaching out, or buying); ``interaction_count`` counts every logged
+interaction and ``inbound_count`` the inbound ones. Running aggregates too: each
+interaction moves them once (it claims its id), and they never decay, so no job touches
+them; "engaged in the last N days" is a segment rule that time flips (segments_rules).
+
 No FX conversion exists yet: orders in another currency than REPORTING_CURRENCY count for
 recency and frequency and are kept in ``spend_by_currency``, but not in total_spend/monetary.
 """
@@ -117,7 +123,8 @@ def recency_boundaries() -> list[int]:
 
 @dataclass(frozen=True)
 class Metrics:
-    """A contact's 360 metrics. The first six fields are stored running aggregates."""
+    """A contact's 360 metrics. The first six fields and the engagement ones are stored
+    running aggregates."""
 
     contact_id: str
     total_spend: Decimal = Decimal(0)  # reporting currency, net of refunds
@@ -127,6 +134,9 @@ class Metrics:
     spend_by_currency: dict[str, Decimal] = field(default_factory=dict)
     active: bool = False  # purchased within CHURN_DAYS (as last re-scored): analytics' active customers
     version: int = 0  # optimistic concurrency on the METRICS item (0 = not stored yet)
+    last_engaged_at: datetime | None = None  # latest inbound interaction or order
+    interaction_count: int = 0  # every logged interaction, inbound or outbound
+    inbound_count: int = 0
     # Derived (recomputed by ``scored``):
     average_interval_days: Decimal | None = None
     next_purchase_at: datetime | None = None
@@ -173,6 +183,16 @@ class Metrics:
             first_purchase_at=min(self.first_purchase_at or at, at),
             last_purchase_at=max(self.last_purchase_at or at, at),
             spend_by_currency=spend,
+            last_engaged_at=_latest(self.last_engaged_at, at),
+        )
+
+    def with_interaction(self, at: datetime, *, inbound: bool) -> Metrics:
+        """One more interaction; only the contact reaching out (inbound) is engagement."""
+        return replace(
+            self,
+            interaction_count=self.interaction_count + 1,
+            inbound_count=self.inbound_count + inbound,
+            last_engaged_at=_latest(self.last_engaged_at, at) if inbound else self.last_engaged_at,
         )
 
     def with_refund(self, amount: Decimal, currency: str) -> Metrics:
@@ -190,24 +210,41 @@ class Metrics:
 
     def same_aggregates(self, other: Metrics) -> bool:
         """The stored running aggregates are equal (what orders and refunds move)."""
-        mine = (self.total_spend, self.order_count, self.first_purchase_at, self.last_purchase_at)
-        theirs = (other.total_spend, other.order_count, other.first_purchase_at, other.last_purchase_at)
+        mine = (self.total_spend, self.order_count, self.first_purchase_at, self.last_purchase_at, *self._engagement())
+        theirs = (
+            other.total_spend,
+            other.order_count,
+            other.first_purchase_at,
+            other.last_purchase_at,
+            *other._engagement(),
+        )
         spend = {k: v for k, v in self.spend_by_currency.items() if v}
         other_spend = {k: v for k, v in other.spend_by_currency.items() if v}
         return mine == theirs and spend == other_spend
+
+    def _engagement(self) -> tuple[datetime | None, int, int]:
+        return (self.last_engaged_at, self.interaction_count, self.inbound_count)
+
+
+def _latest(current: datetime | None, at: datetime) -> datetime:
+    return max(current or at, at)
 
 
 def rebuilt(
     contact_id: str,
     orders: Iterable[tuple[Decimal, str, datetime]],
     refunds: Iterable[tuple[Decimal, str]],
+    interactions: Iterable[tuple[datetime, bool]] = (),
 ) -> Metrics:
     """The running aggregates recomputed from a contact's recorded orders (amount,
-    currency, time) and refunds (amount, currency), folded exactly as they were applied
-    one by one (sums and min/max commute), e.g. after a merge brought two histories together."""
+    currency, time), refunds (amount, currency) and interactions (time, inbound), folded
+    exactly as they were applied one by one (sums and min/max commute), e.g. after a
+    merge brought two histories together."""
     metrics = Metrics(contact_id=contact_id)
     for amount, currency, at in orders:
         metrics = metrics.with_purchase(amount, currency, at)
     for amount, currency in refunds:
         metrics = metrics.with_refund(amount, currency)
+    for at, inbound in interactions:
+        metrics = metrics.with_interaction(at, inbound=inbound)
     return metrics

@@ -1,8 +1,8 @@
 """The 360 metrics across a contact's life events that are not orders: a merge brings two
 histories together, an erasure removes one.
 
-Merge (on ContactsMerged): the winner's METRICS are recomputed from the orders and
-refunds recorded under both contacts (ORDER#/REFUND# items, one key-condition query per
+Merge (on ContactsMerged): the winner's METRICS are recomputed from the orders, refunds
+and interactions recorded under both contacts (ORDER#/REFUND#/INTERACTION# items, one key-condition query per
 kind and partition, never a scan). Reading the loser's partition too makes the result
 right whether or not the merge has finished copying the loser's items to the winner
 (ContactsMerged is published before the copy). One transaction then writes the winner's
@@ -56,7 +56,7 @@ class MetricsRelease(Protocol):
 
 
 class MergeMetricsStore(MetricsRelease, Protocol):
-    def purchases(self, contact_id: str) -> list[dict[str, Any]]: ...  # ORDER#/REFUND# items, plain values
+    def purchases(self, contact_id: str) -> list[dict[str, Any]]: ...  # ORDER#/REFUND#/INTERACTION# items
 
 
 def _day(metrics: Metrics | None) -> date | None:
@@ -69,7 +69,7 @@ def _time(value: Any) -> datetime:
 
 
 def combined(contact_id: str, items: list[dict[str, Any]]) -> Metrics:
-    """The aggregates of these ORDER#/REFUND# items (an order id counts once)."""
+    """The aggregates of these ORDER#/REFUND#/INTERACTION# items (an id counts once)."""
     by_key = {str(i["sk"]): i for i in items}
     orders = [
         (Decimal(str(i["amount"])), str(i["currency"]), _time(i["occurred_at"]))
@@ -77,7 +77,12 @@ def combined(contact_id: str, items: list[dict[str, Any]]) -> Metrics:
         if sk.startswith("ORDER#")
     ]
     refunds = [(Decimal(str(i["amount"])), str(i["currency"])) for sk, i in by_key.items() if sk.startswith("REFUND#")]
-    return rebuilt(contact_id, orders, refunds)
+    interactions = [
+        (_time(i["occurred_at"]), i.get("direction") == "inbound")
+        for sk, i in by_key.items()
+        if sk.startswith("INTERACTION#")
+    ]
+    return rebuilt(contact_id, orders, refunds, interactions)
 
 
 def merge_write(

@@ -43,8 +43,12 @@ FIELDS: dict[str, str] = {
     "total_spend": NUMBER,
     "order_count": NUMBER,
     "last_purchase_at": MOMENT,  # within_days: a purchase in the last N days
+    "last_engaged_at": MOMENT,  # within_days: an inbound interaction or an order in the last N days
+    "interaction_count": NUMBER,  # interactions logged, either direction
+    "inbound_count": NUMBER,  # interactions the contact started
 }
-# Asked for, but nothing records them yet: refused by name rather than silently false.
+# Asked for, but nothing records them yet: refused by name rather than silently false
+# ("engagement" is last_engaged_at / interaction_count / inbound_count).
 NOT_TRACKED = {"emails_opened", "emails_clicked", "engagement", "last_opened_at"}
 
 OPS: dict[str, frozenset[str]] = {
@@ -299,6 +303,9 @@ _METRIC_ALIASES = {
     "total_spend": ("total_spend",),
     "order_count": ("order_count",),
     "last_purchase_at": ("last_purchase_at",),
+    "last_engaged_at": ("last_engaged_at",),
+    "interaction_count": ("interaction_count",),
+    "inbound_count": ("inbound_count",),
 }
 _PROFILE_FIELDS = ("lifecycle_stage", "tags", "source", "company_id", "owner_id", "language", "birthday")
 _GEOGRAPHY = ("country", "region", "city")
@@ -328,4 +335,16 @@ def facts_of(profile: Mapping[str, Any] | None, metrics: Mapping[str, Any] | Non
     for name, aliases in _METRIC_ALIASES.items():
         value = next((metrics[a] for a in aliases if metrics.get(a) is not None), None)
         facts[name] = float(value) if isinstance(value, Decimal) else value
+    facts["last_engaged_at"] = _engaged(facts["last_engaged_at"], facts["last_purchase_at"])
     return facts
+
+
+def _engaged(engaged: Any, purchased: Any) -> Any:
+    """An order is engagement: METRICS written before engagement was kept hold only the
+    last purchase, which is then the latest engagement (the later of the two counts)."""
+    if engaged is None or purchased is None:
+        return engaged if engaged is not None else purchased
+    try:
+        return engaged if _moment(str(engaged)) >= _moment(str(purchased)) else purchased
+    except ValueError:
+        return engaged  # unreadable: evaluation treats it as missing, as for any fact

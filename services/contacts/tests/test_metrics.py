@@ -13,6 +13,7 @@ from contacts.metrics import (
     ValueTier,
     frequency_score,
     monetary_score,
+    rebuilt,
     recency_boundaries,
     recency_score,
     rfm_group,
@@ -123,3 +124,17 @@ def test_recency_decays_with_time_alone():
     assert m.scored(date(2026, 2, 1)).recency_score == 4
     assert m.scored(date(2026, 7, 1)).recency_score == 1
     assert m.is_active_on(date(2026, 6, 30)) and not m.is_active_on(date(2026, 7, 1))
+
+
+def test_engagement_is_inbound_interactions_and_orders_whichever_is_newer():
+    m = Metrics("c").with_interaction(at("2026-06-01"), inbound=False)
+    assert (m.last_engaged_at, m.interaction_count, m.inbound_count) == (None, 1, 0)
+    m = m.with_interaction(at("2026-06-05"), inbound=True).with_interaction(at("2026-06-02"), inbound=True)
+    assert (m.last_engaged_at, m.interaction_count, m.inbound_count) == (at("2026-06-05"), 3, 2)
+    assert m.with_purchase(Decimal(10), "EUR", at("2026-06-03")).last_engaged_at == at("2026-06-05")
+    assert m.with_purchase(Decimal(10), "EUR", at("2026-06-09")).last_engaged_at == at("2026-06-09")
+    # Scoring leaves engagement alone, and a rebuild (merge) folds interactions the same way
+    assert m.scored(TODAY).inbound_count == 2
+    assert rebuilt("c", [], [], [(at("2026-06-01"), False), (at("2026-06-05"), True)]).same_aggregates(
+        Metrics("c", interaction_count=2, inbound_count=1, last_engaged_at=at("2026-06-05"))
+    )

@@ -29,6 +29,9 @@ METRICS = {
     "monetary_score": 3,
     "rfm_group": "loyal",
     "value_tier": "silver",
+    "last_engaged_at": "2026-06-10T09:00:00+00:00",
+    "interaction_count": 7,
+    "inbound_count": 2,
 }
 
 
@@ -65,6 +68,12 @@ def cond(field: str, op: str, value: Any) -> dict[str, Any]:
         (cond("age", "gte", 35), True),
         (cond("age", "gte", 36), False),  # not 36 until 20 June
         (cond("language", "eq", "fr"), True),
+        (cond("last_engaged_at", "within_days", 7), True),  # 10 June: engaged after buying
+        (cond("last_engaged_at", "within_days", 5), False),
+        (cond("last_engaged_at", "lt", "2026-06-01T00:00:00Z"), False),
+        (cond("interaction_count", "gte", 5), True),
+        (cond("inbound_count", "in", [0, 1]), False),
+        (cond("inbound_count", "gt", 1), True),
         ({"all": [cond("country", "eq", "FR"), cond("total_spend", "gt", 1000)]}, True),
         ({"all": [cond("country", "eq", "FR"), cond("total_spend", "gt", 5000)]}, False),
         ({"any": [cond("country", "eq", "DE"), cond("tags", "contains", "vip")]}, True),
@@ -81,6 +90,19 @@ def test_a_missing_fact_matches_nothing_but_ne() -> None:
     assert not evaluate(cond("total_spend", "lt", 10), bare, NOW)
     assert not evaluate(cond("last_purchase_at", "within_days", 30), bare, NOW)
     assert evaluate(cond("country", "ne", "FR"), bare, NOW)
+
+
+def test_an_order_is_engagement_even_on_metrics_written_before_engagement_was_kept() -> None:
+    legacy = facts_of(None, {"last_purchase_at": "2026-06-01T10:00:00+00:00"}, NOW)
+    assert legacy["last_engaged_at"] == "2026-06-01T10:00:00+00:00"
+    assert evaluate(cond("last_engaged_at", "within_days", 30), legacy, NOW)
+    # The later of the two counts, whichever it is
+    talked = {"last_purchase_at": "2026-06-01T10:00:00+00:00", "last_engaged_at": "2026-06-12T08:00:00+00:00"}
+    assert facts_of(None, talked, NOW)["last_engaged_at"] == "2026-06-12T08:00:00+00:00"
+    bought = {"last_purchase_at": "2026-06-14T10:00:00+00:00", "last_engaged_at": "2026-06-12T08:00:00+00:00"}
+    assert facts_of(None, bought, NOW)["last_engaged_at"] == "2026-06-14T10:00:00+00:00"
+    assert facts_of(None, None, NOW)["last_engaged_at"] is None
+    assert not evaluate(cond("last_engaged_at", "within_days", 30), facts_of(None, None, NOW), NOW)
 
 
 def test_geography_reads_flat_attributes_too() -> None:
@@ -109,6 +131,10 @@ def test_a_leap_day_birthday_is_celebrated_on_1_march() -> None:
         ({"field": "country", "op": "eq", "value": "FR", "extra": 1}, "rules.extra"),
         ({"all": [cond("country", "eq", "FR")], "any": [cond("country", "eq", "FR")]}, "rules"),
         (cond("emails_opened", "gt", 3), "rules.field"),
+        (cond("last_engaged_at", "eq", "2026-01-01T00:00:00Z"), "rules.op"),
+        (cond("last_engaged_at", "within_days", 0), "rules.value"),
+        (cond("interaction_count", "within_days", 3), "rules.op"),
+        (cond("inbound_count", "gt", "many"), "rules.value"),
     ],
 )
 def test_invalid_rules_are_422_naming_the_node(rule: Any, path: str) -> None:

@@ -43,6 +43,17 @@ def test_within_days_flips_just_after_its_last_day() -> None:
     assert next_change(RECENT, facts(), NOW) is None
 
 
+def test_last_engaged_within_days_flips_exactly_like_last_purchase() -> None:
+    engaged = {"field": "last_engaged_at", "op": "within_days", "value": 30}
+    talked = NOW - timedelta(days=10)
+    seen = facts_of({}, {"last_engaged_at": talked.isoformat()}, NOW)
+    assert next_change(engaged, seen, NOW) == talked + timedelta(days=30, microseconds=1)
+    definitions = [Definition("engaged", "Engaged lately", engaged)]
+    alive = ContactFacts({"lifecycle_stage": "lead"}, {"last_engaged_at": NOW.isoformat()})
+    assert next_due(alive, definitions, NOW) == NOW.date() + timedelta(days=31)
+    assert next_change(engaged, facts_of({}, {}, NOW), NOW) is None
+
+
 def test_comparisons_with_a_fixed_date_and_plain_facts_never_move_with_time() -> None:
     fixed = cond("last_purchase_at", "gte", "2026-01-01T00:00:00+00:00")
     assert next_change(fixed, facts(NOW - timedelta(days=3)), NOW) is None

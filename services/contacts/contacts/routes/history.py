@@ -47,7 +47,14 @@ def post_interaction(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history import log_interaction
 
     guard(ctx.principal, contact_id, repo)
-    entry = log_interaction(contact_id, ctx.body, ctx.principal.subject, history_repo())
+    entry = log_interaction(
+        contact_id,
+        ctx.body,
+        ctx.principal.subject,
+        history_repo(),
+        idempotency_key=ctx.header("idempotency-key"),
+        correlation_id=ctx.header("x-correlation-id"),
+    )
     return Reply(entry, 201)
 
 
