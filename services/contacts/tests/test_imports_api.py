@@ -53,6 +53,18 @@ def _drain(client: Client) -> list[dict[str, Any]]:
     return [json.loads(b) for b in bodies]
 
 
+def _started_chunk(client: Client, rows: list[str]) -> tuple[str, dict[str, Any]]:
+    _, job = _call(client, "post", "/imports")
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
+    )
+    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 202
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    return job["id"], sqs_event([message["Body"]])
+
+
 def test_an_import_reports_exactly_what_happened_to_every_row(client: Client) -> None:
     status, existing = _call(client, "post", "/", {"email": "old@example.com", "first_name": "Old", "last_name": "One"})
     assert status == 201
@@ -112,72 +124,42 @@ def test_a_chunk_failing_on_its_last_delivery_reports_its_rows_and_the_job_compl
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a started import whose chunk processing keeps crashing
-    rows = ["e@example.com,Eve,Ray,,,,", "f@example.com,Fay,Ray,,,,"]
-    _, job = _call(client, "post", "/imports")
-    boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
-    )
-    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 202
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
-    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    import_id, event = _started_chunk(client, ["e@example.com,Eve,Ray,,,,", "f@example.com,Fay,Ray,,,,"])
 
     def crash(*args: Any) -> None:
         raise RuntimeError("downstream outage")
 
     monkeypatch.setattr("contacts.imports_jobs.process_chunk", crash)
-    event = sqs_event([message["Body"]])
     # When it fails before its last delivery, it is retried ...
     assert client.lambda_.invoke("import_worker", event).payload["batchItemFailures"]
-    assert _call(client, "get", f"/imports/{job['id']}")[1]["status"] != "completed"
+    assert _call(client, "get", f"/imports/{import_id}")[1]["status"] != "completed"
     # ... and on its last delivery its rows become errors and the job completes
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "3"
     assert client.lambda_.invoke("import_worker", event).payload == {"batchItemFailures": []}
-    _, progress = _call(client, "get", f"/imports/{job['id']}")
+    _, progress = _call(client, "get", f"/imports/{import_id}")
     assert (progress["status"], progress["processed"], progress["errors"]) == ("completed", 2, 2)
-    _, errors = _call(client, "get", f"/imports/{job['id']}/rows?status=error")
+    _, errors = _call(client, "get", f"/imports/{import_id}/rows?status=error")
     assert [(r["row"], r["errors"][0]["field"]) for r in errors["items"]] == [(1, "row"), (2, "row")]
 
 
 def test_a_chunk_delivered_twice_at_once_is_processed_by_one_delivery(client: Client) -> None:
     # Given a started import whose chunk another delivery is processing right now
-    rows = ["g@example.com,Gus,Ray,,,,", "h@example.com,Hal,Ray,,,,"]
-    _, job = _call(client, "post", "/imports")
-    boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
-    )
-    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 202
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
-    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    import_id, event = _started_chunk(client, ["g@example.com,Gus,Ray,,,,", "h@example.com,Hal,Ray,,,,"])
     from contacts.routes.imports import imports_repo
 
-    assert imports_repo().lease_chunk(job["id"], 0, 120)
-    event = sqs_event([message["Body"]])
+    assert imports_repo().lease_chunk(import_id, 0, 120)
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "3"
 
     # When this delivery arrives, even as the last one, it neither processes nor gives up
     assert client.lambda_.invoke("import_worker", event).payload["batchItemFailures"]
-    _, progress = _call(client, "get", f"/imports/{job['id']}")
+    _, progress = _call(client, "get", f"/imports/{import_id}")
     assert (progress["processed"], progress["errors"]) == (0, 0)
-    assert _call(client, "get", f"/imports/{job['id']}/rows")[1]["items"] == []
+    assert _call(client, "get", f"/imports/{import_id}/rows")[1]["items"] == []
 
     # Then once the lease is gone (its holder crashed and released it), a delivery runs it
-    imports_repo().release_chunk(job["id"], 0)
+    imports_repo().release_chunk(import_id, 0)
     assert client.lambda_.invoke("import_worker", event).payload == {"batchItemFailures": []}
-    assert _call(client, "get", f"/imports/{job['id']}")[1]["created"] == 2
-
-
-def _started_chunk(client: Client, rows: list[str]) -> tuple[str, dict[str, Any]]:
-    _, job = _call(client, "post", "/imports")
-    boto3.client("s3", region_name="us-east-1").put_object(
-        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
-    )
-    assert _call(client, "post", f"/imports/{job['id']}/start")[0] == 202
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
-    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    return job["id"], sqs_event([message["Body"]])
+    assert _call(client, "get", f"/imports/{import_id}")[1]["created"] == 2
 
 
 def test_a_contact_created_while_its_row_is_imported_keeps_its_email(
