@@ -143,6 +143,17 @@ def _engaged(raw: dict[str, Any]) -> datetime | None:
     return max(moments, default=None)
 
 
+def _day_index_moves(table: str, contact_id: str, put: date | None, delete: date | None) -> list[dict[str, Any]]:
+    """Writes that move a contact's last-purchase day index entry (either side may be None)."""
+    writes: list[dict[str, Any]] = []
+    if delete:
+        key = {"pk": {"S": last_purchase_pk(delete)}, "sk": {"S": contact_id}}
+        writes.append({"Delete": {"TableName": table, "Key": key}})
+    if put:
+        writes.append({"Put": {"TableName": table, "Item": _item(pk=last_purchase_pk(put), sk=contact_id)}})
+    return writes
+
+
 # --- timeline ----------------------------------------------------------------------------
 
 
@@ -307,12 +318,9 @@ class HistoryRepository:
         actions.append(("metrics", {"Put": metrics_put}))
         if write.entry:
             actions.append((None, {"Put": {"TableName": table, "Item": _entry_item(write.contact_id, write.entry)}}))
-        if write.index_put:
-            item = _item(pk=last_purchase_pk(write.index_put), sk=write.contact_id)
-            actions.append((None, {"Put": {"TableName": table, "Item": item}}))
-        if write.index_delete:
-            key = {"pk": {"S": last_purchase_pk(write.index_delete)}, "sk": {"S": write.contact_id}}
-            actions.append((None, {"Delete": {"TableName": table, "Key": key}}))
+        actions.extend(
+            (None, w) for w in _day_index_moves(table, write.contact_id, write.index_put, write.index_delete)
+        )
         for counter_pk, deltas in write.counters.items.items():
             actions.append((None, {"Update": _add(table, counter_pk, deltas)}))
         actions.extend((None, _outbox(e)) for e in write.events)
@@ -377,12 +385,9 @@ class HistoryRepository:
                 actions.append((True, {"Put": {"TableName": table, "Item": item, **condition}}))
             else:
                 actions.append((True, {"Delete": {"TableName": table, "Key": key, **condition}}))
-            if move.index_delete:
-                index_key = {"pk": {"S": last_purchase_pk(move.index_delete)}, "sk": {"S": move.contact_id}}
-                actions.append((False, {"Delete": {"TableName": table, "Key": index_key}}))
-            if move.index_put:
-                entry = _item(pk=last_purchase_pk(move.index_put), sk=move.contact_id)
-                actions.append((False, {"Put": {"TableName": table, "Item": entry}}))
+            actions.extend(
+                (False, w) for w in _day_index_moves(table, move.contact_id, move.index_put, move.index_delete)
+            )
         for counter_pk, deltas in commit.counters.items.items():
             actions.append((False, {"Update": _add(table, counter_pk, deltas)}))
         actions.extend((False, _outbox(e)) for e in commit.events)
