@@ -33,6 +33,8 @@ local stack. Only the emulator process loads this; nothing of the CRM imports it
 8. Stream records' ``SizeBytes`` is not computed (moto JSON-encodes every record for it,
    10% of the emulator's CPU during an import; nothing here reads it): it stays 1.
 9. Werkzeug's per-request access log is turned off (it costs CPU on every call).
+10. DynamoDB requests skip moto's generic query-string, parameter and answer handling
+   (``infra/local/moto_fastpath.py``).
 """
 
 from __future__ import annotations
@@ -215,6 +217,8 @@ def _parsed_once() -> None:
 
     def get_filter_expression(expr: str | None, names: Any, values: Any) -> Any:
         # The parsed tree only reads items: one tree serves every call with the same text.
+        if not expr:  # no condition (a plain put): nothing to key the cache by
+            return parsed(None, "{}", "{}")
         return parsed(expr, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True))
 
     for module in (comparisons, table, models):  # each imported the name for itself
@@ -251,7 +255,10 @@ def patch_targets() -> list[tuple[Any, str]]:
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+    from infra.local import moto_fastpath
+
     return [
+        *moto_fastpath.patch_targets(),
         (models, "copy"),
         (models.DynamoDBBackend, "transact_write_items"),
         (DynamoDBStreamsHandler, "get_records"),
@@ -270,6 +277,8 @@ def patch_targets() -> list[tuple[Any, str]]:
 def patch() -> None:
     from moto.dynamodb import models
 
+    from infra.local import moto_fastpath
+
     original = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
@@ -285,6 +294,7 @@ def patch() -> None:
     _memoised_routing()
     _track_ses_only()
     _parsed_once()
+    moto_fastpath.patch()
     models.copy = _CopyWithoutTables()  # type: ignore[attr-defined,assignment]
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

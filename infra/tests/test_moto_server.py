@@ -152,3 +152,62 @@ def test_a_condition_parsed_once_still_sees_each_calls_values(ddb: Any) -> None:
     with pytest.raises(ClientError, match="ConditionalCheckFailed"):
         ddb.put_item(**check, Item=item, ExpressionAttributeValues={":me": {"S": "other"}})
     ddb.put_item(**check, Item=item, ExpressionAttributeValues={":me": {"S": "mine"}})  # the cached tree again
+
+
+EVERY_TYPE: dict[str, Any] = {
+    "pk": {"S": "types"},
+    "sk": {"S": "x"},
+    "s": {"S": "Zoë"},
+    "n": {"N": "-1.5"},
+    "b": {"B": b"\x00\xffbytes"},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2"]},
+    "bs": {"BS": [b"\x01", b"\x02"]},
+    "m": {"M": {"inner": {"L": [{"S": "x"}, {"N": "2"}, {"BOOL": True}, {"NULL": True}]}}},
+}
+
+
+def test_every_attribute_type_reads_back_as_written(ddb: Any) -> None:
+    """moto_fastpath reads plain JSON itself and leaves binary attributes to moto."""
+    ddb.put_item(TableName="t", Item=EVERY_TYPE)
+    plain = {k: v for k, v in EVERY_TYPE.items() if k not in ("b", "bs")}
+    ddb.put_item(TableName="t", Item={**plain, "pk": {"S": "plain"}})
+    key = {"pk": {"S": "types"}, "sk": {"S": "x"}}
+
+    got = ddb.get_item(TableName="t", Key=key)["Item"]
+    queried = ddb.query(
+        TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "plain"}}
+    )["Items"]
+
+    assert {k: _sorted_sets(v) for k, v in got.items()} == {k: _sorted_sets(v) for k, v in EVERY_TYPE.items()}
+    assert queried == [{**plain, "pk": {"S": "plain"}}]
+
+
+def _sorted_sets(value: dict[str, Any]) -> dict[str, Any]:
+    return {t: sorted(v) if t in ("SS", "NS", "BS") else v for t, v in value.items()}
+
+
+def test_an_item_over_400_kb_is_refused_whole_or_grown(ddb: Any) -> None:
+    big = "x" * 300_000
+    with pytest.raises(ClientError) as refused:
+        ddb.put_item(TableName="t", Item={"pk": {"S": "big"}, "sk": {"S": "x"}, "a": {"S": big}, "b": {"S": big}})
+    ddb.put_item(TableName="t", Item={"pk": {"S": "big"}, "sk": {"S": "x"}, "a": {"S": big}})
+    with pytest.raises(ClientError) as grown:
+        ddb.update_item(
+            TableName="t",
+            Key={"pk": {"S": "big"}, "sk": {"S": "x"}},
+            UpdateExpression="SET b = :b",
+            ExpressionAttributeValues={":b": {"S": big}},
+        )
+
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert grown.value.response["Error"]["Code"] == "ValidationException"
+    assert "b" not in ddb.get_item(TableName="t", Key={"pk": {"S": "big"}, "sk": {"S": "x"}})["Item"]
+
+
+def test_a_failed_condition_is_still_a_typed_error(ddb: Any) -> None:
+    ddb.put_item(TableName="t", Item={"pk": {"S": "c"}, "sk": {"S": "x"}})
+    with pytest.raises(ddb.exceptions.ConditionalCheckFailedException):
+        ddb.put_item(
+            TableName="t", Item={"pk": {"S": "c"}, "sk": {"S": "x"}}, ConditionExpression="attribute_not_exists(pk)"
+        )
