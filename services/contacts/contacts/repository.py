@@ -39,7 +39,7 @@ from contacts.keys import (
 )
 from contacts.models import Company, Contact, FieldDef
 from contacts.records_errors import DuplicateContact, StaleVersion
-from contacts.search import claims, index_values, sort_key
+from contacts.search import CLAIMED_FIELDS, claims, index_values, sort_key
 from shared.errors import Conflict, NotFound
 from shared.events import Outgoing
 from shared.outbox import outbox_model, outbox_record
@@ -320,7 +320,11 @@ class ContactRepository:
         limit: int = 100,
     ) -> tuple[list[tuple[str, str]], bool]:
         """Up to ``limit`` (sk, contact id) of one index entry partition, in sk order; and
-        whether more may follow. ``created_*`` bound the sk (it starts with created_at)."""
+        whether more may follow. ``created_*`` bound the sk (it starts with created_at).
+        An exact email or phone (digits) is its claim's holder, if any."""
+        if field in CLAIMED_FIELDS:
+            holder = self.id_by_email(value) if field == "email" else self.id_by_phone(f"+{value}")
+            return ([(holder, holder)] if holder and after is None else []), False
         condition: Any = None
         if created_from and created_to:
             condition = IndexEntry.sk.between(created_from, created_to + "\uffff")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from contacts.models import Contact
 
 NAME_PREFIX = 3  # q=ada matches "Adaline": entries per name token's first letters
-ALL = ("all", "-")  # every live contact, newest-created last: the list with no filter
+ALL = ("all", "-")
+# Looked up through the contact's claim of that email or phone (one live holder at most),
+# not an index partition: one item fewer to write per email and per phone.
+CLAIMED_FIELDS = ("email", "phone")  # every live contact, newest-created last: the list with no filter
 
 # List filters by how selective they usually are: the first one present is queried and
 # the others are applied to the profiles it returns.
@@ -67,10 +70,8 @@ def index_values(contact: Contact) -> set[tuple[str, str]]:
     values.update(("tag", t) for t in contact.tags)
     values.update(("name", t[:NAME_PREFIX]) for t in name_tokens(contact.first_name, contact.last_name))
     values.add(("fullname", full_name(contact.first_name, contact.last_name)))
-    for email in contact.emails:
-        values.add(("email", email))
-        values.add(("local", email.split("@", 1)[0]))  # same person at another domain
-    values.update(("phone", digits(p)) for p in contact.phones)
+    # An exact email or phone is found by its claim (CLAIMED_FIELDS): no entry of its own.
+    values.update(("local", email.split("@", 1)[0]) for email in contact.emails)  # same person, another domain
     return values
 
 
