@@ -20,6 +20,15 @@ def _session() -> Any:
 
 
 @cache
-def client(service: str) -> Any:
+def client(service: str, validate: bool = True) -> Any:
+    """``validate=False``: no client-side parameter validation, for bulk writers whose
+    requests are built by their own code (the service still validates them)."""
+    from botocore.config import Config
+
     settings = get_settings()
-    return _session().create_client(service, region_name=settings.region, endpoint_url=settings.endpoint_url)
+    return _session().create_client(
+        service,
+        region_name=settings.region,
+        endpoint_url=settings.endpoint_url,
+        config=Config(parameter_validation=validate),
+    )
