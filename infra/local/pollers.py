@@ -22,7 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from infra.local.aws import Clients
+from infra.local.filters import passes
 from infra.local.log import say
+from infra.local.moto_server import LOCAL_FILTERS
 from infra.local.provision import SqsWiring, StreamWiring
 from infra.local.writes import WriteSignal
 
@@ -35,54 +37,6 @@ STREAM_POLL_SECONDS = 0.05  # the lead flow targets <= 100 ms end to end
 STREAM_POLL_SIGNALLED_SECONDS = 1.0
 RETRY_BACKOFF_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0)
 ERROR_PAUSE_SECONDS = 1.0
-
-# --- Lambda event filtering (the subset our templates use) ------------------------------
-
-
-def matches(pattern: dict[str, Any], record: Any) -> bool:
-    """Does ``record`` match one Lambda filter pattern? Every key must match; a list of
-    values matches when any of them does (literal, ``prefix``, ``exists``, ``anything-but``)."""
-    if not isinstance(record, dict):
-        return False
-    for key, expected in pattern.items():
-        present = key in record
-        value = record.get(key)
-        if isinstance(expected, dict):
-            if not present or not matches(expected, value):
-                return False
-        elif isinstance(expected, list):
-            if not any(_value_matches(rule, present, value) for rule in expected):
-                return False
-        else:
-            raise ValueError(f"filter values must be lists or objects, got {expected!r} for {key}")
-    return True
-
-
-def _value_matches(rule: Any, present: bool, value: Any) -> bool:
-    if isinstance(rule, dict):
-        return _rule_matches(rule, present, value)
-    if not present:
-        return False
-    if isinstance(value, list):
-        return rule in value
-    return bool(value == rule)
-
-
-def _rule_matches(rule: dict[str, Any], present: bool, value: Any) -> bool:
-    if "exists" in rule:
-        return present is bool(rule["exists"])
-    if "prefix" in rule:
-        return present and isinstance(value, str) and value.startswith(rule["prefix"])
-    if "anything-but" in rule:
-        excluded = rule["anything-but"]
-        return present and value not in (excluded if isinstance(excluded, list) else [excluded])
-    raise ValueError(f"unsupported filter rule locally: {rule}")
-
-
-def passes(filters: tuple[dict[str, Any], ...], record: dict[str, Any]) -> bool:
-    """No filters: everything passes; otherwise any one pattern must match."""
-    return not filters or any(matches(f, record) for f in filters)
-
 
 # --- Event shapes -------------------------------------------------------------------------
 
@@ -312,7 +266,10 @@ class StreamPoller(Poller):
             if iterator is None:
                 return 0  # a closed shard
             params = {"ShardIterator": iterator, "Limit": 1000}
-            response = self.clients.raw("dynamodbstreams", "GetRecords", params)
+            # The emulator applies the filters itself (moto_server.LOCAL_FILTERS); the
+            # records it still sends are filtered again below, as on the boto3 path.
+            filtered = {**params, LOCAL_FILTERS: list(self.wiring.filters)} if self.wiring.filters else params
+            response = self.clients.raw("dynamodbstreams", "GetRecords", filtered)
             if response is None:  # in-process mock_aws: boto3's parse, back to JSON
                 response = _jsonable(self.clients("dynamodbstreams").get_records(**params))
             self.iterators[shard_id] = response.get("NextShardIterator")

@@ -133,7 +133,8 @@ class Stack:
 
     def _start_pollers(self) -> None:
         from infra.local import state
-        from infra.local.pollers import SqsPoller, StreamPoller, passes
+        from infra.local.filters import passes
+        from infra.local.pollers import SqsPoller, StreamPoller
         from infra.local.writes import install, writes
 
         install()

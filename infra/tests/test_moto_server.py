@@ -211,3 +211,35 @@ def test_a_failed_condition_is_still_a_typed_error(ddb: Any) -> None:
         ddb.put_item(
             TableName="t", Item={"pk": {"S": "c"}, "sk": {"S": "x"}}, ConditionExpression="attribute_not_exists(pk)"
         )
+
+
+def test_get_records_keeps_only_what_the_pollers_filters_keep(ddb: Any) -> None:
+    """The local poller sends its mapping's filters; the emulator drops the rest, as
+    Lambda would after reading them (only the local poller sends this parameter)."""
+    import json
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.test import Client
+
+    for pk in ("OUTBOX#1", "CONTACT#2", "OUTBOX#3"):
+        ddb.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": "x"}})
+    app = Client(moto_server.with_local_routes(DomainDispatcherApplication(create_backend_app)))
+    auth = (
+        "AWS4-HMAC-SHA256 Credential=testing/20261122/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"
+    )
+
+    def call(operation: str, **body: Any) -> Any:
+        headers = {"X-Amz-Target": f"DynamoDBStreams_20120810.{operation}", "Authorization": auth}
+        return json.loads(app.post("/", data=json.dumps(body), headers=headers).get_data())
+
+    arn = ddb.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+    shard = call("DescribeStream", StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+    def keys(**extra: Any) -> list[str]:
+        iterator = call("GetShardIterator", StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        answer = call("GetRecords", ShardIterator=iterator["ShardIterator"], **extra)
+        return [r["dynamodb"]["Keys"]["pk"]["S"] for r in answer["Records"]]
+
+    outbox = {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}
+    assert keys() == ["OUTBOX#1", "CONTACT#2", "OUTBOX#3"]
+    assert keys(**{moto_server.LOCAL_FILTERS: [outbox]}) == ["OUTBOX#1", "OUTBOX#3"]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from infra.local.pollers import SqsPoller, StreamPoller, matches, passes
+from infra.local.filters import matches, passes
+from infra.local.pollers import SqsPoller, StreamPoller
 from infra.local.provision import SqsWiring, StreamWiring
 
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}
