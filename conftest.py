@@ -25,19 +25,21 @@ def _service_dir(test_path: Path) -> Path:
 
 @pytest.fixture
 def table(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The service's table, created from its resources.yaml in a fresh mock_aws."""
+    """The service's table and buckets, created from its resources.yaml in a fresh mock_aws."""
     import boto3
     from moto import mock_aws
 
     from shared.aws import client
     from shared.settings import get_settings
-    from shared.testing import create_table
+    from shared.testing import create_buckets, create_table
 
     client.cache_clear()  # clients made outside this mock would talk to another one
     with mock_aws():
         # What the templates' SES::EmailIdentity gives: SES sends only from verified senders.
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=get_settings().sender_email)
-        yield create_table(_service_dir(request.path))
+        name = create_table(_service_dir(request.path))
+        create_buckets(_service_dir(request.path))
+        yield name
 
 
 @pytest.fixture

@@ -67,6 +67,19 @@ def create_table(service_dir: Path, stage: str = "dev") -> str:
     return name
 
 
+def create_buckets(service_dir: Path, stage: str = "dev") -> list[str]:
+    """Create the service's S3 buckets (named ``crm-${Stage}-...``) in the active ``mock_aws``."""
+    import boto3
+
+    s3 = boto3.client("s3", region_name=REGION)
+    names = []
+    for resource in load_template(service_dir)["Resources"].values():
+        if resource.get("Type") == "AWS::S3::Bucket":
+            names.append(resource["Properties"]["BucketName"]["Fn::Sub"].replace("${Stage}", stage))
+            s3.create_bucket(Bucket=names[-1])
+    return names
+
+
 def eventbridge_message(event: Outgoing, bus: str = "crm-dev") -> dict[str, Any]:
     """What EventBridge puts in an SQS message body for one of our events (moto omits ``account``)."""
     return {

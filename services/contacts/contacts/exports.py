@@ -53,6 +53,7 @@ class ExportStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # its file was deleted: a contact in it was erased
 
 
 def _column(name: str) -> str:

@@ -137,6 +137,22 @@ def give_up_export(message: dict[str, Any], reason: str, exports: ExportReposito
     exports.fail(str(message["export_id"]), f"could not be exported ({reason}); export again")
 
 
+WITHDRAWN = "a contact in this export was erased since; export again"
+
+
+def withdraw_exports(exports: ExportRepository) -> int:
+    """After an erasure no export file made before it may still hold the contact. Which
+    files hold whom is not recorded (an export is a query's result at one moment), so every
+    file written or being written is deleted, and its job says why. Files expire after 7
+    days, so there are few; a retried erasure finds none left. Returns how many."""
+    withdrawn = 0
+    for export_id, upload_id in list(exports.files()):
+        exports.withdraw(export_id, WITHDRAWN)  # first: from now on no download URL is given
+        exports.delete_file(export_id, upload_id)
+        withdrawn += 1
+    return withdrawn
+
+
 def _contacts(job: ExportJob, contacts: Contacts) -> Iterator[Contact]:
     """The list's own pages (GET /contacts's code and semantics: the index, or the
     segment's members, never a scan), followed by cursor to the end."""

@@ -3,8 +3,10 @@ queue (SQS) and the file (the imports bucket, under exports/<id>.csv)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -30,6 +32,10 @@ def job_pk(export_id: str) -> str:
 
 def object_key(export_id: str) -> str:
     return f"exports/{export_id}.csv"
+
+
+def _export_id(key: str) -> str:
+    return key.removeprefix("exports/").removesuffix(".csv")
 
 
 def queue_name() -> str:
@@ -161,6 +167,16 @@ class ExportRepository:
             {":rows": {"N": str(rows)}},
         )
 
+    def withdraw(self, export_id: str, reason: str) -> bool:
+        """Any job -> withdrawn (its file is being deleted), once."""
+        return self._set(
+            export_id,
+            "SET #s = :withdrawn, #e = :reason, finished_at = :at",
+            "#s <> :withdrawn",
+            {":withdrawn": ExportStatus.WITHDRAWN},
+            {":reason": {"S": reason}},
+        )
+
     def fail(self, export_id: str, reason: str) -> bool:
         """Any unfinished job -> failed, with a reason fit to show (no contact data)."""
         return self._set(
@@ -207,6 +223,27 @@ class ExportRepository:
 
     def open_file(self, export_id: str) -> ExportFile:
         return ExportFile(export_id)
+
+    def files(self) -> Iterator[tuple[str, str | None]]:
+        """(export id, multipart upload id) of every export file: those being written
+        (their upload id) and those written (None). Bounded by the bucket's 7-day expiry."""
+        bucket, prefix = bucket_name(), "exports/"
+        for page in _s3().get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
+            for upload in page.get("Uploads", []):
+                yield _export_id(upload["Key"]), str(upload["UploadId"])
+        for page in _s3().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for found in page.get("Contents", []):
+                yield _export_id(found["Key"]), None
+
+    def delete_file(self, export_id: str, upload_id: str | None) -> None:
+        """Abort a file being written (its worker's next part or completion then fails) or
+        delete a written one."""
+        key = object_key(export_id)
+        if upload_id is None:
+            _s3().delete_object(Bucket=bucket_name(), Key=key)
+            return
+        with contextlib.suppress(_s3().exceptions.NoSuchUpload):  # completed or aborted meanwhile
+            _s3().abort_multipart_upload(Bucket=bucket_name(), Key=key, UploadId=upload_id)
 
     def download_url(self, export_id: str) -> str:
         url: str = _s3().generate_presigned_url(

@@ -52,6 +52,9 @@ def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
         return job
     data = imports.read_upload(import_id)
     if data is None:
+        job = get_import(import_id, imports)
+        if job.status is not ImportStatus.AWAITING_UPLOAD:
+            return job  # the other starter queued the chunks and deleted the file meanwhile
         raise Unprocessable("upload the CSV to upload_url first", errors=[{"field": "file", "message": "missing"}])
     chunks, skipped, total = split(read_rows(data))
     imports.write_results(import_id, skipped)  # the same items whoever starts it
@@ -61,6 +64,8 @@ def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
         imports.finish_chunk(import_id, 999_999, {"processed": 0}, None)
     # One creation time for every row: a redelivered chunk re-creates identical items.
     imports.send_chunks(import_id, chunks, datetime.now(UTC).isoformat())
+    # The rows now travel in the chunks: the file (personal data) is not kept for 7 days.
+    imports.delete_upload(import_id)
     return get_import(import_id, imports)
 
 

@@ -347,6 +347,9 @@ class ImportRepository:
             return None
         return body
 
+    def delete_upload(self, import_id: str) -> None:
+        _s3().delete_object(Bucket=bucket_name(), Key=f"imports/{import_id}.csv")
+
     def send_chunks(self, import_id: str, chunks: list[list[Any]], at: str) -> None:
         from shared.aws import client
 

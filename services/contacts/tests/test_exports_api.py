@@ -26,8 +26,7 @@ IMPORTS_QUEUE = "crm-dev-contacts-imports"
 
 @pytest.fixture(autouse=True)
 def buckets_and_queues(table: str) -> Iterator[None]:
-    """What resources.yaml adds beside the table, in the same mock."""
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+    """The queues resources.yaml adds beside the table and buckets, in the same mock."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     for name in (EXPORTS_QUEUE, IMPORTS_QUEUE):
         sqs.create_queue(QueueName=name)
@@ -222,6 +221,38 @@ def test_a_large_export_pages_through_the_list_and_uploads_in_parts(
     head = boto3.client("s3", region_name="us-east-1").head_object(Bucket=BUCKET, Key=f"exports/{job['id']}.csv")
     assert int(head["ETag"].strip('"').rsplit("-", 1)[1]) > 1
     assert head["ContentType"].startswith("text/csv")
+
+
+def test_an_erasure_withdraws_every_export_file_written_or_being_written(client: Client) -> None:
+    # Given a completed export holding Ada, and another still being written
+    ada = create(client, "ada@example.com", "Ada", "Lovelace", tags=["gdpr"])
+    done = export(client, {"filter": {"tag": "gdpr"}})
+    assert [row[0] for row in download(done)[1:]] == ["ada@example.com"]
+    status, running = call(client, "post", "/exports", {"filter": {"tag": "gdpr"}}, "marketer")
+    assert status == 202
+    from contacts.exports_repository import ExportRepository
+
+    repository = ExportRepository()
+    assert repository.start(running["id"])
+    unfinished = repository.open_file(running["id"])
+    unfinished.write(b"id,email\r\n")
+    # When Ada is erased
+    status, erasure = call(client, "post", f"/{ada['id']}/erase")
+    # Then both files are gone and both jobs say why, with no download URL
+    assert status == 200 and erasure["exports_withdrawn"] == 2
+    for job in (done, running):
+        status, withdrawn = call(client, "get", f"/exports/{job['id']}", role="marketer")
+        assert withdrawn["status"] == "withdrawn" and "erased" in withdrawn["error"], withdrawn
+        assert "download_url" not in withdrawn or withdrawn["download_url"] is None
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix="exports/").get("KeyCount") == 0
+    # Its worker fails (S3: NoSuchUpload; moto in-process: a KeyError), and its retry
+    # finds the job withdrawn
+    with pytest.raises((s3.exceptions.ClientError, KeyError)):
+        unfinished.close()
+    assert repository.start(running["id"]) is False
+    # and a retried erasure finds nothing left to withdraw
+    assert call(client, "post", f"/{ada['id']}/erase")[1]["exports_withdrawn"] == 0
 
 
 def test_what_is_wrong_in_a_request_is_a_422_naming_the_field(client: Client) -> None:

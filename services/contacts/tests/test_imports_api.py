@@ -13,7 +13,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from shared.testing import bearer, create_table, sqs_event
+from shared.testing import bearer, create_buckets, create_table, sqs_event
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 HEADER = "email,first_name,last_name,phone,country,tags,lifecycle_stage\n"
@@ -23,7 +23,7 @@ HEADER = "email,first_name,last_name,phone,country,tags,lifecycle_stage\n"
 def client() -> Iterator[Client]:
     with mock_aws():
         create_table(SERVICE_DIR)
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="crm-dev-contacts-imports")
+        create_buckets(SERVICE_DIR)
         boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="crm-dev-contacts-imports")
         from contacts.api import app
         from contacts.imports_repository import _queue_url
@@ -87,6 +87,9 @@ def test_an_import_reports_exactly_what_happened_to_every_row(client: Client) ->
     assert status == 202 and started["total"] == 7 and started["skipped"] == 1
     # Starting again (the upload's S3 event, or the client) changes nothing and queues nothing
     assert _call(client, "post", f"/imports/{job['id']}/start") == (202, started)
+    # and the file (personal data) is gone: its rows now travel in the queued chunks
+    listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="crm-dev-contacts-imports")
+    assert listed.get("KeyCount") == 0
 
     [chunk] = _drain(client)
 

@@ -13,7 +13,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from shared.testing import bearer, create_table, failed_ids, pending_outbox, sqs_event
+from shared.testing import bearer, create_buckets, create_table, failed_ids, pending_outbox, sqs_event
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 TABLE = "crm-dev-contacts"
@@ -24,6 +24,7 @@ LEAD = {"email": "grace@example.com", "first_name": "Grace", "last_name": "Hoppe
 def client() -> Iterator[Client]:
     with mock_aws():
         create_table(SERVICE_DIR)
+        create_buckets(SERVICE_DIR)
         from contacts.api import app
         from contacts.segments_handlers import segment_store
 

@@ -35,7 +35,11 @@ def export_contact(ctx: Ctx, contact_id: str) -> Reply:
 
 @api.route("/{contact_id}/erase", methods=["POST"], roles=ADMINS)
 def erase_contact(ctx: Ctx, contact_id: str) -> Reply:
+    from contacts.exports_jobs import withdraw_exports
     from contacts.privacy import erase_contact as erase
+    from contacts.routes.exports import exports_repo
 
     guard(ctx.principal, contact_id, repo)
-    return Reply(erase(contact_id, privacy_store(), correlation_id=ctx.header("x-correlation-id")))
+    erasure = erase(contact_id, privacy_store(), correlation_id=ctx.header("x-correlation-id"))
+    # After the purge: an export reading the contacts from now on no longer finds them.
+    return Reply(erasure.model_copy(update={"exports_withdrawn": withdraw_exports(exports_repo())}))
