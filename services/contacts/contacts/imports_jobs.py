@@ -155,6 +155,21 @@ def give_up_chunk(message: dict[str, Any], reason: str, imports: ImportRepositor
     return counts
 
 
+def settle_dead_chunk(message: dict[str, Any], imports: ImportRepository) -> dict[str, int]:
+    """A chunk in the dead-letter queue: every delivery failed without reporting it (the
+    worker timed out or crashed), so its rows become error results and the job still
+    completes. Raises ChunkBusy while a delivery still holds the chunk's lease."""
+    import_id, chunk = str(message["import_id"]), int(message["chunk"])
+    if imports.chunk_done(import_id, chunk):
+        return {}
+    if not imports.lease_chunk(import_id, chunk, LEASE_SECONDS):
+        raise ChunkBusy(f"chunk {chunk} of import {import_id} is still held by a delivery")
+    try:
+        return give_up_chunk(message, "the import worker stopped", imports)
+    finally:
+        imports.release_chunk(import_id, chunk)
+
+
 def _update_row(
     number: int, contact_id: str, values: dict[str, Any], contacts: ContactRepository, defs: Any
 ) -> RowResult:

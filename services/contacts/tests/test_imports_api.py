@@ -145,6 +145,32 @@ def test_a_chunk_failing_on_its_last_delivery_reports_its_rows_and_the_job_compl
     assert [(r["row"], r["errors"][0]["field"]) for r in errors["items"]] == [(1, "row"), (2, "row")]
 
 
+def test_a_chunk_dead_lettered_after_its_worker_timed_out_ends_as_errors_once_its_lease_expires(
+    client: Client,
+) -> None:
+    # Given a started import whose worker timed out on every delivery: it holds the
+    # chunk's lease (until the lease expires) and never reported, so SQS dead-lettered it
+    import_id, event = _started_chunk(client, ["i@example.com,Ivy,Ray,,,,", "j@example.com,Jo,Ray,,,,"])
+    from contacts.routes.imports import imports_repo
+
+    assert imports_repo().lease_chunk(import_id, 0, 120)
+    # When the dead-letter consumer takes it while the lease holds, it waits
+    assert client.lambda_.invoke("import_dead_letters", event).payload["batchItemFailures"]
+    assert _call(client, "get", f"/imports/{import_id}")[1]["status"] == "running"
+    # Then, once the lease is gone, its rows become errors and the job completes, once
+    imports_repo().release_chunk(import_id, 0)
+    notice = sqs_event([json.dumps({"Records": [{"s3": {"object": {"key": "imports/x.csv"}}}]})])["Records"]
+    both = {"Records": [*event["Records"], *notice]}  # an upload notice is only logged
+    for _ in range(2):
+        assert client.lambda_.invoke("import_dead_letters", both).payload == {"batchItemFailures": []}
+    _, progress = _call(client, "get", f"/imports/{import_id}")
+    assert (progress["status"], progress["processed"], progress["errors"]) == ("completed", 2, 2)
+    _, errors = _call(client, "get", f"/imports/{import_id}/rows?status=error")
+    assert [(r["row"], r["errors"][0]["message"]) for r in errors["items"]] == [
+        (n, "could not be processed (the import worker stopped); import it again") for n in (1, 2)
+    ]
+
+
 def test_a_chunk_delivered_twice_at_once_is_processed_by_one_delivery(client: Client) -> None:
     # Given a started import whose chunk another delivery is processing right now
     import_id, event = _started_chunk(client, ["g@example.com,Gus,Ray,,,,", "h@example.com,Hal,Ray,,,,"])

@@ -124,3 +124,28 @@ def import_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
             else:
                 failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+@app.lambda_function(name="import_dead_letters")
+def import_dead_letters(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The imports dead-letter queue: a chunk whose worker timed out or crashed on every
+    delivery never reached the worker's own last-delivery give-up, and would leave its
+    job running forever; here its rows become errors and the job completes. Upload
+    notices that failed (the client can still POST .../start) are logged and dropped."""
+    from contacts.imports_jobs import ChunkBusy, settle_dead_chunk
+    from shared.observability import logger
+
+    failures = []
+    for record in event.get("Records", []):
+        message = json.loads(record["body"])
+        if "chunk" not in message:
+            logger.warning("upload notice dead-lettered", extra={"message_id": record.get("messageId")})
+            continue
+        try:
+            settle_dead_chunk(message, imports_repo())
+        except ChunkBusy:
+            failures.append({"itemIdentifier": record["messageId"]})  # its lease expires: again later
+        except Exception:
+            logger.exception("dead import chunk not settled", extra={"message_id": record.get("messageId")})
+            failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}
