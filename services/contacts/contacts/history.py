@@ -117,11 +117,13 @@ def interaction_ref(caller: str, idempotency_key: str | None) -> str:
     return hashlib.sha256(f"{caller}|{idempotency_key}".encode()).hexdigest()[:32]
 
 
-def interaction_write(contact_id: str, ref: str, entry: TimelineEntry, inbound: bool, before: Metrics) -> HistoryWrite:
+def interaction_write(
+    contact_id: str, ref: str, entry: TimelineEntry, direction: Direction, before: Metrics
+) -> HistoryWrite:
     """What logging one interaction writes, given the contact's metrics before it. The
     derived scores are kept as read: an interaction moves no RFM score (and re-scoring
     here would move the active-customer counters outside the recency job)."""
-    after = before.with_interaction(entry.occurred_at, inbound=inbound)
+    after = before.with_interaction(entry.occurred_at, inbound=direction is Direction.INBOUND)
     return HistoryWrite(
         contact_id=contact_id,
         metrics=after,
@@ -130,7 +132,7 @@ def interaction_write(contact_id: str, ref: str, entry: TimelineEntry, inbound: 
         # No summary: the claim only says what the metrics counted (a merge re-counts it).
         claim={
             "entry_id": entry.id,
-            "direction": entry.data["direction"],
+            "direction": direction.value,
             "occurred_at": entry.occurred_at.isoformat(),
         },
         entry=entry,
@@ -158,7 +160,7 @@ def log_interaction(
     )
 
     def build(before: Metrics) -> HistoryWrite:
-        write = interaction_write(contact_id, ref, entry, data.direction is Direction.INBOUND, before)
+        write = interaction_write(contact_id, ref, entry, data.direction, before)
         write.events = [_event(metrics_event(write.metrics), None, correlation_id)]
         return write
 
@@ -175,10 +177,21 @@ def log_interaction(
 
 
 def record_foreign(
-    contact_id: str, *, kind: str, source: str, cause: EventMetadata, data: dict[str, Any], store: HistoryStore
+    contact_id: str,
+    *,
+    kind: str,
+    source: str,
+    cause: EventMetadata,
+    data: dict[str, Any],
+    store: HistoryStore,
+    interaction: Direction | None = None,
 ) -> bool:
     """Another service's event about the contact, as a timeline entry keyed by the event id
-    (a redelivery writes the same key). Skipped when the contact does not exist here."""
+    (a redelivery writes the same key). Skipped when the contact does not exist here.
+
+    ``interaction``: the event is also an interaction in that direction (a ticket the
+    customer opened, an email sent to them) and moves the engagement metrics exactly like
+    one logged through the API, counted once per event id."""
     entry = TimelineEntry(
         id=entry_id(cause.occurred_at, kind, cause.event_id),
         kind=kind,
@@ -186,10 +199,32 @@ def record_foreign(
         source=source,
         data=data,
     )
-    if not store.add_entry(contact_id, entry):
+    if interaction is None:
+        recorded = store.add_entry(contact_id, entry)
+    else:
+        recorded = _foreign_interaction(contact_id, entry, interaction, cause, store)
+    if not recorded:
         # Ids only: the log holds no personal data.
         logger.info("timeline entry skipped: no such contact", extra={"kind": kind, "event_id": cause.event_id})
+    return recorded
+
+
+def _foreign_interaction(
+    contact_id: str, entry: TimelineEntry, direction: Direction, cause: EventMetadata, store: HistoryStore
+) -> bool:
+    ref = hashlib.sha256(f"{entry.source}|{cause.event_id}".encode()).hexdigest()[:32]
+
+    def build(before: Metrics) -> HistoryWrite:
+        write = interaction_write(contact_id, ref, entry, direction, before)
+        write.events = [_event(metrics_event(write.metrics), cause, None)]
+        return write
+
+    try:
+        _with_retries(contact_id, store, build)
+    except ContactMissing:
         return False
+    except AlreadyRecorded:
+        pass  # a redelivery, its idempotency record expired: counted once already
     return True
 
 

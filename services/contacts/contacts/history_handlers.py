@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from contacts.history_models import Direction
 from contacts.routes.history import history_repo
 from shared.observability import logger
 
@@ -15,25 +16,35 @@ if TYPE_CHECKING:
     from contacts.history_consumes import OrderPlacedIn, OrderRefundedIn
     from shared.events import Envelope, IncomingEvent
 
-# detail-type -> (timeline kind, producer) for other services' events about a contact.
-FOREIGN_KINDS = {
-    "LeadAssigned": ("lead_assigned", "crm.pipeline"),
-    "TicketOpened": ("ticket_opened", "crm.service_desk"),
-    "PointsAccrued": ("points_accrued", "crm.loyalty"),
-    "TierChanged": ("tier_changed", "crm.loyalty"),
-    "EmailSent": ("email_sent", "crm.campaigns"),
+# detail-type -> (timeline kind, producer, interaction direction) for other services'
+# events about a contact. A ticket is the customer reaching out (inbound engagement); an
+# email is the business reaching them (an interaction, not engagement).
+FOREIGN_KINDS: dict[str, tuple[str, str, Direction | None]] = {
+    "LeadAssigned": ("lead_assigned", "crm.pipeline", None),
+    "TicketOpened": ("ticket_opened", "crm.service_desk", Direction.INBOUND),
+    "PointsAccrued": ("points_accrued", "crm.loyalty", None),
+    "TierChanged": ("tier_changed", "crm.loyalty", None),
+    "EmailSent": ("email_sent", "crm.campaigns", Direction.OUTBOUND),
 }
 
 
 def on_timeline_event(detail_type: str) -> Callable[[Envelope[Any]], None]:
-    kind, source = FOREIGN_KINDS[detail_type]
+    kind, source, interaction = FOREIGN_KINDS[detail_type]
 
     def handle(envelope: Envelope[IncomingEvent]) -> None:
         from contacts.history import record_foreign
 
         data = envelope.data.model_dump(mode="json", exclude={"contact_id"})
         contact_id: str = envelope.data.contact_id  # type: ignore[attr-defined]
-        record_foreign(contact_id, kind=kind, source=source, cause=envelope.metadata, data=data, store=history_repo())
+        record_foreign(
+            contact_id,
+            kind=kind,
+            source=source,
+            cause=envelope.metadata,
+            data=data,
+            store=history_repo(),
+            interaction=interaction,
+        )
 
     return handle
 

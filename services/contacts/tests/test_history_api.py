@@ -277,6 +277,29 @@ def test_the_timeline_merges_other_services_events_once_and_paginates(client: Cl
     assert get(client, f"/{contact}")["owner_id"] == "rep-1"
 
 
+def test_a_ticket_is_inbound_engagement_and_an_email_an_outbound_interaction_each_counted_once(
+    client: Client,
+) -> None:
+    # Given a contact who opened a ticket and was sent an email
+    contact = new_contact(client)
+    ticket = new_event(TicketOpened(ticket_id="t-9", contact_id=contact, subject="Broken screen"))
+    email = new_event(EmailSent(message_id="m-9", contact_id=contact, template="welcome", ses_message_id="s-9"))
+    # When both are delivered, again, and again once the consumer's idempotency records are gone
+    deliver(client, ticket, email)
+    deliver(client, ticket, email)
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    for item in ddb.scan(TableName=TABLE)["Items"]:  # test inspection only
+        if item["pk"]["S"].startswith("IDEMPOTENCY#"):
+            ddb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
+    deliver(client, ticket, email)
+    # Then the ticket made them engaged, and each counted once
+    metrics = get(client, f"/{contact}/metrics")
+    assert (metrics["interaction_count"], metrics["inbound_count"]) == (2, 1)
+    assert metrics["last_engaged_at"] == ticket.detail["metadata"]["occurred_at"]
+    kinds = [e["kind"] for e in get(client, f"/{contact}/timeline")["items"]]
+    assert sorted(kinds) == ["email_sent", "ticket_opened"]
+
+
 def test_an_event_about_an_unknown_contact_is_skipped(client: Client) -> None:
     deliver(client, new_event(TicketOpened(ticket_id="t-1", contact_id="nobody", subject="hello")))
     items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=TABLE)["Items"]
