@@ -38,6 +38,10 @@ def row_sk(status: str, row: int) -> str:
     return f"ROW#{status}#{row:09d}"
 
 
+def upload_key(import_id: str) -> str:
+    return f"imports/{import_id}.csv"
+
+
 def bucket_name() -> str:
     return f"crm-{get_settings().stage}-contacts-imports"
 
@@ -335,20 +339,20 @@ class ImportRepository:
     def upload_url(self, import_id: str) -> str:
         url: str = _s3().generate_presigned_url(
             "put_object",
-            Params={"Bucket": bucket_name(), "Key": f"imports/{import_id}.csv", "ContentType": "text/csv"},
+            Params={"Bucket": bucket_name(), "Key": upload_key(import_id), "ContentType": "text/csv"},
             ExpiresIn=URL_SECONDS,
         )
         return url
 
     def read_upload(self, import_id: str) -> bytes | None:
         try:
-            body: bytes = _s3().get_object(Bucket=bucket_name(), Key=f"imports/{import_id}.csv")["Body"].read()
+            body: bytes = _s3().get_object(Bucket=bucket_name(), Key=upload_key(import_id))["Body"].read()
         except _s3().exceptions.NoSuchKey:
             return None
         return body
 
     def delete_upload(self, import_id: str) -> None:
-        _s3().delete_object(Bucket=bucket_name(), Key=f"imports/{import_id}.csv")
+        _s3().delete_object(Bucket=bucket_name(), Key=upload_key(import_id))
 
     def send_chunks(self, import_id: str, chunks: list[list[Any]], at: str) -> None:
         from shared.aws import client
