@@ -13,6 +13,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
+from services.contacts.tests.test_segments_time import due_entries
 from shared.events import Outgoing
 from shared.testing import bearer, failed_ids, pending_outbox, sqs_event
 
@@ -81,15 +82,6 @@ def forget_idempotency_records() -> None:
     items = ddb().query(TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=key)["Items"]
     for item in items:
         ddb().delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
-
-
-def due_entries() -> dict[str, list[str]]:
-    items = ddb().scan(TableName=TABLE)["Items"]  # test inspection only
-    found: dict[str, list[str]] = {}
-    for i in items:
-        if i["pk"]["S"].startswith("IDX#seg_due#"):
-            found.setdefault(i["pk"]["S"].removeprefix("IDX#seg_due#"), []).append(i["sk"]["S"])
-    return found
 
 
 # --- the facts on METRICS ---------------------------------------------------------------
