@@ -54,6 +54,7 @@ def export_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch of export jobs (one per message); a failed export is retried (partial
     batch), and on its last delivery the job is marked failed rather than left running."""
     from contacts.exports_jobs import give_up_export, run_export
+    from shared.consumer import receive_count
     from shared.observability import logger
 
     failures = []
@@ -63,8 +64,7 @@ def export_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
             run_export(message, exports_repo(), repo())
         except Exception as exc:
             logger.exception("export failed", extra={"message_id": record.get("messageId")})
-            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-            if receives >= LAST_RECEIVE:
+            if receive_count(record) >= LAST_RECEIVE:
                 give_up_export(message, type(exc).__name__, exports_repo())
             else:
                 failures.append({"itemIdentifier": record["messageId"]})

@@ -104,6 +104,7 @@ def import_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SQS batch of import chunks; a chunk that fails is retried alone (partial batch), and
     on its last delivery its rows are reported as errors rather than left unfinished."""
     from contacts.imports_jobs import ChunkBusy, give_up_chunk, process_chunk
+    from shared.consumer import receive_count
     from shared.observability import logger
 
     failures = []
@@ -118,8 +119,7 @@ def import_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except Exception as exc:
             logger.exception("import chunk failed", extra={"message_id": record.get("messageId")})
             imports_repo().release_chunk(message["import_id"], message["chunk"])
-            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-            if receives >= LAST_RECEIVE:
+            if receive_count(record) >= LAST_RECEIVE:
                 give_up_chunk(message, type(exc).__name__, imports_repo())
             else:
                 failures.append({"itemIdentifier": record["messageId"]})
