@@ -38,7 +38,6 @@ class Export(BaseModel):
 class Erasure(BaseModel):
     contact_id: str
     erased_at: datetime
-    exports_withdrawn: int = 0  # CSV export files deleted because they may hold the contact
 
 
 class PrivacyStore(Protocol):
