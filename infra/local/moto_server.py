@@ -44,6 +44,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 ACCOUNT_ID = "123456789012"  # moto's default account: the stack's "testing" credentials
@@ -178,7 +179,13 @@ def _memoised_routing() -> None:
 ITEMS_PATH = "/_local/items/"
 
 
-def _items(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+ITEMS_PER_CHUNK = 1000
+
+
+def _items(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+    """``{"Items": [...]}``, or with ``?bare=1`` the array alone (the state saver writes it
+    into its file as it comes). Streamed: a table of a million items is never held whole
+    as a list or a string, here or in the saver."""
     from urllib.parse import parse_qs
 
     from moto.dynamodb.models import dynamodb_backends
@@ -187,20 +194,28 @@ def _items(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     query = parse_qs(environ.get("QUERY_STRING", ""))
     region = query.get("region", ["us-east-1"])[0]
     prefix = query.get("prefix", [""])[0]
+    bare = query.get("bare", [""])[0] == "1"
     table = dynamodb_backends[ACCOUNT_ID][region].tables.get(environ["PATH_INFO"][len(ITEMS_PATH) :])
     if table is None:
         start_response("404 Not Found", [("Content-Type", "application/json")])
-        return [b'{"message": "no such table"}']
-    items: list[dict[str, Any]] = []
-    # list(): a consistent copy under the GIL while other threads keep writing.
-    for hash_key, partition in list(table.items.items()):
-        if prefix and not str(hash_key.value).startswith(prefix):
-            continue
+        yield b'{"message": "no such table"}'
+        return
+    # list(): a consistent copy of the partitions under the GIL while other threads write.
+    partitions = [p for h, p in list(table.items.items()) if not prefix or str(h.value).startswith(prefix)]
+    count = sum(len(p) for p in partitions) if table.range_key_attr else len(partitions)
+    start_response("200 OK", [("Content-Type", "application/json"), ("X-Item-Count", str(count))])
+    yield b"[" if bare else b'{"Items": ['
+    chunk: list[str] = []
+    first = True
+    for partition in partitions:
         stored: list[Any] = list(partition.values()) if table.range_key_attr else [partition]
-        items.extend(item.to_json()["Attributes"] for item in stored)
-    body = dynamo_json_dump({"Items": items}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
+        chunk.extend(dynamo_json_dump(item.to_json()["Attributes"]) for item in stored)
+        if len(chunk) >= ITEMS_PER_CHUNK:
+            yield (("" if first else ",") + ",".join(chunk)).encode()
+            chunk, first = [], False
+    if chunk:
+        yield (("" if first else ",") + ",".join(chunk)).encode()
+    yield b"]" if bare else b"]}"
 
 
 def with_local_routes(app: Any) -> Any:

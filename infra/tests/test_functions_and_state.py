@@ -87,3 +87,42 @@ def test_tables_survive_a_save_and_restore_and_unrelayed_outbox_records_are_foun
     assert record["eventName"] == "INSERT" and record["eventSourceARN"] == stream_arn
     assert record["dynamodb"]["Keys"] == {"pk": {"S": "OUTBOX#e1"}, "sk": {"S": "OUTBOX"}}
     assert record["dynamodb"]["NewImage"]["detail_type"] == {"S": "LeadCreated"}
+
+
+def test_a_table_saved_from_our_moto_server_is_streamed_to_the_file_and_restores(clients, tmp_path, monkeypatch):
+    """From the emulator, save copies the items route's array into the file unparsed."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from infra.local import moto_server
+    from infra.local.aws import Clients
+
+    make_table(clients)
+    ddb = clients("dynamodb")
+    for n in range(3):
+        ddb.put_item(TableName="crm-dev-demo", Item={"pk": {"S": f"C#{n}"}, "sk": {"S": "P"}, "b": {"B": bytes([n])}})
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    # The items route alone, over HTTP, on the same in-process moto as ``clients``.
+    server = make_server("127.0.0.1", 0, moto_server.with_local_routes(lambda e, s: []), handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def no_scan(*args):
+        raise AssertionError("the items were read and parsed, not streamed")
+
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr("infra.local.state.scan_items", no_scan)
+            emulator = Clients(f"http://127.0.0.1:{server.server_port}", "us-east-1")
+            assert save(emulator, ["crm-dev-demo"], tmp_path, "dev") == 3
+    finally:
+        server.shutdown()
+
+    ddb.delete_table(TableName="crm-dev-demo")
+    make_table(clients)
+    assert restore(clients, ["crm-dev-demo"], tmp_path, "dev") == {"crm-dev-demo": 3}
+    item = ddb.get_item(TableName="crm-dev-demo", Key={"pk": {"S": "C#2"}, "sk": {"S": "P"}})["Item"]
+    assert item["b"] == {"B": b"\x02"}
