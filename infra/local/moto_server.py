@@ -25,6 +25,7 @@ local stack. Only the emulator process loads this; nothing of the CRM imports it
    pass, for the stack's state saver and outbox replay: moto's Scan sorts the whole
    table for every page and walks it to the start key, so a full Scan grows with the
    square of the table (hours for the 1.5 million items of a 100,000-row import).
+   The answer is streamed in chunks, never held whole.
 6. Only SES messages are kept in moto's instance registry (read by /_local/emails via
    /moto-api/data.json). moto keeps every model object it ever made there, every
    DynamoDB item version and stream record included: memory that only grows, and a
