@@ -99,15 +99,19 @@ def rules_of(service: str) -> list[Rule]:
         pattern = properties.get("EventPattern") or {}
         if isinstance(pattern, str):  # CloudFormation also accepts the pattern as JSON text
             pattern = json.loads(pattern)
-        rules.append(
-            Rule(
-                service=service,
-                name=name,
-                sources=tuple(_as_list(pattern.get("source"))),
-                detail_types=tuple(_as_list(pattern.get("detail-type"))),
-                bus=properties.get("EventBusName"),
+        # A pattern with "$or" matches when any branch does (with the fields beside it):
+        # one Rule per branch.
+        for branch in pattern.get("$or") or [{}]:
+            matched = {**pattern, **branch}
+            rules.append(
+                Rule(
+                    service=service,
+                    name=name,
+                    sources=tuple(_as_list(matched.get("source"))),
+                    detail_types=tuple(_as_list(matched.get("detail-type"))),
+                    bus=properties.get("EventBusName"),
+                )
             )
-        )
     return rules
 
 

@@ -106,6 +106,33 @@ def test_contacts_template_gives_the_table_with_its_stream_and_the_relay_wiring(
     assert clients("events").describe_event_bus(Name="crm-dev")["Name"] == "crm-dev"
 
 
+def test_contacts_bulk_work_waits_on_its_own_queue_not_before_a_leads_assignment(clients):
+    # Given the contacts rules on the stage's bus
+    topology = provision_all("dev", clients, services=["contacts"])
+    queues = {q.name.removeprefix("crm-dev-contacts-"): q.url for q in topology.queues.values()}
+    sqs = clients("sqs")
+
+    def publish(source: str, detail_type: str, **data: str | None) -> None:
+        detail = json.dumps({"metadata": {}, "data": data})
+        entry = {"Source": source, "DetailType": detail_type, "Detail": detail, "EventBusName": "crm-dev"}
+        clients("events").put_events(Entries=[entry])
+
+    def received(queue: str) -> list[tuple[str, str]]:
+        messages = sqs.receive_message(QueueUrl=queues[queue], MaxNumberOfMessages=10).get("Messages", [])
+        events = [json.loads(m["Body"]) for m in messages]
+        return sorted((e["detail-type"], e["detail"]["data"]["contact_id"]) for e in events)
+
+    # When an import publishes its chunk and the updates it made, and a lead is assigned
+    publish("crm.contacts", "ContactsImported", contact_id="-", import_id="i1")
+    publish("crm.contacts", "ContactUpdated", contact_id="c1", import_id="i1")
+    publish("crm.contacts", "ContactUpdated", contact_id="c2", import_id=None)
+    publish("crm.pipeline", "LeadAssigned", contact_id="c3")
+    # Then the chunk waits on the bulk queue, and the events queue holds only the
+    # assignment and the update made by hand: the import's updates are in its chunk event
+    assert received("bulk") == [("ContactsImported", "-")]
+    assert received("events") == [("ContactUpdated", "c2"), ("LeadAssigned", "c3")]
+
+
 def test_every_declared_resource_is_created_and_a_second_run_changes_nothing(clients, tmp_path):
     root = write_repo(tmp_path)
     first = provision_all("dev", clients, root=root)

@@ -37,6 +37,7 @@ class ContactUpdated(ContactsEvent):
     company_id: str | None = None
     owner_id: str | None = None
     source: str | None = None
+    import_id: str | None = None  # the import that changed it, if one did
 
 
 class ContactDeleted(ContactsEvent):

@@ -23,7 +23,7 @@ from contacts.keys import email_claim_pk, phone_claim_pk
 from contacts.models import ContactPatch
 from contacts.records_errors import DuplicateContact, StaleVersion
 from contacts.repository import ContactRepository
-from contacts.usecases import _apply_patch
+from contacts.usecases import apply_patch
 from shared.errors import NotFound, Unprocessable
 from shared.events import new_event
 from shared.observability import logger
@@ -118,7 +118,7 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
             fresh.append(contact)
             results.append(RowResult(row=number, status=RowStatus.CREATED, contact_id=contact.id))
             continue
-        results.append(_update_row(number, owner, values, contacts, defs))
+        results.append(_update_row(import_id, number, owner, values, contacts=contacts, defs=defs))
         if results[-1].status is RowStatus.UPDATED:
             updated.append(owner)
     lost = imports.add_many(fresh)
@@ -171,7 +171,7 @@ def settle_dead_chunk(message: dict[str, Any], imports: ImportRepository) -> dic
 
 
 def _update_row(
-    number: int, contact_id: str, values: dict[str, Any], contacts: ContactRepository, defs: Any
+    import_id: str, number: int, contact_id: str, values: dict[str, Any], *, contacts: ContactRepository, defs: Any
 ) -> RowResult:
     current = contacts.get(contact_id)
     if current is None:
@@ -179,7 +179,7 @@ def _update_row(
     given = {k: v for k, v in values.items() if k != "lifecycle_stage" or v}
     try:
         patch = ContactPatch.model_validate(given)
-        _apply_patch(current, patch, contacts, None, defs)
+        apply_patch(current, patch, contacts, None, defs, import_id=import_id)
     except (DuplicateContact, Unprocessable) as exc:
         errors = exc.extensions.get("errors") or [{"field": "row", "message": exc.detail}]
         return RowResult(

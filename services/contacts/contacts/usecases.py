@@ -89,7 +89,7 @@ def _field_error(field: str, message: str) -> Unprocessable:
     return Unprocessable(f"invalid fields: {field}", errors=[{"field": field, "message": message}])
 
 
-def contact_updated(contact: Contact, changed: list[str]) -> ContactUpdated:
+def contact_updated(contact: Contact, changed: list[str], import_id: str | None = None) -> ContactUpdated:
     address = contact.address
     return ContactUpdated(
         contact_id=contact.id,
@@ -102,6 +102,7 @@ def contact_updated(contact: Contact, changed: list[str]) -> ContactUpdated:
         company_id=contact.company_id,
         owner_id=contact.owner_id,
         source=contact.source,
+        import_id=import_id,
     )
 
 
@@ -167,7 +168,7 @@ def create_contact(
             patch = ContactPatch.model_validate(
                 {k: v for k, v in data.model_dump(mode="json").items() if k in data.model_fields_set}
             )
-            return Created(_apply_patch(existing, patch, repo, correlation_id, defs), created=False)
+            return Created(apply_patch(existing, patch, repo, correlation_id, defs), created=False)
     now = _now()
     fresh = {"id": str(uuid.uuid4()), "created_by": created_by, "created_at": now, "updated_at": now, "version": 0}
     contact = Contact.model_validate({**values, **fresh})
@@ -239,11 +240,17 @@ def update_contact(
             f"contact {contact_id} is at version {current.version}, not {if_match}",
             current_version=current.version,
         )
-    return _apply_patch(current, patch, repo, correlation_id, repo.field_defs())
+    return apply_patch(current, patch, repo, correlation_id, repo.field_defs())
 
 
-def _apply_patch(
-    current: Contact, patch: ContactPatch, repo: Contacts, correlation_id: str | None, defs: list[FieldDef]
+def apply_patch(
+    current: Contact,
+    patch: ContactPatch,
+    repo: Contacts,
+    correlation_id: str | None,
+    defs: list[FieldDef],
+    *,
+    import_id: str | None = None,
 ) -> Contact:
     given = {k: v for k, v in patch.model_dump(mode="json").items() if k in patch.model_fields_set}
     if "custom_fields" in given:
@@ -257,7 +264,7 @@ def _apply_patch(
     changed = [k for k in EDITABLE if getattr(updated, k) != getattr(current, k)]
     if not changed:
         return current
-    event = new_event(contact_updated(updated, changed), correlation_id=correlation_id)
+    event = new_event(contact_updated(updated, changed, import_id), correlation_id=correlation_id)
     return repo.replace(current, updated, [event])
 
 
