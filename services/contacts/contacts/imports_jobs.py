@@ -64,7 +64,7 @@ def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
         imports.finish_chunk(import_id, 999_999, {"processed": 0}, None)
     # One creation time for every row: a redelivered chunk re-creates identical items.
     imports.send_chunks(import_id, chunks, datetime.now(UTC).isoformat())
-    # The rows now travel in the chunks: the file (personal data) is not kept for 7 days.
+    # The rows now travel in the chunks: the file (personal data) is not kept a day longer.
     imports.delete_upload(import_id)
     return get_import(import_id, imports)
 
