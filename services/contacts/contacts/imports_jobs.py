@@ -69,6 +69,8 @@ def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
     return get_import(import_id, imports)
 
 
+ERASED_ROW = {"field": "email", "message": "this person's data was erased on their request: not imported"}
+
 # ImportWorker's timeout (resources.yaml): past it, the holder of a lease is gone.
 LEASE_SECONDS = 120
 
@@ -98,13 +100,20 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
         phone_claim_pk(v["phone"]) for _, v in valid if v.get("phone")
     ]
     holders = imports.claim_holders(keys)
+    # A person erased on request is not brought back by an older file; one who came back
+    # since (their email claimed again) is updated as usual.
+    erased = imports.erased([k for _, v in valid if (k := email_claim_pk(v["email"])) not in holders])
     at = datetime.fromisoformat(message["at"]) if "at" in message else datetime.now(UTC)
     fresh = []
     phones_taken: dict[str, int] = {}
     updated = []
     for number, values in valid:
         new_id = row_contact_id(import_id, number)
-        owner = holders.get(email_claim_pk(values["email"]))
+        email = email_claim_pk(values["email"])
+        owner = holders.get(email)
+        if email in erased:
+            results.append(RowResult(row=number, status=RowStatus.SKIPPED, errors=[ERASED_ROW]))
+            continue
         phone = values.get("phone")
         phone_owner = holders.get(phone_claim_pk(phone)) if phone else None
         if owner is None or owner == new_id:  # == new_id: this chunk's earlier delivery
@@ -128,9 +137,7 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
     ]
     created = [r.contact_id for r in results if r.status is RowStatus.CREATED and r.contact_id]
     imports.write_results(import_id, results)
-    counts = {s.value: sum(r.status is s for r in results) for s in (RowStatus.CREATED, RowStatus.UPDATED)}
-    counts["errors"] = sum(r.status is RowStatus.ERROR for r in results)
-    counts["processed"] = len(results)
+    counts = _counts(results)
     event = (
         new_event(ContactsImported(import_id=import_id, created=created, updated=updated))
         if created or updated
@@ -138,6 +145,14 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
     )
     imports.finish_chunk(import_id, chunk, counts, event)
     return counts
+
+
+def _counts(results: list[RowResult]) -> dict[str, int]:
+    """The job's counters a chunk adds to (the job's ``errors`` is RowStatus.ERROR's)."""
+    counts = {s.value: sum(r.status is s for r in results) for s in (RowStatus.CREATED, RowStatus.UPDATED)}
+    counts["skipped"] = sum(r.status is RowStatus.SKIPPED for r in results)
+    counts["errors"] = sum(r.status is RowStatus.ERROR for r in results)
+    return {**counts, "processed": len(results)}
 
 
 def give_up_chunk(message: dict[str, Any], reason: str, imports: ImportRepository) -> dict[str, int]:

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from contacts.imports import ImportJob, ImportStatus, RowResult
-from contacts.keys import CLAIM
+from contacts.keys import CLAIM, SUPPRESS, suppression_pk
 from contacts.models import Contact
 from contacts.repository import ContactItem, OutboxRecord, _index_items, to_item
 from contacts.search import claims
@@ -230,22 +230,13 @@ class ImportRepository:
     # --- contacts in bulk ------------------------------------------------------------------
 
     def claim_holders(self, keys: list[str]) -> dict[str, str]:
-        """claim key -> contact id, for those of ``keys`` that are claimed (BatchGetItem)."""
-        found: dict[str, str] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), BATCH_GET):
-            request: dict[str, Any] = {
-                _table(): {
-                    "Keys": [{"pk": {"S": k}, "sk": {"S": CLAIM}} for k in unique[start : start + BATCH_GET]],
-                    "ConsistentRead": True,
-                }
-            }
-            while request:
-                response = _ddb().batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(_table(), []):
-                    found[item["pk"]["S"]] = item["contact_id"]["S"]
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        """claim key -> contact id, for those of ``keys`` that are claimed."""
+        return {item["pk"]["S"]: item["contact_id"]["S"] for item in _batch_get(keys, CLAIM)}
+
+    def erased(self, email_claims: list[str]) -> set[str]:
+        """Those of ``email_claims`` whose person was erased (keys.suppression_pk)."""
+        hashed = {suppression_pk(c): c for c in email_claims}
+        return {hashed[item["pk"]["S"]] for item in _batch_get(list(hashed), SUPPRESS)}
 
     def add_many(self, contacts: list[Contact]) -> set[str]:
         """New contacts with their claims and index entries. Returns the ids of those not
@@ -391,3 +382,17 @@ def _serialise(model: Any) -> dict[str, Any]:
     """A pynamodb model as a low-level item (what BatchWriteItem and transactions take)."""
     data: dict[str, Any] = model.serialize()
     return data
+
+
+def _batch_get(pks: list[str], sk: str) -> list[dict[str, Any]]:
+    """The items (pk, sk) that exist, for each of ``pks`` (BatchGetItem, 100 keys a call)."""
+    found: list[dict[str, Any]] = []
+    unique = list(dict.fromkeys(pks))
+    for start in range(0, len(unique), BATCH_GET):
+        keys = [{"pk": {"S": k}, "sk": {"S": sk}} for k in unique[start : start + BATCH_GET]]
+        request: dict[str, Any] = {_table(): {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            response = _ddb().batch_get_item(RequestItems=request)
+            found += response.get("Responses", {}).get(_table(), [])
+            request = response.get("UnprocessedKeys") or {}
+    return found

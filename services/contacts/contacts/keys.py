@@ -6,6 +6,7 @@ Who owns which items (each area writes only its own; any area may read):
 |---|---|---|---|
 | contact profile | CONTACT#<id> | PROFILE | records |
 | email / phone claim (dedup) | EMAIL#<normalised> / PHONE#<e164> | CLAIM | records |
+| an erased person's email, hashed (imports skip it) | ERASED#<sha256 of the email claim> | SUPPRESS | privacy |
 | company | COMPANY#<id> | PROFILE | records |
 | custom field definition | FIELDDEF | <name> | records |
 | list/search index entry | IDX#<field>#<value> | <sort value>#<contact id> | records |
@@ -32,6 +33,7 @@ reads it with one query, never a scan.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 PROFILE = "PROFILE"
@@ -39,6 +41,7 @@ METRICS = "METRICS"
 CONSENT = "CONSENT"
 SEGMENTS = "SEGMENTS"
 CLAIM = "CLAIM"
+SUPPRESS = "SUPPRESS"
 TIMELINE_PREFIX = "T#"
 
 
@@ -56,6 +59,12 @@ def email_claim_pk(email: str) -> str:
 
 def phone_claim_pk(e164: str) -> str:
     return f"PHONE#{e164}"
+
+
+def suppression_pk(email_claim: str) -> str:
+    """An erased person's email, kept only as a hash: an import of an older file must not
+    bring them back, and the address itself is not kept."""
+    return f"ERASED#{hashlib.sha256(email_claim.encode()).hexdigest()}"
 
 
 def timeline_sk(at: datetime, kind: str, item_id: str) -> str:

@@ -5,7 +5,8 @@ items under CONTACT#<id>, keys.py). Erasure removes the personal data here and t
 every other service with ContactErased. It is idempotent and safe to retry after a crash
 at any step: claims and index entries go first (while the profile still names them), then
 the partition's items, and last, in one transaction, the profile, an ``ERASED`` tombstone
-(id + time, nothing personal) and the event, so the event is published exactly once.
+(id + time, nothing personal), the hashes of its emails (a later import of an older file
+skips them) and the event, so the event is published exactly once.
 The contact's SEGMENTS item is left to the ContactErased handler, which makes the
 contact exit its segments (with SegmentExited) like any other change, and releases its
 seg_due index entry. The 360 metrics go before the purge, with their last-purchase
@@ -47,7 +48,7 @@ class PrivacyStore(Protocol):
     def held_keys(self, contact_id: str) -> tuple[list[str], list[tuple[str, str]]]: ...
     def release(self, contact_id: str, claims: list[str], index_keys: list[tuple[str, str]]) -> None: ...
     def purge(self, contact_id: str) -> int: ...
-    def seal(self, contact_id: str, erased_at: datetime, event: Outgoing) -> bool: ...
+    def seal(self, contact_id: str, erased_at: datetime, event: Outgoing, emails: list[str]) -> bool: ...
     def metrics(self, contact_id: str) -> Metrics | None: ...
     def commit_metrics(self, commit: MetricsCommit) -> None: ...
 
@@ -68,12 +69,14 @@ def erase_contact(contact_id: str, store: PrivacyStore, correlation_id: str | No
         _release_metrics(contact_id, store)
         store.purge(contact_id)  # a retry, or items written late: erase them too
         return Erasure(contact_id=contact_id, erased_at=erased_at)
-    store.release(contact_id, *store.held_keys(contact_id))
+    claims, index_keys = store.held_keys(contact_id)
+    store.release(contact_id, claims, index_keys)
     _release_metrics(contact_id, store)
     store.purge(contact_id)
     erased_at = datetime.now(UTC)
     event = new_event(ContactErased(contact_id=contact_id, erased_at=erased_at), correlation_id=correlation_id)
-    if not store.seal(contact_id, erased_at, event):
+    emails = [c for c in claims if c.startswith("EMAIL#")]
+    if not store.seal(contact_id, erased_at, event, emails):
         erased_at = store.tombstone(contact_id) or erased_at  # a concurrent erase sealed it first
     return Erasure(contact_id=contact_id, erased_at=erased_at)
 

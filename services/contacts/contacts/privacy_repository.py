@@ -1,6 +1,7 @@
 """Reads and deletes for export and erasure. Besides the contact's partition it touches
 records' claims and IDX# entries of this contact only (exact keys from its profile), and
-writes one item of its own: the tombstone CONTACT#<id>/ERASED {contact_id, erased_at}."""
+writes items of its own: the tombstone CONTACT#<id>/ERASED {contact_id, erased_at} and,
+per email, ERASED#<hash>/SUPPRESS (keys.suppression_pk)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
-from contacts.keys import PROFILE, SEGMENTS, contact_pk
+from contacts.keys import PROFILE, SEGMENTS, SUPPRESS, contact_pk, suppression_pk
 from contacts.privacy_codec import from_item, jsonable, outbox_put, transaction_conflict
 from shared.aws import client
 from shared.settings import get_settings
@@ -129,10 +130,20 @@ class PrivacyRepository:
 
         HistoryRepository().commit_metrics(commit)
 
-    def seal(self, contact_id: str, erased_at: datetime, event: Outgoing) -> bool:
-        """Profile gone, tombstone + ContactErased in, in one transaction. False: already sealed."""
+    def seal(self, contact_id: str, erased_at: datetime, event: Outgoing, emails: list[str]) -> bool:
+        """Profile gone, tombstone + suppressions + ContactErased in, in one transaction.
+        False: already sealed."""
         pk = contact_pk(contact_id)
         tombstone = {**_key(pk, ERASED), "contact_id": {"S": contact_id}, "erased_at": {"S": erased_at.isoformat()}}
+        suppressions = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": {**_key(suppression_pk(e), SUPPRESS), "erased_at": tombstone["erased_at"]},
+                }
+            }
+            for e in emails
+        ]
         try:
             self._ddb.transact_write_items(
                 TransactItems=[
@@ -144,6 +155,7 @@ class PrivacyRepository:
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
+                    *suppressions,
                     outbox_put(self.table, event),
                 ]
             )

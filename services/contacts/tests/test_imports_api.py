@@ -123,6 +123,42 @@ def test_an_import_reports_exactly_what_happened_to_every_row(client: Client) ->
     assert _call(client, "get", f"/imports/{job['id']}")[1]["created"] == 1
 
 
+def _imported(client: Client, rows: list[str]) -> tuple[dict[str, Any], dict[int, Any]]:
+    """Upload, start and process an import: its job and its rows' results by number."""
+    _, job = _call(client, "post", "/imports")
+    boto3.client("s3", region_name="us-east-1").put_object(
+        Bucket="crm-dev-contacts-imports", Key=f"imports/{job['id']}.csv", Body=(HEADER + "\n".join(rows)).encode()
+    )
+    _call(client, "post", f"/imports/{job['id']}/start")
+    _drain(client)
+    _, done = _call(client, "get", f"/imports/{job['id']}")
+    _, page = _call(client, "get", f"/imports/{job['id']}/rows")
+    return done, {r["row"]: r for r in page["items"]}
+
+
+def test_an_older_file_does_not_bring_back_a_person_erased_on_request(client: Client) -> None:
+    # Given two imported people, one of whom is then erased on their request
+    _, rows = _imported(client, ["gone@example.com,Gon,Away,,,,", "back@example.com,Bea,Back,,,,"])
+    assert _call(client, "post", f"/{rows[1]['contact_id']}/erase")[0] == 200
+    # (the other is erased too, and then signs up again by themselves)
+    assert _call(client, "post", f"/{rows[2]['contact_id']}/erase")[0] == 200
+    status, again = _call(client, "post", "/", {"email": "back@example.com", "first_name": "Bea", "last_name": "B"})
+    assert status == 201
+    # When the same old file is imported again
+    job, results = _imported(client, ["GONE@example.com,Gon,Away,,,,", "back@example.com,Bea,Back,,,,"])
+    # Then the erased person is skipped and says why; the one who came back is updated
+    assert (job["status"], job["created"], job["updated"], job["skipped"], job["errors"]) == ("completed", 0, 1, 1, 0)
+    assert (results[1]["status"], results[1]["errors"]) == (
+        "skipped",
+        [{"field": "email", "message": "this person's data was erased on their request: not imported"}],
+    )
+    assert (results[2]["status"], results[2]["contact_id"]) == ("updated", again["id"])
+    assert _call(client, "get", "/?q=gone@example.com")[1]["items"] == []
+    # and the table does not hold the erased address, only its hash
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="crm-dev-contacts")["Items"]
+    assert "gone@example.com" not in json.dumps([i for i in items if not i["pk"]["S"].startswith("OUTBOX#")])
+
+
 def test_a_chunk_failing_on_its_last_delivery_reports_its_rows_and_the_job_completes(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
