@@ -6,6 +6,7 @@ stream (the outbox relay reads it) and TTL on ``expires_at``.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
 TTL_ATTRIBUTE = "expires_at"
+BATCH_GET_KEYS = 100  # BatchGetItem's limit per call
 
 
 def table_meta(service: str) -> Any:
@@ -49,3 +51,21 @@ def is_conditional_failure(exc: BaseException) -> bool:
         return True
     reasons = getattr(exc, "cancellation_reasons", None) or []
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+def batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:
+    """The items that exist among ``keys`` (low-level), 100 keys a BatchGetItem call.
+    Throttled keys come back as UnprocessedKeys: asked again with backoff, then an error."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        request: dict[str, Any] = {table: {"Keys": keys[start : start + BATCH_GET_KEYS], "ConsistentRead": consistent}}
+        for attempt in range(8):
+            response = ddb.batch_get_item(RequestItems=request)
+            found += response.get("Responses", {}).get(table, [])
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.02 * 2**attempt)
+        else:
+            raise RuntimeError(f"reads from {table} kept being throttled; retry")
+    return found

@@ -69,6 +69,11 @@ class RowPage(BaseModel):
     next_cursor: str | None = None
 
 
+class JobPage(BaseModel):
+    items: list[ImportJob]
+    next_cursor: str | None = None
+
+
 def read_rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number, {column: value}) for every data row; BOM and blank lines tolerated."""
     text = io.StringIO(data.decode("utf-8-sig", errors="replace"))

@@ -19,9 +19,9 @@ from shared.events import Outgoing
 from shared.outbox import outbox_record
 from shared.pagination import decode_cursor, encode_cursor
 from shared.settings import get_settings
+from shared.table import batch_get
 
 BATCH_WRITE = 25
-BATCH_GET = 100
 TRANSACT_ITEMS = 100
 WRITERS = 8  # parallel BatchWriteItem calls per chunk: the table takes them, one call is ~ms
 URL_SECONDS = 3600
@@ -31,6 +31,17 @@ SQS_BATCH_BYTES = 200_000  # under SQS's 256 KiB per SendMessageBatch
 
 def job_pk(import_id: str) -> str:
     return f"IMPORT#{import_id}"
+
+
+JOBS = "IMPORTS"  # the list of imports (keys.py)
+
+
+def _job(item: dict[str, Any]) -> ImportJob:
+    values: dict[str, Any] = {k: int(v["N"]) for k, v in item.items() if "N" in v}
+    values.update(
+        id=item["pk"]["S"].removeprefix("IMPORT#"), status=item["status"]["S"], created_at=item["created_at"]["S"]
+    )
+    return ImportJob.model_validate(values)
 
 
 def row_sk(status: str, row: int) -> str:
@@ -79,16 +90,20 @@ class ImportRepository:
     # --- job ------------------------------------------------------------------------
 
     def add_job(self, job: ImportJob) -> None:
-        _ddb().put_item(
-            TableName=_table(),
-            Item={
-                "pk": {"S": job_pk(job.id)},
-                "sk": {"S": "JOB"},
-                "status": {"S": job.status.value},
-                "created_at": {"S": job.created_at.isoformat()},
-                **{k: {"N": "0"} for k in ("total", "processed", "created", "updated", "skipped", "errors")},
-            },
-            ConditionExpression="attribute_not_exists(pk)",
+        """The job and its entry in the list of imports, together."""
+        job_item = {
+            "pk": {"S": job_pk(job.id)},
+            "sk": {"S": "JOB"},
+            "status": {"S": job.status.value},
+            "created_at": {"S": job.created_at.isoformat()},
+            **{k: {"N": "0"} for k in ("total", "processed", "created", "updated", "skipped", "errors")},
+        }
+        listed = {"pk": {"S": JOBS}, "sk": {"S": f"{job.created_at.isoformat()}#{job.id}"}, "id": {"S": job.id}}
+        _ddb().transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": _table(), "Item": job_item, "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": _table(), "Item": listed}},
+            ]
         )
 
     def get_job(self, import_id: str) -> ImportJob | None:
@@ -97,11 +112,27 @@ class ImportRepository:
             .get_item(TableName=_table(), Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}}, ConsistentRead=True)
             .get("Item")
         )
-        if item is None:
-            return None
-        values: dict[str, Any] = {k: int(v["N"]) for k, v in item.items() if "N" in v}
-        values.update(id=import_id, status=item["status"]["S"], created_at=item["created_at"]["S"])
-        return ImportJob.model_validate(values)
+        return None if item is None else _job(item)
+
+    def jobs_page(self, cursor: str | None, limit: int) -> tuple[list[ImportJob], str | None]:
+        """Imports newest first: one query of the list, one BatchGetItem of the jobs."""
+        kwargs: dict[str, Any] = {
+            "TableName": _table(),
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": JOBS}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": JOBS}, "sk": {"S": str(start["after"])}}
+        page = _ddb().query(**kwargs)
+        ids = [i["id"]["S"] for i in page.get("Items", [])]
+        found = {i["pk"]["S"]: _job(i) for i in _batch_get([job_pk(i) for i in ids], "JOB")}
+        last = page.get("LastEvaluatedKey")
+        return [found[job_pk(i)] for i in ids if job_pk(i) in found], encode_cursor(
+            {"after": last["sk"]["S"]}
+        ) if last else None
 
     def start_job(self, import_id: str, total: int, skipped: int) -> bool:
         """awaiting_upload -> running, once (a second start is refused by the condition)."""
@@ -385,14 +416,5 @@ def _serialise(model: Any) -> dict[str, Any]:
 
 
 def _batch_get(pks: list[str], sk: str) -> list[dict[str, Any]]:
-    """The items (pk, sk) that exist, for each of ``pks`` (BatchGetItem, 100 keys a call)."""
-    found: list[dict[str, Any]] = []
-    unique = list(dict.fromkeys(pks))
-    for start in range(0, len(unique), BATCH_GET):
-        keys = [{"pk": {"S": k}, "sk": {"S": sk}} for k in unique[start : start + BATCH_GET]]
-        request: dict[str, Any] = {_table(): {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            response = _ddb().batch_get_item(RequestItems=request)
-            found += response.get("Responses", {}).get(_table(), [])
-            request = response.get("UnprocessedKeys") or {}
-    return found
+    """The items (pk, sk) that exist, for each of ``pks``."""
+    return batch_get(_ddb(), _table(), [{"pk": {"S": k}, "sk": {"S": sk}} for k in dict.fromkeys(pks)])

@@ -24,6 +24,7 @@ Who owns which items (each area writes only its own; any area may read):
 | contacts whose time-dependent segment rules flip on a day | IDX#seg_due#<yyyy-mm-dd> | <contact id> | segments |
 | the segments due job's last run | SEGDUE#JOB | LAST_RUN | segments |
 | import job / row results | IMPORT#<id> | JOB / ROW#<n> | imports |
+| import jobs, newest last (GET /imports reads it backwards) | IMPORTS | <created_at>#<import id> | imports |
 | export job (filter or segment -> CSV in S3) | EXPORT#<id> | JOB | exports |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 

@@ -136,6 +136,17 @@ def _imported(client: Client, rows: list[str]) -> tuple[dict[str, Any], dict[int
     return done, {r["row"]: r for r in page["items"]}
 
 
+def test_imports_are_listed_newest_first_with_their_progress(client: Client) -> None:
+    first, _ = _imported(client, ["one@example.com,One,Lee,,,,"])
+    second = _call(client, "post", "/imports", role="marketer")[1]
+    status, page = _call(client, "get", "/imports?limit=1")
+    assert status == 200 and [j["id"] for j in page["items"]] == [second["id"]] and page["next_cursor"]
+    _, rest = _call(client, "get", f"/imports?limit=1&cursor={page['next_cursor']}")
+    assert [(j["id"], j["status"], j["created"]) for j in rest["items"]] == [(first["id"], "completed", 1)]
+    assert _call(client, "get", "/imports", role="sales")[0] == 403
+    assert _call(client, "get", "/imports?limit=0")[1]["errors"][0]["field"] == "limit"
+
+
 def test_an_older_file_does_not_bring_back_a_person_erased_on_request(client: Client) -> None:
     # Given two imported people, one of whom is then erased on their request
     _, rows = _imported(client, ["gone@example.com,Gon,Away,,,,", "back@example.com,Bea,Back,,,,"])

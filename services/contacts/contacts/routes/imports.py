@@ -36,6 +36,14 @@ def create_import(ctx: Ctx) -> Reply:
     return Reply(job, 201, {"Location": f"/contacts/imports/{job.id}"})
 
 
+@api.route("/imports", roles=IMPORTERS)
+def list_imports(ctx: Ctx) -> Reply:
+    from contacts.imports import JobPage
+
+    jobs, cursor = imports_repo().jobs_page(ctx.query.get("cursor"), parse_limit(ctx.query.get("limit")))
+    return Reply(JobPage(items=jobs, next_cursor=cursor))
+
+
 @api.route("/imports/{import_id}/start", methods=["POST"], roles=IMPORTERS, status=202)
 def start_import(ctx: Ctx, import_id: str) -> Reply:
     from contacts.imports_jobs import start_import as start
