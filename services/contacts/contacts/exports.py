@@ -112,3 +112,8 @@ class ExportJob(BaseModel):
     finished_at: datetime | None = None
     error: str | None = None  # why it failed (never a contact's data)
     download_url: str | None = None  # once completed: a presigned GET, valid for an hour
+
+
+class ExportPage(BaseModel):
+    items: list[ExportJob]
+    next_cursor: str | None = None

@@ -14,7 +14,9 @@ from typing import Any
 from contacts.exports import ExportJob, ExportStatus
 from contacts.imports_repository import bucket_name
 from contacts.repository import ContactItem
+from shared.pagination import decode_cursor, encode_cursor
 from shared.settings import get_settings
+from shared.table import batch_get
 
 JOB_SK = "JOB"
 URL_SECONDS = 3600
@@ -28,6 +30,9 @@ PART_BYTES = 8 * 1024 * 1024
 
 def job_pk(export_id: str) -> str:
     return f"EXPORT#{export_id}"
+
+
+JOBS = "EXPORTS"  # the list of exports (keys.py)
 
 
 def object_key(export_id: str) -> str:
@@ -60,6 +65,23 @@ def _table() -> str:
 
 def _key(export_id: str) -> dict[str, Any]:
     return {"pk": {"S": job_pk(export_id)}, "sk": {"S": JOB_SK}}
+
+
+def _job(item: dict[str, Any]) -> ExportJob | None:
+    if int(item["expires_at"]["N"]) < time.time():
+        return None  # TTL deletes expired items within days, not at once
+    text = {k: v["S"] for k, v in item.items() if "S" in v}
+    return ExportJob(
+        id=text["pk"].removeprefix(job_pk("")),
+        status=ExportStatus(text["status"]),
+        rows=int(item["rows"]["N"]),
+        columns=json.loads(text["columns"]),
+        segment_id=text.get("segment_id"),
+        filter=json.loads(text["filter"]) if "filter" in text else None,
+        created_at=datetime.fromisoformat(text["created_at"]),
+        finished_at=datetime.fromisoformat(text["finished_at"]) if "finished_at" in text else None,
+        error=text.get("error"),
+    )
 
 
 @cache
@@ -128,24 +150,36 @@ class ExportRepository:
             item["segment_id"] = {"S": job.segment_id}
         if job.filter is not None:
             item["filter"] = {"S": json.dumps(job.filter, sort_keys=True)}
-        _ddb().put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(pk)")
+        # Listed with the job, and gone with it (the same TTL).
+        listed = {"pk": {"S": JOBS}, "sk": {"S": f"{job.created_at.isoformat()}#{job.id}"}, "id": {"S": job.id}}
+        _ddb().transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": _table(), "Item": {**listed, "expires_at": item["expires_at"]}}},
+            ]
+        )
 
     def get_job(self, export_id: str) -> ExportJob | None:
         item = _ddb().get_item(TableName=_table(), Key=_key(export_id), ConsistentRead=True).get("Item")
-        if item is None or int(item["expires_at"]["N"]) < time.time():
-            return None  # TTL deletes expired items within days, not at once
-        text = {k: v["S"] for k, v in item.items() if "S" in v}
-        return ExportJob(
-            id=export_id,
-            status=ExportStatus(text["status"]),
-            rows=int(item["rows"]["N"]),
-            columns=json.loads(text["columns"]),
-            segment_id=text.get("segment_id"),
-            filter=json.loads(text["filter"]) if "filter" in text else None,
-            created_at=datetime.fromisoformat(text["created_at"]),
-            finished_at=datetime.fromisoformat(text["finished_at"]) if "finished_at" in text else None,
-            error=text.get("error"),
-        )
+        return None if item is None else _job(item)
+
+    def jobs_page(self, cursor: str | None, limit: int) -> tuple[list[ExportJob], str | None]:
+        """Exports newest first: one query of the list, one BatchGetItem of the jobs."""
+        kwargs: dict[str, Any] = {
+            "TableName": _table(),
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": JOBS}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor)
+        if start:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": JOBS}, "sk": {"S": str(start["after"])}}
+        page = _ddb().query(**kwargs)
+        ids = [i["id"]["S"] for i in page.get("Items", [])]
+        jobs = {j.id: j for i in batch_get(_ddb(), _table(), [_key(e) for e in ids]) if (j := _job(i))}
+        last = page.get("LastEvaluatedKey")
+        return [jobs[e] for e in ids if e in jobs], encode_cursor({"after": last["sk"]["S"]}) if last else None
 
     def start(self, export_id: str) -> bool:
         """queued -> running; running stays running (a redelivery after a crash runs the

@@ -26,6 +26,7 @@ Who owns which items (each area writes only its own; any area may read):
 | import job / row results | IMPORT#<id> | JOB / ROW#<n> | imports |
 | import jobs, newest last (GET /imports reads it backwards) | IMPORTS | <created_at>#<import id> | imports |
 | export job (filter or segment -> CSV in S3) | EXPORT#<id> | JOB | exports |
+| export jobs, newest last (GET /exports reads it backwards) | EXPORTS | <created_at>#<export id> | exports |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 
 Everything about one contact lives under its own partition, so a merge or an erasure

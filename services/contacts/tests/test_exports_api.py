@@ -297,6 +297,26 @@ def test_only_admins_managers_and_marketers_export(client: Client) -> None:
     assert response.status_code == 401
 
 
+def test_exports_are_listed_newest_first_until_they_expire(client: Client) -> None:
+    create(client, "ada@example.com", "Ada", "Lovelace", tags=["vip"])
+    first = export(client, {"filter": {"tag": "vip"}})
+    second = call(client, "post", "/exports", {"segment_id": "value-gold"}, "manager")[1]
+    status, page = call(client, "get", "/exports?limit=1")
+    assert status == 200 and [j["id"] for j in page["items"]] == [second["id"]] and page["next_cursor"]
+    _, rest = call(client, "get", f"/exports?limit=1&cursor={page['next_cursor']}")
+    assert [(j["id"], j["status"], j["rows"]) for j in rest["items"]] == [(first["id"], "completed", 1)]
+    assert rest["items"][0]["download_url"] is None  # GET /exports/{id} gives it
+    assert call(client, "get", "/exports", role="sales")[0] == 403
+    # Once a job's week is over (TTL deletes it within days), the list no longer shows it
+    boto3.client("dynamodb").update_item(
+        TableName=TABLE,
+        Key={"pk": {"S": f"EXPORT#{first['id']}"}, "sk": {"S": "JOB"}},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": "1"}},
+    )
+    assert [j["id"] for j in call(client, "get", "/exports")[1]["items"]] == [second["id"]]
+
+
 def test_a_redelivered_job_changes_nothing_and_a_failing_one_ends_failed(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from contacts.http import api, app
 from contacts.routes.records import repo
 from shared.auth import Role
 from shared.http import Ctx, Reply
+from shared.pagination import parse_limit
 
 if TYPE_CHECKING:
     from contacts.exports_repository import ExportRepository
@@ -35,6 +36,15 @@ def create_export(ctx: Ctx) -> Reply:
 
     job = create(ctx.body, ctx.principal.subject, exports_repo(), repo(), segment_store())
     return Reply(job, 202, {"Location": f"/contacts/exports/{job.id}"})
+
+
+@api.route("/exports", roles=EXPORTERS)
+def list_exports(ctx: Ctx) -> Reply:
+    """Newest first; a completed one's download URL comes with GET /exports/{id}."""
+    from contacts.exports import ExportPage
+
+    jobs, cursor = exports_repo().jobs_page(ctx.query.get("cursor"), parse_limit(ctx.query.get("limit")))
+    return Reply(ExportPage(items=jobs, next_cursor=cursor))
 
 
 @api.route("/exports/{export_id}", roles=EXPORTERS)
