@@ -69,3 +69,23 @@ def batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], consistent: bool
         else:
             raise RuntimeError(f"reads from {table} kept being throttled; retry")
     return found
+
+
+def newest_first(ddb: Any, table: str, list_pk: str, cursor: str | None, limit: int) -> tuple[list[str], str | None]:
+    """A page of a list partition whose sort keys start with a timestamp, newest first:
+    the ``id`` attribute of each entry, and the cursor of the next page."""
+    from shared.pagination import decode_cursor, encode_cursor
+
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": list_pk}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    start = decode_cursor(cursor)
+    if start:
+        kwargs["ExclusiveStartKey"] = {"pk": {"S": list_pk}, "sk": {"S": str(start["after"])}}
+    page = ddb.query(**kwargs)
+    last = page.get("LastEvaluatedKey")
+    return [i["id"]["S"] for i in page.get("Items", [])], encode_cursor({"after": last["sk"]["S"]}) if last else None

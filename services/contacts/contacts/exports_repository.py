@@ -14,9 +14,8 @@ from typing import Any
 from contacts.exports import ExportJob, ExportStatus
 from contacts.imports_repository import bucket_name
 from contacts.repository import ContactItem
-from shared.pagination import decode_cursor, encode_cursor
 from shared.settings import get_settings
-from shared.table import batch_get
+from shared.table import batch_get, newest_first
 
 JOB_SK = "JOB"
 URL_SECONDS = 3600
@@ -165,21 +164,9 @@ class ExportRepository:
 
     def jobs_page(self, cursor: str | None, limit: int) -> tuple[list[ExportJob], str | None]:
         """Exports newest first: one query of the list, one BatchGetItem of the jobs."""
-        kwargs: dict[str, Any] = {
-            "TableName": _table(),
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": JOBS}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor)
-        if start:
-            kwargs["ExclusiveStartKey"] = {"pk": {"S": JOBS}, "sk": {"S": str(start["after"])}}
-        page = _ddb().query(**kwargs)
-        ids = [i["id"]["S"] for i in page.get("Items", [])]
+        ids, next_cursor = newest_first(_ddb(), _table(), JOBS, cursor, limit)
         jobs = {j.id: j for i in batch_get(_ddb(), _table(), [_key(e) for e in ids]) if (j := _job(i))}
-        last = page.get("LastEvaluatedKey")
-        return [jobs[e] for e in ids if e in jobs], encode_cursor({"after": last["sk"]["S"]}) if last else None
+        return [jobs[e] for e in ids if e in jobs], next_cursor
 
     def start(self, export_id: str) -> bool:
         """queued -> running; running stays running (a redelivery after a crash runs the

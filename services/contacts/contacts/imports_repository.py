@@ -19,7 +19,7 @@ from shared.events import Outgoing
 from shared.outbox import outbox_record
 from shared.pagination import decode_cursor, encode_cursor
 from shared.settings import get_settings
-from shared.table import batch_get
+from shared.table import batch_get, newest_first
 
 BATCH_WRITE = 25
 TRANSACT_ITEMS = 100
@@ -116,23 +116,9 @@ class ImportRepository:
 
     def jobs_page(self, cursor: str | None, limit: int) -> tuple[list[ImportJob], str | None]:
         """Imports newest first: one query of the list, one BatchGetItem of the jobs."""
-        kwargs: dict[str, Any] = {
-            "TableName": _table(),
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": JOBS}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor)
-        if start:
-            kwargs["ExclusiveStartKey"] = {"pk": {"S": JOBS}, "sk": {"S": str(start["after"])}}
-        page = _ddb().query(**kwargs)
-        ids = [i["id"]["S"] for i in page.get("Items", [])]
+        ids, next_cursor = newest_first(_ddb(), _table(), JOBS, cursor, limit)
         found = {i["pk"]["S"]: _job(i) for i in _batch_get([job_pk(i) for i in ids], "JOB")}
-        last = page.get("LastEvaluatedKey")
-        return [found[job_pk(i)] for i in ids if job_pk(i) in found], encode_cursor(
-            {"after": last["sk"]["S"]}
-        ) if last else None
+        return [found[job_pk(i)] for i in ids if job_pk(i) in found], next_cursor
 
     def start_job(self, import_id: str, total: int, skipped: int) -> bool:
         """awaiting_upload -> running, once (a second start is refused by the condition)."""
