@@ -24,7 +24,7 @@ from typing import Any
 from infra.local.aws import Clients
 from infra.local.filters import passes
 from infra.local.log import say
-from infra.local.moto_server import LOCAL_FILTERS
+from infra.local.moto_server import LOCAL_FILTERS, STREAM_READERS_PATH
 from infra.local.provision import SqsWiring, StreamWiring
 from infra.local.writes import WriteSignal
 
@@ -96,6 +96,23 @@ def _failures(result: Any) -> list[str] | None:
 
 
 # --- Pollers --------------------------------------------------------------------------------
+
+
+def register_stream_readers(clients: Clients, streams: list[StreamWiring]) -> None:
+    """Tell our emulator what each table's stream readers filter for, so that it stores
+    only the records one of them takes (moto_server._stream_readers)."""
+    from urllib.parse import quote
+
+    import requests
+
+    by_table: dict[str, list[list[dict[str, Any]]]] = {}
+    for stream in streams:
+        by_table.setdefault(stream.table_name, []).append(list(stream.filters))
+    for table, filters in by_table.items():
+        url = f"{clients.endpoint_url}{STREAM_READERS_PATH}{quote(table)}?region={clients.region}"
+        if requests.put(url, json={"filters": filters}, timeout=30).status_code != 200:
+            # Not our emulator (moto started elsewhere): it stores every record, as AWS does.
+            say("stack", f"note: the emulator keeps every stream record of {table}")
 
 
 class Poller(threading.Thread):

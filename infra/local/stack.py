@@ -88,6 +88,11 @@ class Stack:
         )
         os.environ.pop("AWS_PROFILE", None)
         self._provision()
+        if not self.emulator.is_localstack:
+            from infra.local.pollers import register_stream_readers
+
+            assert self.clients is not None and self.topology is not None
+            register_stream_readers(self.clients, self.topology.streams)
         self._load_functions()
         restored = self._restore()
         self._start_pollers()

@@ -252,3 +252,40 @@ def test_get_records_keeps_only_what_the_pollers_filters_keep(ddb: Any) -> None:
     outbox = {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}
     assert keys() == ["OUTBOX#1", "CONTACT#2", "OUTBOX#3"]
     assert keys(**{moto_server.LOCAL_FILTERS: [outbox]}) == ["OUTBOX#1", "OUTBOX#3"]
+
+
+def test_a_stream_stores_only_the_records_its_readers_take(ddb: Any) -> None:
+    import io
+    import json
+
+    def readers(filters: list[list[dict[str, Any]]]) -> str:
+        body = json.dumps({"filters": filters}).encode()
+        environ = {
+            "PATH_INFO": "/_local/stream-readers/t",
+            "REQUEST_METHOD": "PUT",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+        }
+        answer = moto_server.with_local_routes(lambda e, s: [])(environ, lambda status, headers: None)
+        return str(json.loads(b"".join(answer))["stored"])
+
+    def stored() -> list[tuple[str, str]]:
+        from moto.dynamodb.models import dynamodb_backends
+
+        shard = dynamodb_backends["123456789012"]["us-east-1"].tables["t"].stream_shard
+        return [(r.record["eventName"], r.record["dynamodb"]["Keys"]["pk"]["S"]) for r in shard.items]
+
+    outbox = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}
+    # Given one reader that takes new outbox records only
+    assert readers([[outbox]]) == "matching"
+    # When items are written, changed and deleted
+    for pk in ("OUTBOX#1", "CONTACT#2"):
+        ddb.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": "x"}})
+    ddb.delete_item(TableName="t", Key={"pk": {"S": "OUTBOX#1"}, "sk": {"S": "x"}})
+    # Then only its record is stored
+    assert stored() == [("INSERT", "OUTBOX#1")]
+    # A second reader without filters, or with one on the images, keeps every record
+    assert readers([[outbox], []]) == "all"
+    assert readers([[{"dynamodb": {"NewImage": {"v": [{"exists": True}]}}}]]) == "all"
+    ddb.put_item(TableName="t", Item={"pk": {"S": "CONTACT#3"}, "sk": {"S": "x"}})
+    assert stored() == [("INSERT", "OUTBOX#1"), ("INSERT", "CONTACT#3")]
