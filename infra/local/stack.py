@@ -41,6 +41,7 @@ DIFFERENCES = (
     "all functions share one process; one request at a time per service API",
     "schedules fire at their exact time (no flexible window); failed deliveries are logged, not retried",
     "the bus archive is not created (moto's archive slows every PutEvents as it grows)",
+    "a table's stream stores only the records one of its event source mappings takes (AWS keeps all for 24 h)",
 )
 
 
