@@ -39,7 +39,7 @@ JOBS = "IMPORTS"  # the list of imports (keys.py)
 def _job(item: dict[str, Any]) -> ImportJob:
     values: dict[str, Any] = {k: int(v["N"]) for k, v in item.items() if "N" in v}
     values.update(
-        id=item["pk"]["S"].removeprefix("IMPORT#"), status=item["status"]["S"], created_at=item["created_at"]["S"]
+        id=item["pk"]["S"].removeprefix(job_pk("")), status=item["status"]["S"], created_at=item["created_at"]["S"]
     )
     return ImportJob.model_validate(values)
 
