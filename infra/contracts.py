@@ -37,7 +37,7 @@ def bindings() -> tuple[list[Binding], list[str]]:
     for consumer in existing_services():
         consumes = consumes_of(consumer)
         rules = rules_of(consumer)
-        for detail_type, model in sorted(consumes.items()):
+        for detail_type, models in sorted(consumes.items()):
             routing = [r for r in rules if any(_literal_or_prefix(m, detail_type) for m in r.detail_types)]
             if not routing:
                 problems.append(f"{consumer}: consumes {detail_type} but no rule in its resources.yaml routes it")
@@ -45,7 +45,7 @@ def bindings() -> tuple[list[Binding], list[str]]:
             for rule in routing:
                 producers = [e for e in events if e.detail_type == detail_type and rule.matches(e.source, detail_type)]
                 if producers:
-                    found.extend(Binding(consumer, detail_type, model, rule, p) for p in producers)
+                    found.extend(Binding(consumer, detail_type, m, rule, p) for p in producers for m in models)
                 elif _internal(rule):
                     problems.append(
                         f"{consumer}: rule {rule.name} expects {detail_type} from {list(rule.sources)},"

@@ -47,10 +47,17 @@ def events_of(service: str) -> list[Any]:
     return list(getattr(module, "EVENTS", [])) if module else []
 
 
-def consumes_of(service: str) -> dict[str, Any]:
-    """detail-type -> consumer model (its ``consumes.CONSUMES``), empty when it consumes nothing."""
+def consumes_of(service: str) -> dict[str, list[Any]]:
+    """detail-type -> the models its handlers read (the service's ``subscriptions.SUBSCRIPTIONS``,
+    or a not yet restructured service's ``consumes.CONSUMES``), empty when it consumes nothing."""
+    module = service_module(service, "subscriptions")
+    if module is not None:
+        models: dict[str, list[Any]] = {}
+        for subscription in module.SUBSCRIPTIONS:
+            models.setdefault(subscription.detail_type, []).append(subscription.model)
+        return models
     module = service_module(service, "consumes")
-    return dict(getattr(module, "CONSUMES", {})) if module else {}
+    return {t: [m] for t, m in getattr(module, "CONSUMES", {}).items()} if module else {}
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,10 @@ class Consumer:
     def __init__(self, service: str, function: str, subscriptions: list[Subscription[Any]]) -> None:
         self.service = service
         self.function = function
-        self.subscriptions = {s.detail_type: s for s in subscriptions}
+        # A detail-type may have several handlers (one per feature): run in declared order.
+        self.subscriptions: dict[str, list[Subscription[Any]]] = {}
+        for subscription in subscriptions:
+            self.subscriptions.setdefault(subscription.detail_type, []).append(subscription)
         self._context: Any = None
         self._batch: BatchProcessor | None = None
         self._store: Any = None
@@ -74,19 +77,20 @@ class Consumer:
         except (ValueError, KeyError, TypeError):
             logger.error("unreadable message", extra={"message_id": record.message_id})
             raise PoisonEvent(record.message_id) from None
-        subscription = self.subscriptions.get(detail_type)
-        if subscription is None:
+        subscriptions = self.subscriptions.get(detail_type)
+        if not subscriptions:
             # The rule let through an event nobody here handles: drop it, loudly.
             logger.warning("no subscription", extra={"detail_type": detail_type})
             return
         try:
-            envelope = Envelope[subscription.model].model_validate(detail)  # type: ignore[name-defined]
+            # Every handler's reading is checked before any runs: a poison event changes nothing.
+            calls = [(s, Envelope[s.model].model_validate(detail)) for s in subscriptions]  # type: ignore[name-defined]
         except Exception:
             logger.error("event does not match its schema", extra={"detail_type": detail_type})
             raise PoisonEvent(record.message_id) from None
-        self._once(detail_type, envelope, subscription)
+        self._once(detail_type, calls)
 
-    def _once(self, detail_type: str, envelope: Envelope[Any], subscription: Subscription[Any]) -> None:
+    def _once(self, detail_type: str, calls: list[tuple[Subscription[Any], Envelope[Any]]]) -> None:
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
         config = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=IDEMPOTENCY_TTL_SECONDS)
@@ -96,10 +100,11 @@ class Consumer:
         @idempotent_function(data_keyword_argument="key", persistence_store=self._persistence(), config=config)
         def handle(key: dict[str, str]) -> dict[str, str]:
             logger.info("handling event", extra={"detail_type": detail_type, "event_id": key["event_id"]})
-            subscription.handle(envelope)
+            for subscription, envelope in calls:
+                subscription.handle(envelope)
             return {"handled": key["event_id"]}
 
-        handle(key={"event_id": envelope.metadata.event_id, "detail_type": detail_type})
+        handle(key={"event_id": calls[0][1].metadata.event_id, "detail_type": detail_type})
 
     def _persistence(self) -> Any:
         # One persistence layer per function: Powertools keeps a function's settings on it.

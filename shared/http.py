@@ -115,6 +115,42 @@ def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
         raise Unprocessable(f"invalid fields: {names}", errors=errors) from None
 
 
+@dataclass(frozen=True)
+class RouteSpec:
+    """One route a feature declares: what ``Api.route`` takes, kept until it is included."""
+
+    path: str
+    handler: Callable[..., Any]
+    methods: tuple[str, ...]
+    roles: frozenset[Role]
+    body: type[BaseModel] | None
+    status: int
+
+
+class Router:
+    """A feature's routes (its ``routes.py``), declared without an app: the service's
+    api.py includes each feature's router explicitly (``Api.include``), like Powertools'
+    ``Router`` + ``include_router``; importing a routes module registers nothing."""
+
+    def __init__(self) -> None:
+        self.routes: list[RouteSpec] = []
+
+    def route(
+        self,
+        path: str,
+        *,
+        methods: Collection[str] = ("GET",),
+        roles: Collection[Role],
+        body: type[BaseModel] | None = None,
+        status: int = 200,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def declare(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.routes.append(RouteSpec(path, handler, tuple(methods), frozenset(roles), body, status))
+            return handler
+
+        return declare
+
+
 class Api:
     """Registers authenticated, role-checked routes on one service's Chalice app."""
 
@@ -161,6 +197,13 @@ class Api:
             return handler
 
         return register
+
+    def include(self, router: Router) -> None:
+        """Register every route a feature's router declared."""
+        for spec in router.routes:
+            self.route(spec.path, methods=spec.methods, roles=spec.roles, body=spec.body, status=spec.status)(
+                spec.handler
+            )
 
     @staticmethod
     def _call(handler: Callable[..., Any], ctx: Ctx, params: dict[str, str], status: int) -> Reply:

@@ -150,10 +150,30 @@ def ses_sent_count() -> int:
     return int(boto3.client("ses", region_name=REGION).get_send_quota()["SentLast24Hours"])
 
 
-def bearer(role: str) -> dict[str, str]:
+def bearer(role: str, subject: str | None = None) -> dict[str, str]:
     from shared.auth import issue_dev_token
 
-    return {"Authorization": f"Bearer {issue_dev_token(role)}", "Content-Type": "application/json"}
+    return {"Authorization": f"Bearer {issue_dev_token(role, subject=subject)}", "Content-Type": "application/json"}
+
+
+def call(
+    client: Any,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    role: str = "admin",
+    subject: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """One request through a ``chalice.test.Client`` as a user of ``role`` (and ``subject``);
+    ``headers`` are added (an Authorization among them replaces the role's token). The
+    response carries its parsed body as ``.json`` (None when empty)."""
+    raw = json.dumps(body) if body is not None else None
+    sent = {**bearer(role, subject), **(headers or {})}
+    response = getattr(client.http, method.lower())(path, headers=sent, body=raw)
+    response.json = json.loads(response.body) if response.body else None
+    return response
 
 
 class LeadCreated(Event):

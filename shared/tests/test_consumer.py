@@ -86,3 +86,39 @@ def test_a_failed_handler_is_retried_on_redelivery(table: str) -> None:
 def test_events_nobody_subscribes_to_are_dropped_not_failed(table: str) -> None:
     body = json.dumps({"detail-type": "SomethingElse", "detail": {}})
     assert _consumer([])({"Records": [_record(body)]}, None) == {"batchItemFailures": []}
+
+
+def test_every_handler_of_a_detail_type_runs_once_in_order_and_a_poison_reading_runs_none(table: str) -> None:
+    # Given two features subscribed to the same detail-type, one reading a field the other does not
+    class Strict(IncomingEvent):
+        n: int
+        extra: str
+
+    seen: list[str] = []
+    consumer = Consumer(
+        "kernel",
+        "kernel-on-event",
+        [
+            Subscription("Pinged", PingedView, lambda e: seen.append(f"first {e.data.n}")),
+            Subscription("Pinged", PingedView, lambda e: seen.append(f"second {e.data.n}")),
+        ],
+    )
+    message = _bus_message(new_event(Pinged(n=7)))
+    # When the event is delivered twice
+    for _ in range(2):
+        assert consumer({"Records": [_record(message)]}, None) == {"batchItemFailures": []}
+    # Then both handlers ran once, in declared order
+    assert seen == ["first 7", "second 7"]
+
+    # And when one handler cannot read the event, it is poison and no handler runs
+    strict = Consumer(
+        "kernel",
+        "kernel-on-event-strict",
+        [
+            Subscription("Pinged", PingedView, lambda e: seen.append("ran")),
+            Subscription("Pinged", Strict, lambda e: seen.append("ran")),
+        ],
+    )
+    record = _record(_bus_message(new_event(Pinged(n=8))))
+    assert strict({"Records": [record]}, None) == {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
+    assert seen == ["first 7", "second 7"]

@@ -114,3 +114,26 @@ def test_idempotency_key_replays_the_first_response(client: Client) -> None:
     reused = client.http.post("/things", headers=headers, body=json.dumps({"name": "b"}))
     assert reused.status_code == 422 and _problem(reused)["errors"][0]["field"] == "Idempotency-Key"
     assert calls == ["a"]
+
+
+def test_a_router_registers_nothing_until_included_and_then_guards_like_api_route(table: str) -> None:
+    from shared.http import Router
+
+    # Given a feature's router declaring one route
+    router = Router()
+
+    @router.route("/ping/{n}", roles={Role.AGENT})
+    def ping(ctx: Ctx, n: str) -> dict[str, str]:
+        return {"n": n, "by": ctx.principal.subject}
+
+    app = Chalice(app_name="kernel-router")
+    # Then declaring registered nothing on any app
+    assert app.routes == {}
+    # When the service's api includes it
+    Api(app, "kernel").include(router)
+    with Client(app) as c:
+        # Then it is served with auth and roles, like a route declared on the Api
+        assert c.http.get("/ping/3", headers=_auth("agent")).status_code == 200
+        assert c.http.get("/ping/3", headers=_auth("marketer")).status_code == 403
+        assert c.http.get("/ping/3").status_code == 401
+    assert app.routes["/ping/{n}"]["GET"].view_function.crm_roles == frozenset({Role.AGENT})
