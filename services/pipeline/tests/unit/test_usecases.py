@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from pipeline.models import Lead, LeadStatus, QueuedLead, Rep, RepIn, Rotation
-from pipeline.usecases import add_rep, drain_unassigned, next_rep, receive_lead
-from shared.errors import Conflict
+from pipeline.usecases import add_rep, drain_unassigned, get_lead, list_reps, next_rep, receive_lead
+from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing
 
 
@@ -156,6 +156,28 @@ def test_without_reps_leads_wait_then_go_oldest_first() -> None:
     assert repo.leads["lead-0"].owner_id == rep.id
     assert repo.leads["lead-1"].status == LeadStatus.UNASSIGNED
     assert [e.detail_type for e in repo.events] == ["RepAdded", "LeadAssigned"]
+
+
+def test_a_lead_is_read_back_with_its_owner() -> None:
+    # Given a lead assigned to rep a
+    repo = FakePipeline([_rep("a")])
+    receive_lead("lead-1", _meta(), repo)
+    # When it is read, and an unknown lead is read
+    lead = get_lead("lead-1", repo)
+    # Then the first has its owner, the second is not found
+    assert (lead.owner_id, lead.status) == ("a", LeadStatus.ASSIGNED)
+    with pytest.raises(NotFound):
+        get_lead("nobody", repo)
+
+
+def test_the_last_page_of_reps_has_no_cursor() -> None:
+    # Given two reps
+    repo = FakePipeline([_rep("a"), _rep("b")])
+    # When the reps are listed, more than there are at once
+    page = list_reps(repo, 10, None)
+    # Then every rep is on the page and there is no next page
+    assert [r.id for r in page.items] == ["a", "b"]
+    assert page.next_cursor is None
 
 
 def test_next_rep_wraps_around() -> None:

@@ -15,6 +15,3 @@ class RepAddedIn(IncomingEvent):
     """crm.pipeline RepAdded (our own): a new rep may take leads that were waiting."""
 
     rep_id: str
-
-
-CONSUMES: dict[str, type[IncomingEvent]] = {"LeadCreated": LeadCreatedIn, "RepAdded": RepAddedIn}

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.testing import bearer, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
 
 
 def _add_rep(client: Any, name: str = "Grace", **extra: Any) -> dict[str, Any]:
     body = {"name": name, "email": f"{name.lower()}@example.com", **extra}
-    response = client.http.post("/reps", headers=bearer("manager"), body=json.dumps(body))
+    response = call(client, "POST", "/reps", body, role="manager")
     assert response.status_code == 201, response.body
-    return response.json_body
+    return response.json
 
 
 def _lead(client: Any, contact_id: str) -> Any:
-    return client.http.get(f"/leads/{contact_id}", headers=bearer("sales"))
+    return call(client, "GET", f"/leads/{contact_id}", role="sales")
 
 
 def _published(table: str, detail_type: str) -> list[dict[str, Any]]:
@@ -36,39 +35,39 @@ def test_reps_are_listed_a_page_at_a_time(client: Any) -> None:
     # Given three reps
     ids = {_add_rep(client, name)["id"] for name in ("Ann", "Bob", "Cy")}
     # When they are read two at a time
-    first = client.http.get("/reps?limit=2", headers=bearer("agent")).json_body
-    second = client.http.get(f"/reps?limit=2&cursor={first['next_cursor']}", headers=bearer("agent")).json_body
+    first = call(client, "GET", "/reps?limit=2", role="agent").json
+    second = call(client, "GET", f"/reps?limit=2&cursor={first['next_cursor']}", role="agent").json
     # Then every rep is seen once
     assert len(first["items"]) == 2 and first["next_cursor"]
     assert {r["id"] for r in first["items"] + second["items"]} == ids
 
 
 def test_bad_rep_body_names_the_field(client: Any) -> None:
-    body = json.dumps({"name": "Grace", "email": "not-an-email", "capacity": 0})
-    response = client.http.post("/reps", headers=bearer("admin"), body=body)
+    body = {"name": "Grace", "email": "not-an-email", "capacity": 0}
+    response = call(client, "POST", "/reps", body)
     assert response.status_code == 422
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert {e["field"] for e in response.json_body["errors"]} == {"email", "capacity"}
+    assert {e["field"] for e in response.json["errors"]} == {"email", "capacity"}
 
 
 def test_unknown_fields_are_rejected(client: Any) -> None:
-    body = json.dumps({"name": "Grace", "email": "g@example.com", "open_leads": 0})
-    response = client.http.post("/reps", headers=bearer("admin"), body=body)
+    body = {"name": "Grace", "email": "g@example.com", "open_leads": 0}
+    response = call(client, "POST", "/reps", body)
     assert response.status_code == 422
-    assert [e["field"] for e in response.json_body["errors"]] == ["open_leads"]
+    assert [e["field"] for e in response.json["errors"]] == ["open_leads"]
 
 
 def test_routes_need_a_token_and_a_role(client: Any) -> None:
     assert client.http.get("/reps").status_code == 401
-    body = json.dumps({"name": "Grace", "email": "g@example.com"})
-    assert client.http.post("/reps", headers=bearer("sales"), body=body).status_code == 403
-    assert client.http.get("/reps", headers=bearer("partner")).status_code == 403
+    body = {"name": "Grace", "email": "g@example.com"}
+    assert call(client, "POST", "/reps", body, role="sales").status_code == 403
+    assert call(client, "GET", "/reps", role="partner").status_code == 403
 
 
 def test_unknown_lead_is_404(client: Any) -> None:
     response = _lead(client, "nobody")
     assert response.status_code == 404
-    assert response.json_body["status"] == 404
+    assert response.json["status"] == 404
 
 
 def test_a_lead_delivered_three_times_gets_one_owner(client: Any, table: str) -> None:
@@ -81,12 +80,12 @@ def test_a_lead_delivered_three_times_gets_one_owner(client: Any, table: str) ->
     for batch in ([event], [event, event]):
         assert failed_ids(client.lambda_.invoke("on_event", sqs_event(batch))) == []
     # Then the lead has one owner, one rep carries it, and one LeadAssigned was published
-    lead = _lead(client, contact_id).json_body
+    lead = _lead(client, contact_id).json
     assert lead["status"] == "assigned" and lead["owner_id"] and lead["assigned_at"]
     assert _published(table, "LeadAssigned") == [
         {"contact_id": contact_id, "owner_id": lead["owner_id"], "rule": "round_robin"}
     ]
-    reps = client.http.get("/reps", headers=bearer("sales")).json_body["items"]
+    reps = call(client, "GET", "/reps", role="sales").json["items"]
     assert sorted(r["open_leads"] for r in reps) == [0, 1]
 
 
@@ -94,7 +93,7 @@ def test_leads_alternate_between_reps(client: Any) -> None:
     ids = sorted(_add_rep(client, name)["id"] for name in ("Ann", "Bob"))
     events = [lead_created() for _ in range(3)]
     client.lambda_.invoke("on_event", sqs_event(events))
-    owners = [_lead(client, e.detail["data"]["contact_id"]).json_body["owner_id"] for e in events]
+    owners = [_lead(client, e.detail["data"]["contact_id"]).json["owner_id"] for e in events]
     assert owners == [ids[0], ids[1], ids[0]]
 
 
@@ -110,7 +109,7 @@ def test_poison_records_fail_alone(client: Any) -> None:
     # Then only the bad records are reported, and the good one is processed
     records = event["Records"]
     assert failed_ids(response) == [records[1]["messageId"], records[2]["messageId"]]
-    assert _lead(client, good.detail["data"]["contact_id"]).json_body["status"] == "assigned"
+    assert _lead(client, good.detail["data"]["contact_id"]).json["status"] == "assigned"
 
 
 def test_a_lead_without_reps_waits_until_a_rep_is_added(client: Any, table: str) -> None:
@@ -118,7 +117,7 @@ def test_a_lead_without_reps_waits_until_a_rep_is_added(client: Any, table: str)
     event = lead_created()
     contact_id = event.detail["data"]["contact_id"]
     client.lambda_.invoke("on_event", sqs_event([event]))
-    waiting = _lead(client, contact_id).json_body
+    waiting = _lead(client, contact_id).json
     assert waiting == {"contact_id": contact_id, "owner_id": None, "status": "unassigned", "assigned_at": None}
     # When a rep is added and its RepAdded reaches our own consumer (twice)
     rep = _add_rep(client)
@@ -126,7 +125,7 @@ def test_a_lead_without_reps_waits_until_a_rep_is_added(client: Any, table: str)
     for _ in range(2):
         assert failed_ids(client.lambda_.invoke("on_event", sqs_event(rep_added))) == []
     # Then the lead is assigned to the new rep, once
-    assert _lead(client, contact_id).json_body["owner_id"] == rep["id"]
+    assert _lead(client, contact_id).json["owner_id"] == rep["id"]
     assert len(_published(table, "LeadAssigned")) == 1
 
 
@@ -163,6 +162,6 @@ def test_a_full_rep_is_never_overfilled(client: Any) -> None:
     # When two leads arrive
     client.lambda_.invoke("on_event", sqs_event(events))
     # Then the second waits
-    statuses = [_lead(client, e.detail["data"]["contact_id"]).json_body["status"] for e in events]
+    statuses = [_lead(client, e.detail["data"]["contact_id"]).json["status"] for e in events]
     assert statuses == ["assigned", "unassigned"]
     assert [r.open_leads for r in PipelineRepository().all_reps()] == [1]

@@ -1,0 +1,36 @@
+"""pipeline's HTTP routes: each parses, calls one use case, maps the result."""
+
+from __future__ import annotations
+
+from pipeline import SERVICE, bootstrap
+from pipeline.models import Lead, RepIn, RepPage
+from shared.auth import STAFF, Role
+from shared.http import Ctx, Reply, Router
+from shared.pagination import parse_limit
+
+router = Router()
+
+REP_WRITERS = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+@router.route("/reps", methods=["POST"], roles=REP_WRITERS, body=RepIn, status=201)
+def add_rep(ctx: Ctx) -> Reply:
+    from pipeline.usecases import add_rep as add
+
+    rep = add(ctx.body, bootstrap.pipeline_repository(), correlation_id=ctx.header("x-correlation-id"))
+    return Reply(rep, 201, {"Location": f"/{SERVICE}/reps/{rep.id}"})
+
+
+@router.route("/reps", roles=STAFF)
+def list_reps(ctx: Ctx) -> RepPage:
+    from pipeline.usecases import list_reps as page
+
+    limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
+    return page(bootstrap.pipeline_repository(), limit, cursor)
+
+
+@router.route("/leads/{contact_id}", roles=STAFF)
+def get_lead(ctx: Ctx, contact_id: str) -> Lead:
+    from pipeline.usecases import get_lead as get
+
+    return get(contact_id, bootstrap.pipeline_repository())

@@ -1,0 +1,14 @@
+"""What pipeline reacts to: each detail-type declared once, with its inbound model and reaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.consumers import on_lead_created, on_rep_added
+from pipeline.inbound import LeadCreatedIn, RepAddedIn
+from shared.consumer import Subscription
+
+SUBSCRIPTIONS: list[Subscription[Any]] = [
+    Subscription("LeadCreated", LeadCreatedIn, on_lead_created),
+    Subscription("RepAdded", RepAddedIn, on_rep_added),
+]
