@@ -1,7 +1,7 @@
-"""pipeline: the Chalice app and its Lambda functions, wired explicitly.
+"""pipeline: the Chalice app and its functions, wired explicitly (no work is done here).
 
-The HTTP API (routes.py), the bus-event consumer (subscriptions.py -> consumers.py) and the
-outbox relay. Repositories come from bootstrap.py; nothing here does any work itself.
+The API: reps and leads (routes.py). ``on_event``: LeadCreated gives a lead an owner,
+RepAdded hands waiting leads to the new rep (subscriptions.py). ``outbox_relay``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The composition root of pipeline: the only place its repository is built.
+"""pipeline's composition root: the only place its repository is built.
 
 Routes and consumers ask here; each factory builds once per process, on first use, with
-its heavy imports inside (an API cold start pays only for what a route uses).
+its heavy imports inside (a cold start pays only for what it uses).
 """
 
 from __future__ import annotations

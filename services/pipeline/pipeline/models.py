@@ -65,3 +65,14 @@ class Rotation(BaseModel):
 
     last_rep_id: str | None = None
     version: int = 0
+
+
+class Assignment(BaseModel):
+    """A lead given to a rep on the rotation's turn read: committed all or nothing. ``queued``
+    is the lead's waiting entry when it waited; a lead without one is new to pipeline."""
+
+    contact_id: str
+    rep: Rep
+    rotation: Rotation
+    at: datetime
+    queued: QueuedLead | None = None

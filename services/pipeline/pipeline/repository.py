@@ -7,7 +7,6 @@ time + id, so the oldest comes first); the round-robin cursor ``ROTATION``/``ROU
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -15,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 
 from pipeline import SERVICE
-from pipeline.models import Lead, LeadStatus, QueuedLead, Rep, Rotation
+from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, Rotation
 from shared.errors import Conflict
 from shared.events import Outgoing
 from shared.outbox import outbox_model, outbox_record
@@ -168,20 +167,12 @@ class PipelineRepository:
             for i in QueuedItem.query(UNASSIGNED, limit=limit, consistent_read=True)
         ]
 
-    def assign(
-        self,
-        contact_id: str,
-        rep: Rep,
-        *,
-        rotation: Rotation,
-        at: datetime,
-        events: list[Outgoing],
-        queued: QueuedLead | None = None,
-    ) -> None:
+    def assign(self, assignment: Assignment, events: list[Outgoing]) -> None:
         """Owner, rep load, rotation turn and events, all or nothing. Conflict when any guard fails."""
+        contact_id, rep, rotation, at = assignment.contact_id, assignment.rep, assignment.rotation, assignment.at
         try:
             with transaction() as tx:
-                if queued is None:
+                if assignment.queued is None:
                     lead = LeadItem(
                         pk=LEAD_PREFIX + contact_id,
                         sk=LEAD_SK,
@@ -202,7 +193,9 @@ class PipelineRepository:
                         # Only a lead still without an owner can be given one.
                         condition=(LeadItem.status == LeadStatus.UNASSIGNED.value) & LeadItem.owner_id.does_not_exist(),
                     )
-                    tx.delete(QueuedItem(pk=UNASSIGNED, sk=_queued_sk(queued)), condition=QueuedItem.pk.exists())
+                    tx.delete(
+                        QueuedItem(pk=UNASSIGNED, sk=_queued_sk(assignment.queued)), condition=QueuedItem.pk.exists()
+                    )
                 tx.update(
                     RepItem(pk=REPS, sk=REP_PREFIX + rep.id),
                     actions=[RepItem.open_leads.add(1)],

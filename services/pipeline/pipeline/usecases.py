@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from pipeline.events import LeadAssigned, RepAdded
-from pipeline.models import Lead, LeadStatus, QueuedLead, Rep, RepIn, RepPage, Rotation
+from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, RepIn, RepPage, Rotation
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing, new_event
 from shared.observability import logger
@@ -37,16 +37,7 @@ class Pipeline(Protocol):
     def get_lead(self, contact_id: str) -> Lead | None: ...
     def enqueue(self, lead: QueuedLead) -> bool: ...
     def queued(self, limit: int) -> list[QueuedLead]: ...
-    def assign(
-        self,
-        contact_id: str,
-        rep: Rep,
-        *,
-        rotation: Rotation,
-        at: datetime,
-        events: list[Outgoing],
-        queued: QueuedLead | None = None,
-    ) -> None: ...
+    def assign(self, assignment: Assignment, events: list[Outgoing]) -> None: ...
 
 
 Clock = Callable[[], datetime]
@@ -121,7 +112,7 @@ def receive_lead(contact_id: str, cause: EventMetadata, repo: Pipeline, clock: C
             continue
         try:
             events = [_assigned_event(contact_id, rep, cause.correlation_id, cause.event_id)]
-            repo.assign(contact_id, rep, rotation=rotation, at=now, events=events)
+            repo.assign(Assignment(contact_id=contact_id, rep=rep, rotation=rotation, at=now), events)
         except Conflict:
             continue  # lost a race (rotation turn, rep's last slot, or the lead itself): re-read
         return Lead(contact_id=contact_id, owner_id=rep.id, status=LeadStatus.ASSIGNED, assigned_at=now)
@@ -141,7 +132,8 @@ def drain_unassigned(cause: EventMetadata, repo: Pipeline, clock: Clock = _now) 
             # The lead keeps its own correlation id; the cause is what freed a rep.
             events = [_assigned_event(lead.contact_id, rep, lead.correlation_id, cause.event_id)]
             try:
-                repo.assign(lead.contact_id, rep, rotation=rotation, at=now, events=events, queued=lead)
+                assignment = Assignment(contact_id=lead.contact_id, rep=rep, rotation=rotation, at=now, queued=lead)
+                repo.assign(assignment, events)
             except Conflict:
                 conflicts += 1
                 if conflicts >= MAX_ATTEMPTS * DRAIN_BATCH:

@@ -133,6 +133,7 @@ def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
     # Given two consumers that read the same rotation cursor and picked the same rep
     import pytest
 
+    from pipeline.models import Assignment
     from pipeline.repository import PipelineRepository
     from pipeline.usecases import next_rep
     from shared.errors import Conflict
@@ -145,10 +146,10 @@ def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
     assert rep is not None
     now = datetime.now(UTC)
     # When both commit
-    repo.assign("lead-1", rep, rotation=rotation, at=now, events=[])
+    repo.assign(Assignment(contact_id="lead-1", rep=rep, rotation=rotation, at=now), events=[])
     # Then the second is refused (it re-reads and takes the next turn instead)
     with pytest.raises(Conflict):
-        repo.assign("lead-2", rep, rotation=rotation, at=now, events=[])
+        repo.assign(Assignment(contact_id="lead-2", rep=rep, rotation=rotation, at=now), events=[])
     assert repo.get_lead("lead-2") is None
     assert repo.rotation().version == 1
 

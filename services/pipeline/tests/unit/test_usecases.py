@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.models import Lead, LeadStatus, QueuedLead, Rep, RepIn, Rotation
+from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, RepIn, Rotation
 from pipeline.usecases import add_rep, drain_unassigned, get_lead, list_reps, next_rep, receive_lead
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing
@@ -66,16 +66,8 @@ class FakePipeline:
     def queued(self, limit: int) -> list[QueuedLead]:
         return sorted(self.waiting.values(), key=lambda q: q.queued_at)[:limit]
 
-    def assign(
-        self,
-        contact_id: str,
-        rep: Rep,
-        *,
-        rotation: Rotation,
-        at: datetime,
-        events: list[Outgoing],
-        queued: QueuedLead | None = None,
-    ) -> None:
+    def assign(self, assignment: Assignment, events: list[Outgoing]) -> None:
+        contact_id, rep, rotation, at = assignment.contact_id, assignment.rep, assignment.rotation, assignment.at
         if self.conflicts_to_raise:
             # Another consumer took this turn: the cursor moved on under us.
             self.conflicts_to_raise -= 1
@@ -84,9 +76,9 @@ class FakePipeline:
         stored = self.reps[rep.id]
         if rotation != self.cursor or not stored.has_room:
             raise Conflict("stale")
-        if queued is None and contact_id in self.leads:
+        if assignment.queued is None and contact_id in self.leads:
             raise Conflict("lead exists")
-        if queued is not None:
+        if assignment.queued is not None:
             del self.waiting[contact_id]
         self.leads[contact_id] = Lead(
             contact_id=contact_id, owner_id=rep.id, status=LeadStatus.ASSIGNED, assigned_at=at

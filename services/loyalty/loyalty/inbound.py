@@ -9,6 +9,3 @@ class LeadCreatedIn(IncomingEvent):
     """crm.contacts LeadCreated: a new contact is enrolled; only its id is kept here."""
 
     contact_id: str
-
-
-CONSUMES: dict[str, type[IncomingEvent]] = {"LeadCreated": LeadCreatedIn}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from service_desk.models import Channel, Priority, Ticket, TicketIn, TicketStatus
-from service_desk.usecases import get_ticket, open_ticket
+from service_desk.usecases import get_ticket, open_ticket, tickets_of_contact
 from shared.errors import NotFound
 from shared.events import Outgoing
 
@@ -52,3 +52,25 @@ def test_opening_a_ticket_publishes_ticket_opened() -> None:
 def test_unknown_ticket_is_not_found() -> None:
     with pytest.raises(NotFound):
         get_ticket("nope", FakeTickets())
+
+
+def test_an_opened_ticket_is_read_back() -> None:
+    # Given an opened ticket
+    repo = FakeTickets()
+    opened = open_ticket(TicketIn(contact_id="c1", subject="Login", description="I cannot log in"), "agent-7", repo)
+    # When it is read
+    # Then it is the same ticket, at version 1
+    assert get_ticket(opened.id, repo) == opened
+    assert opened.version == 1
+
+
+def test_a_contacts_tickets_are_listed_without_the_others() -> None:
+    # Given two tickets of c1 and one of c2
+    repo = FakeTickets()
+    for contact_id in ("c1", "c2", "c1"):
+        open_ticket(TicketIn(contact_id=contact_id, subject="s", description="d"), "agent-7", repo)
+    # When c1's tickets are listed
+    page = tickets_of_contact("c1", repo, 10, None)
+    # Then only c1's come back, on one page
+    assert [t.contact_id for t in page.items] == ["c1", "c1"]
+    assert page.next_cursor is None

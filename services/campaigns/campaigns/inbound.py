@@ -11,6 +11,3 @@ class LeadCreatedIn(IncomingEvent):
     contact_id: str
     email: str
     first_name: str | None = None
-
-
-CONSUMES: dict[str, type[IncomingEvent]] = {"LeadCreated": LeadCreatedIn}

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.events import EventMetadata
-from shared.testing import bearer, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
 
 
 def _member(client: Any, contact_id: str, suffix: str = "") -> Any:
-    return client.http.get(f"/members/{contact_id}{suffix}", headers=bearer("marketer"))
+    return call(client, "GET", f"/members/{contact_id}{suffix}", role="marketer")
 
 
 def test_a_lead_delivered_three_times_is_credited_once(client: Any, table: str) -> None:
@@ -22,10 +22,10 @@ def test_a_lead_delivered_three_times_is_credited_once(client: Any, table: str) 
     for batch in ([event], [event, event]):
         assert failed_ids(client.lambda_.invoke("on_event", sqs_event(batch))) == []
     # Then the member has one sign-up credit
-    member = _member(client, contact_id).json_body
+    member = _member(client, contact_id).json
     assert member["points_balance"] == 200 and member["lifetime_points"] == 200 and member["tier"] == "bronze"
     assert set(member) == {"contact_id", "points_balance", "lifetime_points", "tier", "enrolled_at"}
-    entries = _member(client, contact_id, "/ledger").json_body["items"]
+    entries = _member(client, contact_id, "/ledger").json["items"]
     assert [(e["entry_id"], e["points"], e["reason"]) for e in entries] == [(event.event_id, 200, "signup")]
     assert sorted(e.detail_type for e in pending_outbox(table)) == ["MemberEnrolled", "PointsAccrued"]
 
@@ -55,12 +55,12 @@ def test_ledger_is_paginated_newest_first(client: Any) -> None:
         )
         accrue_points(contact_id, points, "purchase", cause, LoyaltyRepository())
     # When the ledger is read two entries at a time
-    first = _member(client, contact_id, "/ledger?limit=2").json_body
-    second = _member(client, contact_id, f"/ledger?limit=2&cursor={first['next_cursor']}").json_body
+    first = _member(client, contact_id, "/ledger?limit=2").json
+    second = _member(client, contact_id, f"/ledger?limit=2&cursor={first['next_cursor']}").json
     # Then entries come newest first, with their running balance, and the tier moved to silver
     entries = first["items"] + second["items"]
     assert [(e["points"], e["balance_after"]) for e in entries] == [(600, 1100), (300, 500), (200, 200)]
-    assert _member(client, contact_id).json_body["tier"] == "silver"
+    assert _member(client, contact_id).json["tier"] == "silver"
 
 
 def test_unknown_member_is_404(client: Any) -> None:
@@ -70,6 +70,6 @@ def test_unknown_member_is_404(client: Any) -> None:
 
 def test_routes_need_a_token_and_a_role(client: Any) -> None:
     assert client.http.get("/members/x").status_code == 401
-    assert client.http.get("/members/x", headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert client.http.get("/members/x", headers=bearer("partner")).status_code == 403
-    assert client.http.get("/members/x/ledger?limit=0", headers=bearer("admin")).status_code == 400
+    assert call(client, "GET", "/members/x", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert call(client, "GET", "/members/x", role="partner").status_code == 403
+    assert call(client, "GET", "/members/x/ledger?limit=0").status_code == 400

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from loyalty.models import LedgerEntry, Member, Tier, tier_for
-from loyalty.usecases import SIGNUP_POINTS, accrue_points, enrol_lead, get_member
+from loyalty.usecases import SIGNUP_POINTS, accrue_points, enrol_lead, get_member, ledger
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing
 
@@ -124,6 +124,23 @@ def test_unknown_member_is_not_found() -> None:
         get_member("nobody", FakeLoyalty())
     with pytest.raises(NotFound):
         accrue_points("nobody", 10, "purchase", _cause(), FakeLoyalty())
+
+
+def test_a_members_ledger_lists_its_entries() -> None:
+    # Given a member with the sign-up credit and a purchase
+    repo = FakeLoyalty()
+    enrol_lead("c1", _cause(), repo)
+    accrue_points("c1", 300, "purchase", _cause(), repo)
+    # When its ledger is read
+    page = ledger("c1", repo, 10, None)
+    # Then both entries are there with their running balance, and there is no next page
+    assert [(e.reason, e.balance_after) for e in page.items] == [("signup", 200), ("purchase", 500)]
+    assert page.next_cursor is None
+
+
+def test_the_ledger_of_an_unknown_member_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        ledger("nobody", FakeLoyalty(), 10, None)
 
 
 @pytest.mark.parametrize(

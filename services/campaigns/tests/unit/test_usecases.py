@@ -10,7 +10,7 @@ import pytest
 
 from campaigns.mailer import SendDeferred, SendRejected
 from campaigns.models import Email, Message, MessageStatus, Recipient
-from campaigns.usecases import send_welcome
+from campaigns.usecases import list_messages, send_welcome
 from shared.events import EventMetadata, Outgoing
 
 
@@ -100,6 +100,17 @@ def test_a_rejected_send_is_recorded_and_published() -> None:
     assert [(e.detail_type, e.detail["data"]["reason"]) for e in repo.events] == [
         ("EmailSendFailed", "MessageRejected")
     ]
+
+
+def test_a_contacts_messages_are_listed() -> None:
+    # Given a welcome sent to c1
+    repo = FakeMessages()
+    sent = send_welcome(_to("a@b.c", None), _cause(), repo, FakeMailer())
+    # When c1's messages, and another contact's, are listed
+    page, other = list_messages("c1", repo, 10, None), list_messages("c2", repo, 10, None)
+    # Then c1 has the welcome on one page, the other contact nothing
+    assert [m.id for m in page.items] == [sent.id] and page.next_cursor is None
+    assert other.items == []
 
 
 def test_greeting_is_escaped_in_html() -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from shared.testing import bearer, failed_ids, lead_created, pending_outbox, ses_sent_count, sqs_event
+from shared.testing import call, failed_ids, lead_created, pending_outbox, ses_sent_count, sqs_event
 
 
 def _messages(client: Any, query: str) -> Any:
-    return client.http.get(f"/messages{query}", headers=bearer("marketer"))
+    return call(client, "GET", f"/messages{query}", role="marketer")
 
 
 def test_a_lead_delivered_three_times_gets_one_email(client: Any, table: str) -> None:
@@ -22,7 +22,7 @@ def test_a_lead_delivered_three_times_gets_one_email(client: Any, table: str) ->
         assert failed_ids(client.lambda_.invoke("on_event", sqs_event(batch))) == []
     # Then SES sent one email, the message is recorded as sent, and one EmailSent waits in the outbox
     assert ses_sent_count() == 1
-    page = _messages(client, f"?contact_id={contact_id}").json_body
+    page = _messages(client, f"?contact_id={contact_id}").json
     assert page["next_cursor"] is None
     [message] = page["items"]
     assert set(message) == {"id", "contact_id", "template", "to", "status", "sent_at"}
@@ -51,13 +51,13 @@ def test_poison_records_fail_alone(client: Any) -> None:
 def test_contact_id_is_required(client: Any) -> None:
     response = _messages(client, "")
     assert response.status_code == 400
-    assert response.json_body["errors"][0]["field"] == "contact_id"
+    assert response.json["errors"][0]["field"] == "contact_id"
 
 
 def test_a_contact_without_messages_has_an_empty_list(client: Any) -> None:
-    assert _messages(client, "?contact_id=nobody").json_body == {"items": [], "next_cursor": None}
+    assert _messages(client, "?contact_id=nobody").json == {"items": [], "next_cursor": None}
 
 
 def test_routes_need_a_token_and_a_role(client: Any) -> None:
     assert client.http.get("/messages?contact_id=x").status_code == 401
-    assert client.http.get("/messages?contact_id=x", headers=bearer("partner")).status_code == 403
+    assert call(client, "GET", "/messages?contact_id=x", role="partner").status_code == 403

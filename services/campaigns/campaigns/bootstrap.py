@@ -1,0 +1,28 @@
+"""campaigns' composition root: the only place its repository and the SES mailer are built.
+
+Routes and consumers ask here; each factory builds once per process, on first use, with
+its heavy imports inside (a cold start pays only for what it uses).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from campaigns.mailer import SesMailer
+    from campaigns.repository import MessageRepository
+
+
+@cache
+def message_repository() -> MessageRepository:
+    from campaigns.repository import MessageRepository
+
+    return MessageRepository()
+
+
+@cache
+def mailer() -> SesMailer:
+    from campaigns.mailer import SesMailer
+
+    return SesMailer()

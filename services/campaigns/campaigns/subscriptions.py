@@ -1,0 +1,13 @@
+"""What campaigns reacts to: each detail-type declared once, with its inbound model and reaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from campaigns.consumers import on_lead_created
+from campaigns.inbound import LeadCreatedIn
+from shared.consumer import Subscription
+
+SUBSCRIPTIONS: list[Subscription[Any]] = [
+    Subscription("LeadCreated", LeadCreatedIn, on_lead_created),
+]

@@ -1,0 +1,20 @@
+"""loyalty's composition root: the only place its repository (members and their ledgers) is built.
+
+Routes and consumers ask here; each factory builds once per process, on first use, with
+its heavy imports inside (a cold start pays only for what it uses).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loyalty.repository import LoyaltyRepository
+
+
+@cache
+def loyalty_repository() -> LoyaltyRepository:
+    from loyalty.repository import LoyaltyRepository
+
+    return LoyaltyRepository()

@@ -1,0 +1,26 @@
+"""loyalty's HTTP routes: each parses, calls one use case, maps the result."""
+
+from __future__ import annotations
+
+from loyalty import bootstrap
+from loyalty.models import LedgerPage, Member
+from shared.auth import STAFF
+from shared.http import Ctx, Router
+from shared.pagination import parse_limit
+
+router = Router()
+
+
+@router.route("/members/{contact_id}", roles=STAFF)
+def get_member(ctx: Ctx, contact_id: str) -> Member:
+    from loyalty.usecases import get_member as get
+
+    return get(contact_id, bootstrap.loyalty_repository())
+
+
+@router.route("/members/{contact_id}/ledger", roles=STAFF)
+def get_ledger(ctx: Ctx, contact_id: str) -> LedgerPage:
+    from loyalty.usecases import ledger
+
+    limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
+    return ledger(contact_id, bootstrap.loyalty_repository(), limit, cursor)

@@ -1,0 +1,51 @@
+"""service_desk's HTTP routes: each parses, calls one use case, maps the result."""
+
+from __future__ import annotations
+
+from service_desk import bootstrap
+from service_desk.models import TicketIn, TicketPage
+from shared.auth import STAFF, Role
+from shared.errors import BadRequest
+from shared.http import Ctx, Reply, Router
+from shared.pagination import parse_limit
+
+router = Router()
+
+WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
+PREFIX = "/service-desk"  # the gateway's prefix for this service
+
+
+@router.route("/tickets", methods=["POST"], roles=WRITERS, body=TicketIn, status=201)
+def open_ticket(ctx: Ctx) -> Reply:
+    from service_desk.usecases import open_ticket as open_
+
+    repo, correlation_id = bootstrap.ticket_repository(), ctx.header("x-correlation-id")
+    ticket = open_(ctx.body, ctx.principal.subject, repo, correlation_id=correlation_id)
+    return Reply(ticket, 201, {"Location": f"{PREFIX}/tickets/{ticket.id}", "ETag": f'"{ticket.version}"'})
+
+
+@router.route("/tickets/{ticket_id}", roles=STAFF)
+def get_ticket(ctx: Ctx, ticket_id: str) -> Reply:
+    from service_desk.usecases import get_ticket as get
+
+    ticket = get(ticket_id, bootstrap.ticket_repository())
+    return Reply(ticket, 200, {"ETag": f'"{ticket.version}"'})
+
+
+@router.route("/tickets", roles=STAFF)
+def list_tickets(ctx: Ctx) -> TicketPage:
+    from service_desk.usecases import tickets_of_contact
+
+    contact_id = _contact_id(ctx)  # before the limit: a missing contact is the first thing to say
+    limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
+    return tickets_of_contact(contact_id, bootstrap.ticket_repository(), limit, cursor)
+
+
+def _contact_id(ctx: Ctx) -> str:
+    contact_id = (ctx.query.get("contact_id") or "").strip()
+    if not contact_id:
+        # Tickets are listed per contact through an index: listing them all would be a scan.
+        raise BadRequest(
+            "contact_id is required", errors=[{"field": "contact_id", "message": "required query parameter"}]
+        )
+    return contact_id
