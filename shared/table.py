@@ -44,13 +44,42 @@ def transaction() -> TransactWrite:
     return TransactWrite(connection=connection())
 
 
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"
+_CANCELLED = "TransactionCanceledException"
+
+
+def cancellation_codes(exc: BaseException) -> list[str]:
+    """Why DynamoDB cancelled a transaction: one code per transaction item, in order
+    (``"None"`` for an item that was not a reason), read from pynamodb's
+    ``TransactWriteError.cancellation_reasons`` or botocore's
+    ``ClientError.response["CancellationReasons"]``. Empty for anything else. Never parsed
+    from the message text: the reasons are structured in the response of both DynamoDB
+    and the emulators used here (moto, LocalStack)."""
+    if getattr(exc, "cause_response_code", None) == _CANCELLED or hasattr(exc, "cancellation_reasons"):
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return [r.code if r is not None and r.code else "None" for r in reasons]
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict) or response.get("Error", {}).get("Code") != _CANCELLED:
+        return []
+    return [str(r.get("Code") or "None") for r in response.get("CancellationReasons", [])]
+
+
 def is_conditional_failure(exc: BaseException) -> bool:
-    """True when a put/update/transaction failed on its condition (not on infrastructure)."""
-    cause = getattr(exc, "cause_response_code", None)
-    if cause == "ConditionalCheckFailedException":
+    """True when a put/update/transaction failed on its condition (not on infrastructure):
+    a single write's ConditionalCheckFailedException, or a transaction that a condition cancelled."""
+    if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
         return True
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        return True
+    return CONDITION_FAILED in cancellation_codes(exc)
+
+
+def transaction_conflict(exc: BaseException) -> bool:
+    """A transaction cancelled by a condition or by a concurrent transaction on one of its
+    items: worth a re-read and another attempt (or a 409), unlike a throttle or a bug."""
+    return bool({CONDITION_FAILED, TRANSACTION_CONFLICT} & set(cancellation_codes(exc)))
 
 
 def batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:
