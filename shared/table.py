@@ -1,7 +1,8 @@
 """pynamodb plumbing shared by the services' repositories: table meta and transactions.
 
-Every service owns one table, ``crm-<stage>-<service>``, keyed ``pk``/``sk`` with a
-stream (the outbox relay reads it) and TTL on ``expires_at``.
+Every service owns one table (its template's ``Table``, named to its functions by
+``CRM_TABLE``), keyed ``pk``/``sk``, with a stream (the outbox relay reads it) and TTL on
+``expires_at``.
 """
 
 from __future__ import annotations
@@ -20,13 +21,25 @@ TTL_ATTRIBUTE = "expires_at"
 BATCH_GET_KEYS = 100  # BatchGetItem's limit per call
 
 
+class _TableMeta(type):
+    """A Meta whose ``table_name`` is read from the settings each time it is asked for, not
+    bound at import: a model module may be imported before the function's environment is
+    in place (a test's collection, the local stack's one process for every function)."""
+
+    service: str
+
+    @property
+    def table_name(cls) -> str:
+        return get_settings().table_name(cls.service)
+
+
 def table_meta(service: str) -> Any:
-    """A pynamodb ``Meta`` for the service's table, bound to the configured endpoint."""
+    """A pynamodb ``Meta`` for the service's table (``CRM_TABLE``), bound to the configured endpoint."""
     settings = get_settings()
-    attrs: dict[str, Any] = {"table_name": settings.table_name(service), "region": settings.region}
+    attrs: dict[str, Any] = {"service": service, "region": settings.region}
     if settings.endpoint_url:
         attrs["host"] = settings.endpoint_url
-    return type("Meta", (), attrs)
+    return _TableMeta("Meta", (), attrs)
 
 
 @lru_cache(maxsize=1)
