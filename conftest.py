@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,21 +26,43 @@ def _service_dir(test_path: Path) -> Path:
 
 @pytest.fixture
 def table(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The service's table and buckets, created from its resources.yaml in a fresh mock_aws."""
+    """The service's table and buckets, created from its resources.yaml in a fresh mock_aws,
+    and the environment its template gives its functions (CRM_TABLE, queue URLs...)."""
     import boto3
     from moto import mock_aws
 
+    from infra.testing import create_buckets, create_table, function_environment
     from shared.aws import client
     from shared.settings import get_settings
-    from shared.testing import create_buckets, create_table
 
     client.cache_clear()  # clients made outside this mock would talk to another one
-    with mock_aws():
+    with _environment(function_environment(_service_dir(request.path))), mock_aws():
         # What the templates' SES::EmailIdentity gives: SES sends only from verified senders.
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=get_settings().sender_email)
         name = create_table(_service_dir(request.path))
         create_buckets(_service_dir(request.path))
         yield name
+
+
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` as Lambda would set it for the function, restored afterwards (settings re-read)."""
+    import os
+
+    from shared.settings import get_settings
+
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
 
 
 @pytest.fixture

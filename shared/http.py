@@ -1,5 +1,6 @@
 """The HTTP edge of every service: authentication, role checks, body parsing,
-Idempotency-Key, and the one place where errors become RFC 9457 problem details.
+Idempotency-Key, the one place where errors become RFC 9457 problem details, and the
+log context and metrics flush of every request (a Chalice middleware).
 
 A handler receives a ``Ctx`` (+ path parameters), calls one use-case and returns a
 pydantic model, a dict, or a ``Reply``.
@@ -158,6 +159,16 @@ class Api:
         self.app = app
         self.service = service
         self._store: DynamoDBPersistenceLayer | None = None
+        # Log context and the metrics flush of every request, as shared.functions gives the others.
+        app.register_middleware(self._observed, "http")
+
+    def _observed(self, request: Request, get_response: Callable[[Request], Response]) -> Response:
+        from shared.observability import function_context
+
+        context = self.app.lambda_context
+        name = getattr(context, "function_name", None) or f"{self.service}-api"
+        with function_context(name, getattr(context, "aws_request_id", None)):
+            return get_response(request)
 
     def route(
         self,

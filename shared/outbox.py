@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pynamodb.models import Model
 
 OUTBOX_PREFIX = "OUTBOX#"
+OUTBOX_SK = "OUTBOX"
 # A safety net only: records are deleted once relayed. Past this, nothing is lost
 # that the bus archive would not also hold; the relay alarms on its DLQ long before.
 OUTBOX_TTL = timedelta(days=7)
@@ -49,15 +50,37 @@ def outbox_model(meta: Any) -> type[Model]:
     return OutboxRecord
 
 
+def outbox_item(event: Outgoing) -> dict[str, Any]:
+    """The outbox record of one event as plain values: what ``outbox_record`` and
+    ``outbox_put`` both write (one shape, whichever client the repository uses)."""
+    return {
+        "pk": OUTBOX_PREFIX + event.event_id,
+        "sk": OUTBOX_SK,
+        "source": event.source,
+        "detail_type": event.detail_type,
+        "detail": json.dumps(event.detail, separators=(",", ":")),
+        "expires_at": int((datetime.now(UTC) + OUTBOX_TTL).timestamp()),
+    }
+
+
 def outbox_record(model: type[Model], event: Outgoing) -> Model:
-    return model(
-        pk=OUTBOX_PREFIX + event.event_id,
-        sk="OUTBOX",
-        source=event.source,
-        detail_type=event.detail_type,
-        detail=json.dumps(event.detail, separators=(",", ":")),
-        expires_at=datetime.now(UTC) + OUTBOX_TTL,
-    )
+    """The outbox record as a pynamodb model (``outbox_model``), for ``TransactWrite.save``."""
+    item = outbox_item(event)
+    return model(**{**item, "expires_at": datetime.fromtimestamp(item["expires_at"], UTC)})
+
+
+def outbox_put(table: str, event: Outgoing) -> dict[str, Any]:
+    """The outbox record as one ``TransactWriteItems`` entry of the low-level client. The
+    condition makes a replayed write (same event id) cancel its transaction, not overwrite."""
+    from shared.codec import to_item
+
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(outbox_item(event)),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
 
 
 def _pending(record: dict[str, Any]) -> dict[str, str] | None:

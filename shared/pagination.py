@@ -41,3 +41,13 @@ def parse_limit(raw: str | None) -> int:
             errors=[{"field": "limit", "message": f"must be 1..{MAX_LIMIT}"}],
         )
     return int(raw)
+
+
+def page_start(cursor: str | None, pk: str) -> dict[str, Any] | None:
+    """A cursor's ExclusiveStartKey for a query of partition ``pk``, refused when the cursor
+    belongs to another list: a cursor is signed by nobody, so a client could otherwise
+    point one list's query into another partition."""
+    start = decode_cursor(cursor)
+    if start is not None and start.get("pk") != {"S": pk}:
+        raise BadRequest("cursor is not valid for this list", errors=[{"field": "cursor", "message": "invalid cursor"}])
+    return start

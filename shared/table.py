@@ -1,7 +1,8 @@
 """pynamodb plumbing shared by the services' repositories: table meta and transactions.
 
-Every service owns one table, ``crm-<stage>-<service>``, keyed ``pk``/``sk`` with a
-stream (the outbox relay reads it) and TTL on ``expires_at``.
+Every service owns one table (its template's ``Table``, named to its functions by
+``CRM_TABLE``), keyed ``pk``/``sk``, with a stream (the outbox relay reads it) and TTL on
+``expires_at``.
 """
 
 from __future__ import annotations
@@ -20,13 +21,25 @@ TTL_ATTRIBUTE = "expires_at"
 BATCH_GET_KEYS = 100  # BatchGetItem's limit per call
 
 
+class _TableMeta(type):
+    """A Meta whose ``table_name`` is read from the settings each time it is asked for, not
+    bound at import: a model module may be imported before the function's environment is
+    in place (a test's collection, the local stack's one process for every function)."""
+
+    service: str
+
+    @property
+    def table_name(cls) -> str:
+        return get_settings().table_name(cls.service)
+
+
 def table_meta(service: str) -> Any:
-    """A pynamodb ``Meta`` for the service's table, bound to the configured endpoint."""
+    """A pynamodb ``Meta`` for the service's table (``CRM_TABLE``), bound to the configured endpoint."""
     settings = get_settings()
-    attrs: dict[str, Any] = {"table_name": settings.table_name(service), "region": settings.region}
+    attrs: dict[str, Any] = {"service": service, "region": settings.region}
     if settings.endpoint_url:
         attrs["host"] = settings.endpoint_url
-    return type("Meta", (), attrs)
+    return _TableMeta("Meta", (), attrs)
 
 
 @lru_cache(maxsize=1)
@@ -44,13 +57,42 @@ def transaction() -> TransactWrite:
     return TransactWrite(connection=connection())
 
 
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSACTION_CONFLICT = "TransactionConflict"
+_CANCELLED = "TransactionCanceledException"
+
+
+def cancellation_codes(exc: BaseException) -> list[str]:
+    """Why DynamoDB cancelled a transaction: one code per transaction item, in order
+    (``"None"`` for an item that was not a reason), read from pynamodb's
+    ``TransactWriteError.cancellation_reasons`` or botocore's
+    ``ClientError.response["CancellationReasons"]``. Empty for anything else. Never parsed
+    from the message text: the reasons are structured in the response of both DynamoDB
+    and the emulators used here (moto, LocalStack)."""
+    if getattr(exc, "cause_response_code", None) == _CANCELLED or hasattr(exc, "cancellation_reasons"):
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        return [r.code if r is not None and r.code else "None" for r in reasons]
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict) or response.get("Error", {}).get("Code") != _CANCELLED:
+        return []
+    return [str(r.get("Code") or "None") for r in response.get("CancellationReasons", [])]
+
+
 def is_conditional_failure(exc: BaseException) -> bool:
-    """True when a put/update/transaction failed on its condition (not on infrastructure)."""
-    cause = getattr(exc, "cause_response_code", None)
-    if cause == "ConditionalCheckFailedException":
+    """True when a put/update/transaction failed on its condition (not on infrastructure):
+    a single write's ConditionalCheckFailedException, or a transaction that a condition cancelled."""
+    if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
         return True
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        return True
+    return CONDITION_FAILED in cancellation_codes(exc)
+
+
+def transaction_conflict(exc: BaseException) -> bool:
+    """A transaction cancelled by a condition or by a concurrent transaction on one of its
+    items: worth a re-read and another attempt (or a 409), unlike a throttle or a bug."""
+    return bool({CONDITION_FAILED, TRANSACTION_CONFLICT} & set(cancellation_codes(exc)))
 
 
 def batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:

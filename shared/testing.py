@@ -1,7 +1,8 @@
 """Test helpers shared by the services' tests (never imported by production code).
 
-They keep tests honest about the real shapes: tables are created from the service's own
-``resources.yaml``, and consumers receive SQS records whose body is an EventBridge event.
+They keep tests honest about the real shapes: consumers receive SQS records whose body is
+an EventBridge event. What needs the service's template (its table, buckets and
+environment) is in ``infra.testing``.
 """
 
 from __future__ import annotations
@@ -41,43 +42,30 @@ def use_in_process_aws() -> None:
     connection.cache_clear()
 
 
-def load_template(service_dir: Path) -> dict[str, Any]:
-    """A service's ``resources.yaml`` read exactly as the local stack provisions it."""
-    from infra.local.cfn import load_template as load
+# --- transitional: the template fixtures moved to infra.testing --------------------------
+# shared imports nothing from infra (infra/tests/test_layering.py names these three as the
+# only exception). Delete them once services/*/tests import infra.testing.
 
-    return load(service_dir / "resources.yaml")
+
+def load_template(service_dir: Path) -> dict[str, Any]:
+    """Moved: ``infra.testing.template``."""
+    from infra.testing import template
+
+    return template(service_dir)
 
 
 def create_table(service_dir: Path, stage: str = "dev") -> str:
-    """Create the service's table in the active ``mock_aws`` exactly as its template declares it."""
-    import boto3
+    """Moved: ``infra.testing.create_table``."""
+    from infra.testing import create_table as create
 
-    props = load_template(service_dir)["Resources"]["Table"]["Properties"]
-    name = props["TableName"]["Fn::Sub"].replace("${Stage}", stage)
-    kwargs: dict[str, Any] = {
-        "TableName": name,
-        "BillingMode": props["BillingMode"],
-        "AttributeDefinitions": props["AttributeDefinitions"],
-        "KeySchema": props["KeySchema"],
-        "StreamSpecification": {"StreamEnabled": True, **props["StreamSpecification"]},
-    }
-    if props.get("GlobalSecondaryIndexes"):
-        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-    boto3.client("dynamodb", region_name=REGION).create_table(**kwargs)
-    return name
+    return create(service_dir, stage)
 
 
 def create_buckets(service_dir: Path, stage: str = "dev") -> list[str]:
-    """Create the service's S3 buckets (named ``crm-${Stage}-...``) in the active ``mock_aws``."""
-    import boto3
+    """Moved: ``infra.testing.create_buckets``."""
+    from infra.testing import create_buckets as create
 
-    s3 = boto3.client("s3", region_name=REGION)
-    names = []
-    for resource in load_template(service_dir)["Resources"].values():
-        if resource.get("Type") == "AWS::S3::Bucket":
-            names.append(resource["Properties"]["BucketName"]["Fn::Sub"].replace("${Stage}", stage))
-            s3.create_bucket(Bucket=names[-1])
-    return names
+    return create(service_dir, stage)
 
 
 def eventbridge_message(event: Outgoing, bus: str = "crm-dev") -> dict[str, Any]:

@@ -139,3 +139,26 @@ class Resolver:
 
         # "${!Literal}" escapes a literal "${Literal}".
         return _SUB_VAR.sub(replace, str(text)).replace("${!", "${")
+
+
+def environment_variables(template: dict[str, Any], logical_id: str | None = None) -> dict[str, Any]:
+    """The environment variables (unresolved) a template gives a function: its SAM
+    ``Globals: Function: Environment: Variables``, overlaid with the function's own
+    (``<LogicalId>: Properties: Environment: Variables``), as SAM merges them."""
+    variables = dict(own_variables((template.get("Globals") or {}).get("Function") or {}))
+    if logical_id is not None:
+        resource = (template.get("Resources") or {}).get(logical_id) or {}
+        variables.update(own_variables(resource.get("Properties") or {}))
+    return variables
+
+
+def own_variables(properties: dict[str, Any]) -> dict[str, Any]:
+    """``Environment: Variables`` of a function's properties (or of Globals' Function)."""
+    found: dict[str, Any] = (properties.get("Environment") or {}).get("Variables") or {}
+    return found
+
+
+def resolved_environment(resolver: Resolver, variables: dict[str, Any]) -> dict[str, str]:
+    """Environment variables resolved to strings, as Lambda hands them to the function."""
+    resolved = resolver.resolve(variables)
+    return {name: str(value) for name, value in resolved.items() if value is not None}

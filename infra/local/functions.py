@@ -4,7 +4,9 @@ with a Lambda-like context, and a fault-injection registry for crash tests.
 Local difference: every function of every service shares one Python process (Lambda
 gives each its own sandbox); the Chalice packages are named after their service, so
 they import side by side. Invocations of one function may run concurrently on
-different threads, as concurrent Lambda sandboxes would.
+different threads, as concurrent Lambda sandboxes would. Each invocation sees the
+environment its template declares (resolved to the provisioned names and URLs), laid
+over the process's for that invocation only (shared.settings.function_environment).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ SERVICES = ("contacts", "pipeline", "service_desk", "loyalty", "campaigns")
 DEFAULT_TIMEOUT_SECONDS = 60
 
 Handler = Callable[[dict[str, Any], Any], Any]
+# (service, function logical id) -> the environment its template gives it
+Environments = Callable[[str, str], dict[str, str]]
+API_LOGICAL_ID = "APIHandler"  # Chalice's name for a service's API function
 
 
 class InjectedFault(RuntimeError):
@@ -88,6 +93,7 @@ class LocalFunction:
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     invocations: int = 0
     errors: int = 0
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def logical_id(self) -> str:
@@ -100,14 +106,17 @@ class Service:
     app: Any  # chalice.Chalice
     config: dict[str, Any]
     functions: dict[str, LocalFunction] = field(default_factory=dict)  # by logical id
+    api_environment: dict[str, str] = field(default_factory=dict)  # what the API function gets
 
 
 class Runtime:
     """Loads the services and invokes their functions by name, logical id or ARN."""
 
-    def __init__(self, stage: str, fault_registry: Faults = faults) -> None:
+    def __init__(self, stage: str, fault_registry: Faults = faults, environments: Environments | None = None) -> None:
         self.stage = stage
         self.faults = fault_registry
+        # The provisioned topology's environments (infra.local.provision.Topology.environment).
+        self.environments: Environments = environments or (lambda service, logical_id: {})
         self.services: dict[str, Service] = {}
         self.warnings: list[str] = []
         self._by_name: dict[str, LocalFunction] = {}
@@ -124,7 +133,7 @@ class Runtime:
 
     def add_service(self, service: str, app: Any, config: dict[str, Any] | None = None) -> Service:
         config = config or {}
-        entry = Service(service, app, config)
+        entry = Service(service, app, config, api_environment=self.environments(service, API_LOGICAL_ID))
         timeout = int(config.get("lambda_timeout", DEFAULT_TIMEOUT_SECONDS))
         for pure in app.pure_lambda_functions:
             self.add_function(entry, pure.name, pure, timeout)
@@ -133,6 +142,7 @@ class Runtime:
 
     def add_function(self, service: Service, name: str, handler: Handler, timeout: int = 60) -> LocalFunction:
         function = LocalFunction(service.name, name, f"crm-{self.stage}-{service.name}-{name}", handler, timeout)
+        function.environment = self.environments(service.name, function.logical_id)
         service.functions[function.logical_id] = function
         # The provisioner names a function referenced from a template by its logical id.
         for alias in (function.function_name, f"crm-{self.stage}-{service.name}-{function.logical_id}"):
@@ -153,12 +163,14 @@ class Runtime:
         return self._by_name.get(name)
 
     def invoke(self, function: LocalFunction, event: dict[str, Any]) -> Any:
-        """Run one invocation as Lambda would: fresh context, function name on every log line."""
-        from shared.observability import function_context
+        """Run one invocation as Lambda would: a fresh context, and the environment the
+        function's template gives it. Log context and the metrics flush are the handler's
+        own (shared.functions), as in AWS: nothing is added here."""
+        from shared.settings import function_environment
 
         context = LambdaContext(function.function_name, function.timeout_seconds)
         function.invocations += 1
-        with function_context(function.function_name, context.aws_request_id):
+        with function_environment(function.environment):
             if self.faults.take(function.function_name):
                 function.errors += 1
                 raise InjectedFault(f"{function.function_name}: injected fault (simulated crash before the handler)")

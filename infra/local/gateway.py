@@ -5,7 +5,8 @@ Gateway proxy event. Also serves the stack's own ``/_local/*`` endpoints.
 
 Local differences: requests to one service are handled one at a time (Chalice keeps
 ``current_request`` on the app object, so one app cannot serve two threads at once;
-Lambda would run more sandboxes); the services share one process and environment.
+Lambda would run more sandboxes); the services share one process, each request seeing
+the environment its API function's template declares (shared.settings.function_environment).
 """
 
 from __future__ import annotations
@@ -59,11 +60,14 @@ def _json(body: Any, status: int = 200) -> Response:
 class _ServiceApi:
     """One service's API: its Chalice app behind a LocalGateway, one request at a time."""
 
-    def __init__(self, service: str, app: Any, config: dict[str, Any], stage: str) -> None:
+    def __init__(
+        self, service: str, app: Any, config: dict[str, Any], stage: str, environment: dict[str, str] | None = None
+    ) -> None:
         from chalice.config import Config
         from chalice.local import LocalGateway
 
         self.function_name = f"crm-{stage}-{service}-api"
+        self.environment = environment or {}
         stages = config.get("stages") or {}
         chalice_config = Config(
             chalice_stage=stage if stage in stages else "dev",
@@ -95,7 +99,8 @@ class Gateway:
         self.faults = fault_registry or runtime.faults
         self.is_localstack = is_localstack
         self.apis = {
-            name: _ServiceApi(name, service.app, service.config, stage) for name, service in runtime.services.items()
+            name: _ServiceApi(name, service.app, service.config, stage, service.api_environment)
+            for name, service in runtime.services.items()
         }
         self.server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -128,14 +133,15 @@ class Gateway:
     def _invoke(self, api: _ServiceApi, request: Request, path: str) -> Response:
         from chalice.local import LocalGatewayException
 
-        from shared.observability import function_context
+        from shared.settings import function_environment
 
         query = request.query_string.decode("latin-1")
         full_path = f"{path}?{query}" if query else path
         headers = {key: value for key, value in request.headers.items()}
         body = request.get_data() or None
         request_id = str(uuid.uuid4())
-        with api.lock, function_context(api.function_name, request_id):
+        # Log context and the metrics flush are the app's own (shared.http.Api), as in AWS.
+        with api.lock, function_environment(api.environment):
             if self.faults.take(api.function_name):
                 # What API Gateway answers when its Lambda integration fails.
                 return _json({"message": "Internal server error"}, 502)

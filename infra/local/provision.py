@@ -19,7 +19,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from infra.local.aws import ACCOUNT_ID, Clients
-from infra.local.cfn import Resolver, TemplateError, load_template, parameter_values
+from infra.local.cfn import (
+    Resolver,
+    TemplateError,
+    environment_variables,
+    load_template,
+    own_variables,
+    parameter_values,
+    resolved_environment,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,6 +148,13 @@ class Topology:
     streams: list[StreamWiring] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
+    # service -> function logical id ("" for Globals) -> resolved environment variables
+    environments: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    def environment(self, service: str, logical_id: str) -> dict[str, str]:
+        """What the service's template gives that function: Globals, then its own variables."""
+        declared = self.environments.get(service, {})
+        return {**declared.get("", {}), **declared.get(logical_id, {})}
 
 
 @dataclass
@@ -190,11 +205,22 @@ class TemplateProvisioner:
     def run(self) -> None:
         for logical_id in self.resources:
             self.ensure(logical_id)
+        if self.service is not None:
+            self._environments(self.service)
         for name, output in (self.template.get("Outputs") or {}).items():
             export = output.get("Export", {}).get("Name") if isinstance(output, dict) else None
             if export is not None:
                 self.topology.exports[str(self.resolver.resolve(export))] = self.resolver.resolve(output["Value"])
             del name
+
+    def _environments(self, service: str) -> None:
+        """Each function's environment, resolved to the names and URLs just provisioned."""
+        found = {"": resolved_environment(self.resolver, environment_variables(self.template))}
+        for logical_id, resource in self.resources.items():
+            own = own_variables(resource.get("Properties") or {})
+            if "Type" not in resource and own:  # an overlay on a Chalice function
+                found[logical_id] = resolved_environment(self.resolver, own)
+        self.topology.environments[service] = found
 
     def ensure(self, logical_id: str) -> _Created:
         if logical_id in self.created:

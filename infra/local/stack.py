@@ -121,7 +121,8 @@ class Stack:
     def _load_functions(self) -> None:
         from infra.local.functions import Runtime
 
-        self.runtime = Runtime(self.stage)
+        assert self.topology is not None
+        self.runtime = Runtime(self.stage, environments=self.topology.environment)
         self.runtime.load()
         for warning in self.runtime.warnings:
             say("stack", f"warning: {warning}")

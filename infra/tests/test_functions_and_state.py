@@ -126,3 +126,26 @@ def test_a_table_saved_from_our_moto_server_is_streamed_to_the_file_and_restores
     assert restore(clients, ["crm-dev-demo"], tmp_path, "dev") == {"crm-dev-demo": 3}
     item = ddb.get_item(TableName="crm-dev-demo", Key={"pk": {"S": "C#2"}, "sk": {"S": "P"}})["Item"]
     assert item["b"] == {"B": b"\x02"}
+
+
+def test_an_invocation_sees_its_function_s_environment_and_only_it():
+    from shared.settings import get_settings
+
+    # Given two services' functions in one process, each with its template's table
+    seen: list[tuple[str, str]] = []
+    runtime = Runtime("dev", Faults(), environments=lambda service, _: {"CRM_TABLE": f"crm-dev-{service}"})
+    for service in ("alpha", "beta"):
+        app = Chalice(app_name=f"crm-{service}")
+
+        @app.lambda_function(name="outbox_relay")
+        def relay(event, context, service=service):
+            seen.append((service, get_settings().table_name(service)))
+            return {}
+
+        runtime.add_service(service, app)
+    # When each is invoked
+    for service in ("alpha", "beta"):
+        runtime.invoke(runtime.function(service, "OutboxRelay"), {})
+    # Then each read its own table from the settings, and nothing outlives the invocation
+    assert seen == [("alpha", "crm-dev-alpha"), ("beta", "crm-dev-beta")]
+    assert get_settings().table is None

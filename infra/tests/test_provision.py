@@ -201,3 +201,46 @@ def test_every_service_template_provisions_locally(clients, template):
     ensure_bus(clients, "crm-dev")
     provision_template(clients, topology, template.parent.name, template)
     assert topology.tables, "every service owns a table"
+
+
+def test_each_function_gets_the_environment_its_template_declares(clients):
+    # Given the contacts template, whose Globals name its table, bucket and job queues
+    # When the local stack provisions it
+    topology = provision_all("dev", clients, services=["contacts"])
+    env = topology.environment("contacts", "ImportWorker")
+    # Then the variables hold the provisioned names and URLs, not a convention in code
+    assert env["CRM_TABLE"] == "crm-dev-contacts"
+    assert env["CRM_IMPORTS_BUCKET"] == "crm-dev-contacts-imports"
+    imports = clients("sqs").get_queue_url(QueueName="crm-dev-contacts-imports")["QueueUrl"]
+    assert env["CRM_IMPORTS_QUEUE_URL"] == imports
+    # And the max receives the workers read are the queue's own redrive count
+    redrive = clients("sqs").get_queue_attributes(QueueUrl=imports, AttributeNames=["RedrivePolicy"])
+    assert int(json.loads(redrive["Attributes"]["RedrivePolicy"])["maxReceiveCount"]) == int(
+        env["CRM_IMPORTS_MAX_RECEIVES"]
+    )
+    # And another service's functions get their own table
+    other = provision_all("dev", clients, services=["pipeline"]).environment("pipeline", "OnEvent")
+    assert other == {"CRM_TABLE": "crm-dev-pipeline"}
+
+
+def test_a_function_s_own_variables_are_laid_over_the_globals(clients, tmp_path):
+    # Given a template whose Globals set two variables and one function overrides one
+    root = write_repo(tmp_path)
+    path = root / "services" / "demo" / "resources.yaml"
+    path.write_text(
+        TEMPLATE.replace(
+            "Resources:\n",
+            "Globals:\n  Function:\n    Environment:\n      Variables:\n"
+            "        CRM_TABLE: !Ref Table\n        CRM_EVENTS_QUEUE_URL: !Ref Queue\n"
+            "Resources:\n  Nightly2:\n    Properties:\n      Environment:\n        Variables:\n"
+            "          CRM_EVENTS_QUEUE_URL: !Ref DeadLetterQueue\n",
+            1,
+        )
+    )
+    # When it is provisioned
+    topology = provision_all("dev", clients, root=root)
+    # Then that function sees its own value, the others the Globals'
+    dlq = clients("sqs").get_queue_url(QueueName="crm-dev-demo-events-dlq")["QueueUrl"]
+    assert topology.environment("demo", "Nightly2")["CRM_EVENTS_QUEUE_URL"] == dlq
+    assert topology.environment("demo", "OnEvent")["CRM_EVENTS_QUEUE_URL"].endswith("/crm-dev-demo-events")
+    assert topology.environment("demo", "Nightly2")["CRM_TABLE"] == "crm-dev-demo"

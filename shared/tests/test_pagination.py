@@ -28,3 +28,19 @@ def test_limit_is_bounded() -> None:
     for bad in ["0", "101", "-1", "ten"]:
         with pytest.raises(BadRequest):
             parse_limit(bad)
+
+
+def test_a_cursor_starts_a_page_only_of_its_own_list() -> None:
+    from shared.pagination import page_start
+
+    # Given a cursor taken from the list partition CONTACT#1
+    key = {"pk": {"S": "CONTACT#1"}, "sk": {"S": "CONSENT#2026"}}
+    cursor = encode_cursor(key)
+    # When it starts a page of that list, then it is the start key
+    assert page_start(cursor, "CONTACT#1") == key
+    # And no cursor is no start key
+    assert page_start(None, "CONTACT#1") is None
+    # But used on another list it is a 400 naming the cursor
+    with pytest.raises(BadRequest) as err:
+        page_start(cursor, "CONTACT#2")
+    assert err.value.extensions["errors"][0]["field"] == "cursor"
