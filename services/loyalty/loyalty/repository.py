@@ -18,11 +18,10 @@ from loyalty.models import LedgerEntry, Member, Tier
 from shared.errors import Conflict
 from shared.events import Outgoing
 from shared.outbox import outbox_model, outbox_record
-from shared.table import table_meta, transaction
+from shared.table import table_meta, transaction, transaction_conflict
 
 PROFILE = "PROFILE"
 LEDGER_PREFIX = "LEDGER#"
-CONTENTION_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
 class MemberItem(Model):
@@ -68,11 +67,6 @@ def _entry_item(contact_id: str, entry: LedgerEntry) -> LedgerItem:
         balance_after=entry.balance_after,
         occurred_at=entry.occurred_at,
     )
-
-
-def _contended(exc: TransactWriteError) -> bool:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code in CONTENTION_CODES for r in reasons)
 
 
 class LoyaltyRepository:
@@ -137,7 +131,7 @@ class LoyaltyRepository:
                 for event in events:
                     tx.save(outbox_record(OutboxRecord, event))
         except TransactWriteError as exc:
-            if _contended(exc):
+            if transaction_conflict(exc):
                 raise Conflict("the member changed meanwhile, or this cause was credited already") from None
             raise
 

@@ -18,7 +18,7 @@ from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, Rotat
 from shared.errors import Conflict
 from shared.events import Outgoing
 from shared.outbox import outbox_model, outbox_record
-from shared.table import table_meta, transaction
+from shared.table import table_meta, transaction, transaction_conflict
 
 REPS = "REPS"
 REP_PREFIX = "REP#"
@@ -27,7 +27,6 @@ LEAD_SK = "LEAD"
 UNASSIGNED = "UNASSIGNED"
 ROTATION = "ROTATION"
 ROUND_ROBIN = "ROUND_ROBIN"
-CONTENTION_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
 class RepItem(Model):
@@ -88,11 +87,6 @@ def _rep(item: RepItem) -> Rep:
 
 def _queued_sk(lead: QueuedLead) -> str:
     return f"{lead.queued_at.isoformat()}#{lead.contact_id}"
-
-
-def _contended(exc: TransactWriteError) -> bool:
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code in CONTENTION_CODES for r in reasons)
 
 
 class PipelineRepository:
@@ -156,7 +150,7 @@ class PipelineRepository:
                 tx.save(record, condition=LeadItem.pk.does_not_exist())
                 tx.save(queued)
         except TransactWriteError as exc:
-            if _contended(exc):
+            if transaction_conflict(exc):
                 return False
             raise
         return True
@@ -215,6 +209,6 @@ class PipelineRepository:
                 for event in events:
                     tx.save(outbox_record(OutboxRecord, event))
         except TransactWriteError as exc:
-            if _contended(exc):
+            if transaction_conflict(exc):
                 raise Conflict("the lead, the rep or the rotation changed meanwhile") from None
             raise
