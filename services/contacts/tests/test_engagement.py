@@ -24,7 +24,7 @@ ENGAGED = {"field": "last_engaged_at", "op": "within_days", "value": 30}
 
 @pytest.fixture(autouse=True)
 def fresh_definitions(table: str) -> None:
-    from contacts.segments_handlers import segment_store
+    from contacts.bootstrap import segment_store
 
     segment_store().forget_definitions()  # a new table per test
 
@@ -151,19 +151,19 @@ def test_an_order_is_engagement_too_whichever_is_newer(client: Client) -> None:
 
 
 def test_a_merge_adds_up_both_contacts_engagement(client: Client) -> None:
-    from contacts.metrics_merge import merge_metrics
-    from contacts.routes.history import history_repo
+    from contacts.bootstrap import history_repository
+    from contacts.history.merge import merge_metrics
 
     winner, loser = new_contact(client), new_contact(client)
     interact(client, winner, "outbound", NOW - timedelta(days=1))
     interact(client, loser, "inbound", NOW - timedelta(days=4))
     interact(client, loser, "inbound", NOW - timedelta(days=6))
-    merged = merge_metrics(winner, loser, history_repo(), NOW.date())
+    merged = merge_metrics(winner, loser, history_repository(), NOW.date())
     assert merged is not None
     assert (merged.last_engaged_at, merged.interaction_count, merged.inbound_count) == (NOW - timedelta(days=4), 3, 2)
     assert engagement(client, winner) == (NOW - timedelta(days=4), 3, 2)
     # A redelivery changes nothing
-    assert merge_metrics(winner, loser, history_repo(), NOW.date()) is None
+    assert merge_metrics(winner, loser, history_repository(), NOW.date()) is None
 
 
 # --- segments over engagement -----------------------------------------------------------
@@ -176,8 +176,8 @@ def deliver_metrics_updates(client: Client) -> None:
 
 
 def test_an_engaged_contact_enters_and_the_daily_job_removes_it_after_30_days(client: Client) -> None:
-    from contacts.segments_due import reevaluate_due
-    from contacts.segments_handlers import segment_store
+    from contacts.bootstrap import segment_store
+    from contacts.segments.due import reevaluate_due
 
     created = client.http.post(
         "/segments", headers=bearer("marketer"), body=json.dumps({"name": "Engaged lately", "rules": ENGAGED})

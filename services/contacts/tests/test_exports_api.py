@@ -15,7 +15,7 @@ import pytest
 import requests
 from chalice.test import Client
 
-from contacts.exports import IMPORTABLE_COLUMNS, ExportFilter
+from contacts.exports.models import IMPORTABLE_COLUMNS, ExportFilter
 from shared.testing import bearer, pending_outbox, sqs_event
 
 TABLE = "crm-dev-contacts"
@@ -30,9 +30,9 @@ def buckets_and_queues(table: str) -> Iterator[None]:
     sqs = boto3.client("sqs", region_name="us-east-1")
     for name in (EXPORTS_QUEUE, IMPORTS_QUEUE):
         sqs.create_queue(QueueName=name)
-    from contacts.exports_repository import _queue_url as exports_queue_url
-    from contacts.imports_repository import _queue_url as imports_queue_url
-    from contacts.segments_handlers import segment_store
+    from contacts.bootstrap import segment_store
+    from contacts.exports.repository import _queue_url as exports_queue_url
+    from contacts.imports.repository import _queue_url as imports_queue_url
 
     exports_queue_url.cache_clear()
     imports_queue_url.cache_clear()
@@ -207,9 +207,9 @@ def test_a_large_export_pages_through_the_list_and_uploads_in_parts(
     # Given pages of 2 contacts and parts of a few bytes (S3's 5 MiB minimum scaled down)
     import moto.s3.models
 
-    monkeypatch.setattr("contacts.exports_jobs.PAGE", 2)
-    monkeypatch.setattr("contacts.exports_jobs.FLUSH_CHARS", 16)
-    monkeypatch.setattr("contacts.exports_repository.PART_BYTES", 40)
+    monkeypatch.setattr("contacts.exports.usecases.PAGE", 2)
+    monkeypatch.setattr("contacts.exports.usecases.FLUSH_CHARS", 16)
+    monkeypatch.setattr("contacts.exports.repository.PART_BYTES", 40)
     monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 40)
     emails = [f"p{n}@example.com" for n in range(7)]
     for n, email in enumerate(emails):
@@ -230,7 +230,7 @@ def test_an_erasure_withdraws_every_export_file_written_or_being_written(client:
     assert [row[0] for row in download(done)[1:]] == ["ada@example.com"]
     status, running = call(client, "post", "/exports", {"filter": {"tag": "gdpr"}}, "marketer")
     assert status == 202
-    from contacts.exports_repository import ExportRepository
+    from contacts.exports.repository import ExportRepository
 
     repository = ExportRepository()
     assert repository.start(running["id"])
@@ -334,7 +334,7 @@ def test_a_redelivered_job_changes_nothing_and_a_failing_one_ends_failed(
     def crash(*args: Any) -> None:
         raise RuntimeError("downstream outage")
 
-    monkeypatch.setattr("contacts.exports_jobs.list_contacts", crash)
+    monkeypatch.setattr("contacts.exports.usecases.list_contacts", crash)
     status, job = call(client, "post", "/exports", {"filter": {}})
     assert status == 202
     [body] = take(EXPORTS_QUEUE)
@@ -352,9 +352,9 @@ def test_a_redelivered_job_changes_nothing_and_a_failing_one_ends_failed(
 def test_the_export_filter_is_the_list_filter() -> None:
     """Same names as GET /contacts's filters (its segment is the request's segment_id), and
     the import reads the export's custom columns."""
-    from contacts.exports import CUSTOM_PREFIX
-    from contacts.imports import CUSTOM_PREFIX as IMPORT_PREFIX
-    from contacts.usecases import LIST_FILTERS
+    from contacts.exports.models import CUSTOM_PREFIX
+    from contacts.imports.models import CUSTOM_PREFIX as IMPORT_PREFIX
+    from contacts.records.usecases import LIST_FILTERS
 
     expected = (set(LIST_FILTERS) - {"segment"}) | {"created_from", "created_to"}
     assert set(ExportFilter.model_fields) == expected

@@ -310,8 +310,8 @@ def test_an_event_about_an_unknown_contact_is_skipped(client: Client) -> None:
 
 
 def test_the_daily_job_rescores_only_contacts_crossing_a_recency_bound(client: Client) -> None:
-    from contacts.metrics_recency import rescore_due
-    from contacts.routes.history import history_repo
+    from contacts.bootstrap import history_repository
+    from contacts.history.recency import rescore_due
 
     crossing, staying = new_contact(client), new_contact(client)
     tomorrow = NOW.date() + timedelta(days=1)
@@ -320,23 +320,23 @@ def test_the_daily_job_rescores_only_contacts_crossing_a_recency_bound(client: C
     assert get(client, f"/{crossing}/metrics")["recency_score"] == 5
     before = len(outbox("ContactMetricsUpdated"))
     # When the job runs tomorrow, then runs again
-    assert rescore_due(history_repo(), tomorrow) == 1
-    assert rescore_due(history_repo(), tomorrow) == 0
+    assert rescore_due(history_repository(), tomorrow) == 1
+    assert rescore_due(history_repository(), tomorrow) == 0
     # Then only the contact past 30 days was re-scored, once
     updates = outbox("ContactMetricsUpdated")[before:]
     assert [(u["contact_id"], u["recency_score"]) for u in updates] == [(crossing, 4)]
 
 
 def test_a_customer_lapsing_after_180_days_counts_as_churned(client: Client) -> None:
-    from contacts.metrics_recency import rescore_due
-    from contacts.routes.history import history_repo
+    from contacts.bootstrap import history_repository
+    from contacts.history.recency import rescore_due
 
     contact = new_contact(client)
     deliver(client, order_placed(contact, when=NOW - timedelta(days=170)))
     # ten days on (the job catches up the days it missed)
     later = NOW.date() + timedelta(days=11)
-    rescore_due(history_repo(), NOW.date())
-    assert rescore_due(history_repo(), later) == 1
+    rescore_due(history_repository(), NOW.date())
+    assert rescore_due(history_repository(), later) == 1
     report = get(client, f"/analytics?from={NOW.date() + timedelta(days=1)}&to={later}", role="manager")
     assert (report["lapsed"], report["active_at_start"]) == (1, 1)
     assert (Decimal(report["churn_rate"]), Decimal(report["retention_rate"])) == (1, 0)

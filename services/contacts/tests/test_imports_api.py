@@ -26,7 +26,7 @@ def client() -> Iterator[Client]:
         create_buckets(SERVICE_DIR)
         boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="crm-dev-contacts-imports")
         from contacts.api import app
-        from contacts.imports_repository import _queue_url
+        from contacts.imports.repository import _queue_url
 
         _queue_url.cache_clear()
         with Client(app) as c:
@@ -179,7 +179,7 @@ def test_a_chunk_failing_on_its_last_delivery_reports_its_rows_and_the_job_compl
     def crash(*args: Any) -> None:
         raise RuntimeError("downstream outage")
 
-    monkeypatch.setattr("contacts.imports_jobs.process_chunk", crash)
+    monkeypatch.setattr("contacts.imports.usecases.process_chunk", crash)
     # When it fails before its last delivery, it is retried ...
     assert client.lambda_.invoke("import_worker", event).payload["batchItemFailures"]
     assert _call(client, "get", f"/imports/{import_id}")[1]["status"] != "completed"
@@ -198,14 +198,14 @@ def test_a_chunk_dead_lettered_after_its_worker_timed_out_ends_as_errors_once_it
     # Given a started import whose worker timed out on every delivery: it holds the
     # chunk's lease (until the lease expires) and never reported, so SQS dead-lettered it
     import_id, event = _started_chunk(client, ["i@example.com,Ivy,Ray,,,,", "j@example.com,Jo,Ray,,,,"])
-    from contacts.routes.imports import imports_repo
+    from contacts.bootstrap import import_repository
 
-    assert imports_repo().lease_chunk(import_id, 0, 120)
+    assert import_repository().lease_chunk(import_id, 0, 120)
     # When the dead-letter consumer takes it while the lease holds, it waits
     assert client.lambda_.invoke("import_dead_letters", event).payload["batchItemFailures"]
     assert _call(client, "get", f"/imports/{import_id}")[1]["status"] == "running"
     # Then, once the lease is gone, its rows become errors and the job completes, once
-    imports_repo().release_chunk(import_id, 0)
+    import_repository().release_chunk(import_id, 0)
     notice = sqs_event([json.dumps({"Records": [{"s3": {"object": {"key": "imports/x.csv"}}}]})])["Records"]
     both = {"Records": [*event["Records"], *notice]}  # an upload notice is only logged
     for _ in range(2):
@@ -221,9 +221,9 @@ def test_a_chunk_dead_lettered_after_its_worker_timed_out_ends_as_errors_once_it
 def test_a_chunk_delivered_twice_at_once_is_processed_by_one_delivery(client: Client) -> None:
     # Given a started import whose chunk another delivery is processing right now
     import_id, event = _started_chunk(client, ["g@example.com,Gus,Ray,,,,", "h@example.com,Hal,Ray,,,,"])
-    from contacts.routes.imports import imports_repo
+    from contacts.bootstrap import import_repository
 
-    assert imports_repo().lease_chunk(import_id, 0, 120)
+    assert import_repository().lease_chunk(import_id, 0, 120)
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "3"
 
     # When this delivery arrives, even as the last one, it neither processes nor gives up
@@ -233,7 +233,7 @@ def test_a_chunk_delivered_twice_at_once_is_processed_by_one_delivery(client: Cl
     assert _call(client, "get", f"/imports/{import_id}/rows")[1]["items"] == []
 
     # Then once the lease is gone (its holder crashed and released it), a delivery runs it
-    imports_repo().release_chunk(import_id, 0)
+    import_repository().release_chunk(import_id, 0)
     assert client.lambda_.invoke("import_worker", event).payload == {"batchItemFailures": []}
     assert _call(client, "get", f"/imports/{import_id}")[1]["created"] == 2
 
@@ -243,7 +243,7 @@ def test_a_contact_created_while_its_row_is_imported_keeps_its_email(
 ) -> None:
     # Given a chunk that read the claims before an API create of the same email
     import_id, event = _started_chunk(client, ["k@example.com,Kim,Ray,,,t,", "l@example.com,Lou,Ray,,,t,"])
-    monkeypatch.setattr("contacts.imports_repository.ImportRepository.claim_holders", lambda self, keys: {})
+    monkeypatch.setattr("contacts.imports.repository.ImportRepository.claim_holders", lambda self, keys: {})
     _, api_made = _call(client, "post", "/", {"email": "k@example.com", "first_name": "Kim", "last_name": "Api"})
 
     # When the chunk runs
@@ -263,7 +263,7 @@ def test_a_chunk_cut_short_is_completed_by_its_retry_with_the_same_contacts(
 ) -> None:
     # Given a chunk whose first delivery wrote its contacts, then crashed before counting
     import_id, event = _started_chunk(client, ["m@example.com,Max,Ray,+14155550199,US,u,"])
-    from contacts.imports_repository import ImportRepository
+    from contacts.imports.repository import ImportRepository
 
     finish = ImportRepository.finish_chunk
     monkeypatch.setattr(ImportRepository, "finish_chunk", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash")))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from contacts.metrics import (
+from contacts.history.metrics import (
     Metrics,
     RfmGroup,
     ValueTier,

@@ -102,10 +102,10 @@ def test_after_a_merge_the_winner_has_the_metrics_of_both_histories_once(client:
     assert (update["contact_id"], update["order_count"]) == (winner, 4)
 
     # When ContactsMerged is delivered again (a new delivery, past the idempotency window)
-    from contacts.metrics_merge import merge_metrics
-    from contacts.routes.history import history_repo
+    from contacts.bootstrap import history_repository
+    from contacts.history.merge import merge_metrics
 
-    assert merge_metrics(winner, loser, history_repo(), NOW.date()) is None
+    assert merge_metrics(winner, loser, history_repository(), NOW.date()) is None
     # Then nothing changes
     assert len(outbox("ContactMetricsUpdated")) == updates_before + 1
     assert (totals()["customers"], totals()["active_customers"]) == (1, 1)
@@ -140,7 +140,7 @@ def test_erasure_releases_the_metrics_and_the_day_index_entry(client: Client) ->
     today = item(f"STATS#{NOW.date().isoformat()}", "ORDERS") or {}
     assert Decimal(today["lapsed"]["N"]) == 1
     # And the recency job never meets it
-    from contacts.metrics_recency import rescore_due
-    from contacts.routes.history import history_repo
+    from contacts.bootstrap import history_repository
+    from contacts.history.recency import rescore_due
 
-    assert rescore_due(history_repo(), NOW.date() + timedelta(days=31)) == 1  # the kept one only
+    assert rescore_due(history_repository(), NOW.date() + timedelta(days=31)) == 1  # the kept one only

@@ -26,7 +26,7 @@ def client() -> Iterator[Client]:
         create_table(SERVICE_DIR)
         create_buckets(SERVICE_DIR)
         from contacts.api import app
-        from contacts.segments_handlers import segment_store
+        from contacts.bootstrap import segment_store
 
         segment_store().forget_definitions()
         with Client(app, project_dir=str(SERVICE_DIR)) as c:

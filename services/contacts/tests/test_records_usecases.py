@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contacts.fields import validate_custom_fields
-from contacts.merge import merged_fields, opt_outs_to_keep
-from contacts.models import Address, Contact, FieldDef, FieldType, LifecycleStage
-from contacts.records_errors import PreconditionRequired
-from contacts.search import claims, index_values, matches_q, normalise_phone, query_plan
-from contacts.usecases import parse_if_match
+from contacts.fields.usecases import validate_custom_fields
+from contacts.records.errors import PreconditionRequired
+from contacts.records.merge import merged_fields, opt_outs_to_keep
+from contacts.records.models import Address, Contact, FieldDef, FieldType, LifecycleStage
+from contacts.records.search import claims, index_values, matches_q, normalise_phone, query_plan
+from contacts.records.usecases import parse_if_match
 from shared.errors import BadRequest
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

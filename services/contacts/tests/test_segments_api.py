@@ -12,7 +12,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from contacts.consumes import SEGMENT_TRIGGERS
+from contacts.inbound import SEGMENT_TRIGGERS
 from shared.events import Event, Outgoing, new_event
 from shared.testing import bearer, create_table, failed_ids, pending_outbox, sqs_event
 
@@ -43,7 +43,7 @@ def client() -> Iterator[Client]:
     with mock_aws():
         create_table(SERVICE_DIR)
         from contacts.api import app
-        from contacts.segments_handlers import segment_store
+        from contacts.bootstrap import segment_store
 
         segment_store().forget_definitions()  # a new table per test
         with Client(app, project_dir=str(SERVICE_DIR)) as c:
@@ -55,7 +55,7 @@ def ddb() -> Any:
 
 
 def put_facts(contact_id: str, profile: dict[str, Any], metrics: dict[str, Any] | None = None) -> None:
-    from contacts.privacy_codec import to_item
+    from contacts.table.codec import to_item
 
     ddb().put_item(TableName=TABLE, Item=to_item({"pk": f"CONTACT#{contact_id}", "sk": "PROFILE", **profile}))
     if metrics is not None:

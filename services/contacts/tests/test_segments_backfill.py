@@ -20,8 +20,8 @@ GOLD = {"field": "tags", "op": "contains", "value": "gold"}
 
 @pytest.fixture
 def api(client: Client, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
-    from contacts import segments_backfill
-    from contacts.segments_handlers import segment_store
+    from contacts.bootstrap import segment_store
+    from contacts.segments import backfill as segments_backfill
 
     monkeypatch.setattr(segments_backfill, "PAGE_SIZE", 3)  # several pages from a few contacts
     segment_store().forget_definitions()  # a new table per test

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contacts.segments import (
+from contacts.segments.usecases import (
     Change,
     ContactFacts,
     Definition,
@@ -169,7 +169,7 @@ def test_built_ins_cover_every_rfm_group_and_value_tier() -> None:
 def test_a_page_is_read_in_one_batch_and_a_contact_changed_meanwhile_is_redone_alone() -> None:
     from collections.abc import Mapping
 
-    from contacts.segments_backfill import reevaluate_many
+    from contacts.segments.backfill import reevaluate_many
 
     class BatchFake(FakeStore):
         batches = 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contacts.segments_rules import evaluate, facts_of, validate_rules
+from contacts.segments.rules import evaluate, facts_of, validate_rules
 from shared.errors import Unprocessable
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

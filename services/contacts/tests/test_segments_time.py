@@ -10,8 +10,16 @@ from typing import Any
 import boto3
 import pytest
 
-from contacts.segments import ContactFacts, Definition, SegmentIn, create_segment, due_day, next_due, reevaluate
-from contacts.segments_rules import facts_of, next_change
+from contacts.segments.rules import facts_of, next_change
+from contacts.segments.usecases import (
+    ContactFacts,
+    Definition,
+    SegmentIn,
+    create_segment,
+    due_day,
+    next_due,
+    reevaluate,
+)
 from shared.testing import pending_outbox
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -95,7 +103,7 @@ def test_a_contact_that_is_gone_is_never_due() -> None:
 
 @pytest.fixture
 def store(table: str) -> Iterator[Any]:
-    from contacts.segments_handlers import segment_store
+    from contacts.bootstrap import segment_store
 
     segment_store().forget_definitions()  # a new table per test
     yield segment_store()
@@ -133,7 +141,7 @@ def moves(segment_id: str) -> list[tuple[str, str]]:
 
 
 def test_a_recent_buyer_leaves_on_its_due_day_once_and_only_due_contacts_are_read(store: Any) -> None:
-    from contacts.segments_due import reevaluate_due
+    from contacts.segments.due import reevaluate_due
 
     segment = create_segment(SegmentIn(name="Bought in the last 30 days", rules=RECENT), store)
     put_customer("old", NOW - timedelta(days=29))  # 30 days end tomorrow at 12:00
@@ -163,7 +171,7 @@ def test_a_recent_buyer_leaves_on_its_due_day_once_and_only_due_contacts_are_rea
 
 
 def test_a_new_purchase_moves_the_due_entry_and_missed_days_are_caught_up(store: Any) -> None:
-    from contacts.segments_due import reevaluate_due
+    from contacts.segments.due import reevaluate_due
 
     create_segment(SegmentIn(name="Recent", rules=RECENT), store)
     put_customer("c1", NOW - timedelta(days=20))
@@ -181,7 +189,7 @@ def test_a_new_purchase_moves_the_due_entry_and_missed_days_are_caught_up(store:
 
 
 def test_the_scheduled_function_runs_the_due_job(client: Any) -> None:
-    from contacts.segments_handlers import segment_store
+    from contacts.bootstrap import segment_store
 
     segment_store().forget_definitions()
     assert client.lambda_.invoke("segments_due", {}).payload == {"moves": 0}

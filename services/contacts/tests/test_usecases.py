@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from contacts.models import Contact, ContactIn, LifecycleStage
-from contacts.usecases import create_lead, get_contact
+from contacts.records.models import Contact, ContactIn, LifecycleStage
+from contacts.records.usecases import create_lead, get_contact
 from shared.errors import NotFound
 from shared.events import Outgoing
 
