@@ -10,7 +10,9 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from contacts.companies.repository import CompanyRepository
     from contacts.exports.repository import ExportRepository
+    from contacts.fields.repository import FieldRepository
     from contacts.history.repository import HistoryRepository
     from contacts.imports.repository import ImportRepository
     from contacts.privacy.repository import ConsentRepository, PrivacyRepository
@@ -22,7 +24,21 @@ if TYPE_CHECKING:
 def contact_repository() -> ContactRepository:
     from contacts.records.repository import ContactRepository
 
-    return ContactRepository()
+    return ContactRepository(fields=field_repository(), segments=segment_store())
+
+
+@cache
+def field_repository() -> FieldRepository:
+    from contacts.fields.repository import FieldRepository
+
+    return FieldRepository()
+
+
+@cache
+def company_repository() -> CompanyRepository:
+    from contacts.companies.repository import CompanyRepository
+
+    return CompanyRepository()
 
 
 @cache
@@ -50,18 +66,25 @@ def consent_repository() -> ConsentRepository:
 def privacy_repository() -> PrivacyRepository:
     from contacts.privacy.repository import PrivacyRepository
 
-    return PrivacyRepository()
+    return PrivacyRepository(records=contact_repository(), history=history_repository())
 
 
 @cache
 def import_repository() -> ImportRepository:
     from contacts.imports.repository import ImportRepository
 
-    return ImportRepository()
+    return ImportRepository(records=contact_repository(), bucket=bucket_name())
 
 
 @cache
 def export_repository() -> ExportRepository:
     from contacts.exports.repository import ExportRepository
 
-    return ExportRepository()
+    return ExportRepository(bucket=bucket_name())
+
+
+def bucket_name() -> str:
+    """The service's bucket: imports' uploads (imports/) and exports' files (exports/)."""
+    from shared.settings import get_settings
+
+    return f"crm-{get_settings().stage}-contacts-imports"

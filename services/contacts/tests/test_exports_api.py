@@ -230,9 +230,9 @@ def test_an_erasure_withdraws_every_export_file_written_or_being_written(client:
     assert [row[0] for row in download(done)[1:]] == ["ada@example.com"]
     status, running = call(client, "post", "/exports", {"filter": {"tag": "gdpr"}}, "marketer")
     assert status == 202
-    from contacts.exports.repository import ExportRepository
+    from contacts.bootstrap import export_repository
 
-    repository = ExportRepository()
+    repository = export_repository()
     assert repository.start(running["id"])
     unfinished = repository.open_file(running["id"])
     unfinished.write(b"id,email\r\n")
@@ -354,7 +354,7 @@ def test_the_export_filter_is_the_list_filter() -> None:
     the import reads the export's custom columns."""
     from contacts.exports.models import CUSTOM_PREFIX
     from contacts.imports.models import CUSTOM_PREFIX as IMPORT_PREFIX
-    from contacts.records.usecases import LIST_FILTERS
+    from contacts.records.listing import LIST_FILTERS
 
     expected = (set(LIST_FILTERS) - {"segment"}) | {"created_from", "created_to"}
     assert set(ExportFilter.model_fields) == expected

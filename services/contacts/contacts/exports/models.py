@@ -3,7 +3,7 @@ columns (pure).
 
 The flow: POST /exports (job ``queued`` + one SQS message) -> the ``export_worker``
 function pages through the list index or the segment's members (the list's own code,
-usecases.list_contacts), streams the rows to S3 and marks the job ``completed`` with its
+records.listing.list_contacts), streams the rows to S3 and marks the job ``completed`` with its
 row count -> GET /exports/{id} answers with a presigned download URL.
 
 The file is in the import's format (contacts.imports.models): same column names, tags joined
@@ -67,7 +67,7 @@ Column = Annotated[str, AfterValidator(_column)]
 
 class ExportFilter(RequestModel):
     """GET /contacts's filters as an object: same names, read by the same parser
-    (usecases.parse_list_query), so an export holds exactly what the list shows. The
+    (records.listing.parse_list_query), so an export holds exactly what the list shows. The
     list's ``segment`` filter is the request's ``segment_id``."""
 
     stage: LifecycleStage | None = None  # the list matches the raw text; here a typo is a 422

@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from contacts import SERVICE
 from contacts.exports.models import ExportJob, ExportStatus
-from contacts.imports.repository import bucket_name
-from contacts.records.repository import ContactItem
+from contacts.table.keys import EXPORTS_LIST_PK as JOBS
+from contacts.table.keys import JOB_SK, job_list_sk
+from contacts.table.keys import export_pk as job_pk
 from shared.settings import get_settings
 from shared.table import batch_get, newest_first
 
-JOB_SK = "JOB"
 URL_SECONDS = 3600
 # The bucket's lifecycle rule deletes the files after 7 days: the jobs go with them (TTL),
 # so neither a file nor the filter it was made with outlives the other for long.
@@ -25,13 +26,6 @@ KEEP = timedelta(days=7)
 # S3 multipart: every part but the last must be at least 5 MiB. 8 MiB parts keep the
 # worker's memory at one part whatever the export's size (100,000 contacts ~ 15-20 MB).
 PART_BYTES = 8 * 1024 * 1024
-
-
-def job_pk(export_id: str) -> str:
-    return f"EXPORT#{export_id}"
-
-
-JOBS = "EXPORTS"  # the list of exports (keys.py)
 
 
 def object_key(export_id: str) -> str:
@@ -59,7 +53,7 @@ def _s3() -> Any:
 
 
 def _table() -> str:
-    return str(ContactItem.Meta.table_name)
+    return get_settings().table_name(SERVICE)
 
 
 def _key(export_id: str) -> dict[str, Any]:
@@ -95,10 +89,11 @@ class ExportFile:
     fill, the object appears whole at ``close`` (a crash leaves no partial file; the
     bucket's lifecycle rule aborts uploads left incomplete)."""
 
-    def __init__(self, export_id: str) -> None:
+    def __init__(self, export_id: str, bucket: str) -> None:
+        self.bucket = bucket
         self.key = object_key(export_id)
         self.upload_id: str = _s3().create_multipart_upload(
-            Bucket=bucket_name(),
+            Bucket=self.bucket,
             Key=self.key,
             ContentType="text/csv; charset=utf-8",
             ContentDisposition=f'attachment; filename="contacts-export-{export_id}.csv"',
@@ -117,21 +112,26 @@ class ExportFile:
         self._send(bytes(self.buffer))
         self.buffer.clear()
         _s3().complete_multipart_upload(
-            Bucket=bucket_name(), Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
         )
 
     def abort(self) -> None:
-        _s3().abort_multipart_upload(Bucket=bucket_name(), Key=self.key, UploadId=self.upload_id)
+        _s3().abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
 
     def _send(self, body: bytes) -> None:
         number = len(self.parts) + 1
         etag = _s3().upload_part(
-            Bucket=bucket_name(), Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=body
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=body
         )["ETag"]
         self.parts.append({"ETag": etag, "PartNumber": number})
 
 
 class ExportRepository:
+    """``bucket``: where the files go (the service's bucket, named by bootstrap)."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
     # --- job ------------------------------------------------------------------------
 
     def add_job(self, job: ExportJob, requested_by: str) -> None:
@@ -150,7 +150,7 @@ class ExportRepository:
         if job.filter is not None:
             item["filter"] = {"S": json.dumps(job.filter, sort_keys=True)}
         # Listed with the job, and gone with it (the same TTL).
-        listed = {"pk": {"S": JOBS}, "sk": {"S": f"{job.created_at.isoformat()}#{job.id}"}, "id": {"S": job.id}}
+        listed = {"pk": {"S": JOBS}, "sk": {"S": job_list_sk(job.created_at, job.id)}, "id": {"S": job.id}}
         _ddb().transact_write_items(
             TransactItems=[
                 {"Put": {"TableName": _table(), "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
@@ -243,12 +243,12 @@ class ExportRepository:
         client("sqs").send_message(QueueUrl=_queue_url(), MessageBody=json.dumps({"export_id": export_id}))
 
     def open_file(self, export_id: str) -> ExportFile:
-        return ExportFile(export_id)
+        return ExportFile(export_id, self.bucket)
 
     def files(self) -> Iterator[tuple[str, str | None]]:
         """(export id, multipart upload id) of every export file: those being written
         (their upload id) and those written (None). Bounded by the bucket's 7-day expiry."""
-        bucket, prefix = bucket_name(), "exports/"
+        bucket, prefix = self.bucket, "exports/"
         for page in _s3().get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
             for upload in page.get("Uploads", []):
                 yield _export_id(upload["Key"]), str(upload["UploadId"])
@@ -261,13 +261,13 @@ class ExportRepository:
         delete a written one."""
         key = object_key(export_id)
         if upload_id is None:
-            _s3().delete_object(Bucket=bucket_name(), Key=key)
+            _s3().delete_object(Bucket=self.bucket, Key=key)
             return
         with contextlib.suppress(_s3().exceptions.NoSuchUpload):  # completed or aborted meanwhile
-            _s3().abort_multipart_upload(Bucket=bucket_name(), Key=key, UploadId=upload_id)
+            _s3().abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 
     def download_url(self, export_id: str) -> str:
         url: str = _s3().generate_presigned_url(
-            "get_object", Params={"Bucket": bucket_name(), "Key": object_key(export_id)}, ExpiresIn=URL_SECONDS
+            "get_object", Params={"Bucket": self.bucket, "Key": object_key(export_id)}, ExpiresIn=URL_SECONDS
         )
         return url

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from contacts.exports.models import CUSTOM_PREFIX, IMPORTABLE_COLUMNS, ExportIn, ExportJob, ExportStatus
 from contacts.imports.models import LIST_SEPARATOR
-from contacts.records.usecases import Contacts, list_contacts, parse_list_query
+from contacts.records.listing import list_contacts, parse_list_query
+from contacts.records.usecases import Contacts
 from shared.errors import BadRequest, NotFound, Unprocessable
 from shared.observability import logger
 
 if TYPE_CHECKING:
     from contacts.exports.repository import ExportRepository
-    from contacts.records.models import Contact, FieldDef
+    from contacts.fields.models import FieldDef
+    from contacts.records.models import Contact
     from contacts.segments.usecases import SegmentStore
 
 PAGE = 100  # contacts per list page: one index query + one BatchGetItem of profiles

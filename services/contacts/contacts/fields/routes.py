@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contacts.bootstrap import contact_repository
-from contacts.records.models import FieldDefIn, FieldDefList
+from contacts.bootstrap import field_repository
+from contacts.fields.models import FieldDefIn, FieldDefList
 from shared.auth import STAFF, Role
 from shared.http import Ctx, Reply, Router
 
@@ -14,11 +14,11 @@ router = Router()
 
 @router.route("/fields", methods=["POST"], roles=ADMINS, body=FieldDefIn, status=201)
 def define_field(ctx: Ctx) -> Reply:
-    from contacts.records.usecases import define_field as define
+    from contacts.fields.usecases import define_field as define
 
-    return Reply(define(ctx.body, contact_repository()), 201)
+    return Reply(define(ctx.body, field_repository()), 201)
 
 
 @router.route("/fields", roles=STAFF)
 def list_fields(ctx: Ctx) -> Reply:
-    return Reply(FieldDefList(items=contact_repository().field_defs()))
+    return Reply(FieldDefList(items=field_repository().field_defs()))

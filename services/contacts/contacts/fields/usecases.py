@@ -1,13 +1,14 @@
-"""Custom field values checked against the definitions an admin created (pure)."""
+"""Custom fields: an admin defines them (``define_field``), and contact writes check their
+values against the definitions (``validate_custom_fields``, pure)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
-from contacts.records.models import FieldDef, FieldType
+from contacts.fields.models import FieldDef, FieldDefIn, FieldType
 
 
 def _check(definition: FieldDef, value: Any) -> tuple[Any, str | None]:  # noqa: PLR0911 - one per rule
@@ -69,3 +70,12 @@ def validate_custom_fields(
             if definition.required and name not in clean and not any(e["field"].endswith(f".{name}") for e in errors):
                 errors.append({"field": f"custom_fields.{name}", "message": "is required"})
     return clean, errors
+
+
+class FieldDefs(Protocol):
+    def field_defs(self) -> list[FieldDef]: ...
+    def add_field_def(self, definition: FieldDef) -> FieldDef: ...
+
+
+def define_field(data: FieldDefIn, repo: FieldDefs) -> FieldDef:
+    return repo.add_field_def(FieldDef.model_validate({**data.model_dump(), "created_at": datetime.now(UTC)}))

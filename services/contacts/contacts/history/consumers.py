@@ -65,7 +65,7 @@ def _once(what: str, event_id: str, record: Callable[[], object]) -> None:
 
 def on_order_placed(envelope: Envelope[OrderPlacedIn]) -> None:
     from contacts.history.models import Order
-    from contacts.history.usecases import record_order
+    from contacts.history.orders import record_order
 
     data = envelope.data
     order = Order(
@@ -87,7 +87,7 @@ def on_order_placed(envelope: Envelope[OrderPlacedIn]) -> None:
 
 def on_order_refunded(envelope: Envelope[OrderRefundedIn]) -> None:
     from contacts.history.models import Refund
-    from contacts.history.usecases import record_refund
+    from contacts.history.orders import record_refund
 
     data = envelope.data
     refund = Refund(

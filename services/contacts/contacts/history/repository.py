@@ -8,19 +8,30 @@ cannot express, and every write here is one TransactWriteItems anyway.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
-from contacts.history.metrics import Metrics, RfmGroup, ValueTier
+from contacts.history.items import entry_item, entry_of_item, from_av, item_of, metrics_item, metrics_of_item
+from contacts.history.metrics import Metrics
 from contacts.history.models import TimelineEntry
 from contacts.history.usecases import AlreadyRecorded, ContactMissing, HistoryWrite, VersionConflict
-from contacts.table.history_keys import JOB_PK, JOB_SK, STATS_DAY_SK, TOTALS_PK, TOTALS_SK, last_purchase_pk, stats_pk
-from contacts.table.keys import METRICS, PROFILE, TIMELINE_PREFIX, contact_pk
+from contacts.table.keys import (
+    METRICS,
+    PROFILE,
+    STATS_DAY_SK,
+    TIMELINE_PREFIX,
+    TOTALS_PK,
+    TOTALS_SK,
+    contact_pk,
+    last_purchase_pk,
+    stats_pk,
+)
+from contacts.table.keys import RESCORE_JOB_PK as JOB_PK
+from contacts.table.keys import RESCORE_JOB_SK as JOB_SK
 from shared.events import Outgoing
 from shared.outbox import outbox_model, outbox_record
 from shared.settings import get_settings
@@ -42,107 +53,6 @@ def _table() -> str:
     return get_settings().table_name(SERVICE)
 
 
-# --- DynamoDB's attribute-value JSON --------------------------------------------------------
-
-
-def to_av(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {"NULL": True}
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int | Decimal):
-        return {"N": str(value)}
-    if isinstance(value, str):
-        return {"S": value}
-    if isinstance(value, dict):
-        return {"M": {k: to_av(v) for k, v in value.items()}}
-    if isinstance(value, list | tuple):
-        return {"L": [to_av(v) for v in value]}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def from_av(av: dict[str, Any]) -> Any:
-    (kind, value), *_ = av.items()
-    if kind == "N":
-        return Decimal(value)
-    if kind == "M":
-        return {k: from_av(v) for k, v in value.items()}
-    if kind == "L":
-        return [from_av(v) for v in value]
-    if kind == "NULL":
-        return None
-    return value  # S, BOOL
-
-
-def _item(**attributes: Any) -> dict[str, Any]:
-    return {k: to_av(v) for k, v in attributes.items() if v is not None}
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value).astimezone(UTC) if value else None
-
-
-# --- METRICS ---------------------------------------------------------------------------------
-
-
-def _metrics_item(m: Metrics) -> dict[str, Any]:
-    return _item(
-        pk=contact_pk(m.contact_id),
-        sk=METRICS,
-        total_spend=m.total_spend,
-        order_count=m.order_count,
-        first_purchase_at=m.first_purchase_at.isoformat() if m.first_purchase_at else None,
-        last_purchase_at=m.last_purchase_at.isoformat() if m.last_purchase_at else None,
-        spend_by_currency=m.spend_by_currency,
-        active=m.active,
-        average_interval_days=m.average_interval_days,
-        next_purchase_at=m.next_purchase_at.isoformat() if m.next_purchase_at else None,
-        recency_score=m.recency_score,
-        frequency_score=m.frequency_score,
-        monetary_score=m.monetary_score,
-        rfm_group=m.rfm_group.value if m.rfm_group else None,
-        value_tier=m.value_tier.value if m.value_tier else None,
-        scored_on=m.scored_on.isoformat() if m.scored_on else None,
-        last_engaged_at=m.last_engaged_at.isoformat() if m.last_engaged_at else None,
-        interaction_count=m.interaction_count,
-        inbound_count=m.inbound_count,
-        version=m.version + 1,
-    )
-
-
-def _metrics(item: dict[str, Any]) -> Metrics:
-    raw = {k: from_av(v) for k, v in item.items()}
-    interval = raw.get("average_interval_days")
-    return Metrics(
-        contact_id=str(raw["pk"]).removeprefix("CONTACT#"),
-        total_spend=raw.get("total_spend", Decimal(0)),
-        order_count=int(raw.get("order_count", 0)),
-        first_purchase_at=_time(raw.get("first_purchase_at")),
-        last_purchase_at=_time(raw.get("last_purchase_at")),
-        spend_by_currency=dict(raw.get("spend_by_currency") or {}),
-        active=bool(raw.get("active", False)),
-        version=int(raw.get("version", 0)),
-        average_interval_days=interval,
-        next_purchase_at=_time(raw.get("next_purchase_at")),
-        recency_score=int(raw["recency_score"]) if raw.get("recency_score") is not None else None,
-        frequency_score=int(raw["frequency_score"]) if raw.get("frequency_score") is not None else None,
-        monetary_score=int(raw["monetary_score"]) if raw.get("monetary_score") is not None else None,
-        rfm_group=RfmGroup(raw["rfm_group"]) if raw.get("rfm_group") else None,
-        value_tier=ValueTier(raw["value_tier"]) if raw.get("value_tier") else None,
-        scored_on=date.fromisoformat(raw["scored_on"]) if raw.get("scored_on") else None,
-        last_engaged_at=_engaged(raw),
-        interaction_count=int(raw.get("interaction_count", 0)),
-        inbound_count=int(raw.get("inbound_count", 0)),
-    )
-
-
-def _engaged(raw: dict[str, Any]) -> datetime | None:
-    """An order is engagement: items written before engagement was kept have only the
-    last purchase, which is then their latest engagement."""
-    moments = [m for m in (_time(raw.get("last_engaged_at")), _time(raw.get("last_purchase_at"))) if m]
-    return max(moments, default=None)
-
-
 def _day_index_moves(table: str, contact_id: str, put: date | None, delete: date | None) -> list[dict[str, Any]]:
     """Writes that move a contact's last-purchase day index entry (either side may be None)."""
     writes: list[dict[str, Any]] = []
@@ -150,34 +60,8 @@ def _day_index_moves(table: str, contact_id: str, put: date | None, delete: date
         key = {"pk": {"S": last_purchase_pk(delete)}, "sk": {"S": contact_id}}
         writes.append({"Delete": {"TableName": table, "Key": key}})
     if put:
-        writes.append({"Put": {"TableName": table, "Item": _item(pk=last_purchase_pk(put), sk=contact_id)}})
+        writes.append({"Put": {"TableName": table, "Item": item_of(pk=last_purchase_pk(put), sk=contact_id)}})
     return writes
-
-
-# --- timeline ----------------------------------------------------------------------------
-
-
-def _entry_item(contact_id: str, entry: TimelineEntry) -> dict[str, Any]:
-    return _item(
-        pk=contact_pk(contact_id),
-        sk=TIMELINE_PREFIX + entry.id,
-        kind=entry.kind,
-        occurred_at=entry.occurred_at.isoformat(),
-        source=entry.source,
-        by=entry.by,
-        data=json.dumps(entry.data, separators=(",", ":"), default=str),
-    )
-
-
-def _entry(item: dict[str, Any]) -> TimelineEntry:
-    return TimelineEntry(
-        id=item["sk"]["S"].removeprefix(TIMELINE_PREFIX),
-        kind=item["kind"]["S"],
-        occurred_at=datetime.fromisoformat(item["occurred_at"]["S"]),
-        source=item["source"]["S"],
-        by=item["by"]["S"] if "by" in item else None,
-        data=json.loads(item["data"]["S"]),
-    )
 
 
 def _profile_check(contact_id: str) -> dict[str, Any]:
@@ -231,7 +115,7 @@ class HistoryRepository:
         put = {
             "Put": {
                 "TableName": _table(),
-                "Item": _entry_item(contact_id, entry),
+                "Item": entry_item(contact_id, entry),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
@@ -274,13 +158,13 @@ class HistoryRepository:
                 break
         if len(found) >= limit and found:
             last = {"pk": found[-1]["pk"]["S"], "sk": found[-1]["sk"]["S"]}
-        return [_entry(i) for i in found], last
+        return [entry_of_item(i) for i in found], last
 
     def metrics(self, contact_id: str) -> Metrics | None:
         found = _ddb().get_item(
             TableName=_table(), Key={"pk": {"S": contact_pk(contact_id)}, "sk": {"S": METRICS}}, ConsistentRead=True
         )
-        return _metrics(found["Item"]) if "Item" in found else None
+        return metrics_of_item(found["Item"]) if "Item" in found else None
 
     def claimed_entry(self, contact_id: str, claim_sk: str) -> TimelineEntry | None:
         """The timeline entry a claim item (INTERACTION#<ref>) points to, if both exist."""
@@ -291,7 +175,7 @@ class HistoryRepository:
             return None
         key = {"pk": pk, "sk": {"S": TIMELINE_PREFIX + entry_id}}
         found = _ddb().get_item(TableName=_table(), Key=key, ConsistentRead=True)
-        return _entry(found["Item"]) if "Item" in found else None
+        return entry_of_item(found["Item"]) if "Item" in found else None
 
     def commit(self, write: HistoryWrite) -> None:
         """One transaction; raises AlreadyRecorded, ContactMissing or VersionConflict."""
@@ -301,7 +185,7 @@ class HistoryRepository:
         pk = contact_pk(write.contact_id)
         actions: list[tuple[str | None, dict[str, Any]]] = []  # (what a failed condition means, action)
         if write.claim_sk:
-            claim = _item(pk=pk, sk=write.claim_sk, **write.claim)
+            claim = item_of(pk=pk, sk=write.claim_sk, **write.claim)
             actions.append(
                 (
                     "claim",
@@ -309,7 +193,7 @@ class HistoryRepository:
                 )
             )
             actions.append(("profile", _profile_check(write.contact_id)))
-        metrics_put: dict[str, Any] = {"TableName": table, "Item": _metrics_item(write.metrics)}
+        metrics_put: dict[str, Any] = {"TableName": table, "Item": metrics_item(write.metrics)}
         if write.metrics.version:
             metrics_put["ConditionExpression"] = "version = :v"
             metrics_put["ExpressionAttributeValues"] = {":v": {"N": str(write.metrics.version)}}
@@ -317,7 +201,7 @@ class HistoryRepository:
             metrics_put["ConditionExpression"] = "attribute_not_exists(pk)"
         actions.append(("metrics", {"Put": metrics_put}))
         if write.entry:
-            actions.append((None, {"Put": {"TableName": table, "Item": _entry_item(write.contact_id, write.entry)}}))
+            actions.append((None, {"Put": {"TableName": table, "Item": entry_item(write.contact_id, write.entry)}}))
         actions.extend(
             (None, w) for w in _day_index_moves(table, write.contact_id, write.index_put, write.index_delete)
         )
@@ -381,7 +265,7 @@ class HistoryRepository:
                 else {"ConditionExpression": "attribute_not_exists(version)"}
             )
             if move.after is not None:
-                item = _metrics_item(replace(move.after, version=move.version))
+                item = metrics_item(replace(move.after, version=move.version))
                 actions.append((True, {"Put": {"TableName": table, "Item": item, **condition}}))
             else:
                 actions.append((True, {"Delete": {"TableName": table, "Key": key, **condition}}))
@@ -420,7 +304,7 @@ class HistoryRepository:
         return date.fromisoformat(found["Item"]["day"]["S"]) if "Item" in found else None
 
     def set_last_run(self, day: date) -> None:
-        _ddb().put_item(TableName=_table(), Item=_item(pk=JOB_PK, sk=JOB_SK, day=day.isoformat()))
+        _ddb().put_item(TableName=_table(), Item=item_of(pk=JOB_PK, sk=JOB_SK, day=day.isoformat()))
 
     def counters(self, days: list[date]) -> dict[date, dict[str, Decimal]]:
         """The daily counter items that exist among ``days`` (BatchGetItem, by key)."""

@@ -70,7 +70,8 @@ def get_timeline(ctx: Ctx, contact_id: str) -> Reply:
 @router.route("/{contact_id}/orders", methods=["POST"], roles=ORDER_WRITERS, body=OrderIn, status=201)
 def post_order(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history.models import Order
-    from contacts.history.usecases import AlreadyRecorded, ContactMissing, metrics_view, record_order
+    from contacts.history.orders import record_order
+    from contacts.history.usecases import AlreadyRecorded, ContactMissing, metrics_view
 
     guard(ctx.principal, contact_id, contact_repository)
     data: OrderIn = ctx.body

@@ -17,26 +17,23 @@ so segments over engagement re-evaluate the contact.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from contacts.events import ContactMetricsUpdated, PurchaseRecorded, PurchaseRefunded
+from contacts.events import ContactMetricsUpdated
 from contacts.history.metrics import REPORTING_CURRENCY, Metrics
 from contacts.history.models import (
     Direction,
     InteractionIn,
     MetricsOut,
-    Order,
     Page,
-    Refund,
     TimelineEntry,
 )
-from contacts.table.history_keys import TOTALS_PK, interaction_sk, stats_pk
+from contacts.table.keys import TOTALS_PK, interaction_sk, stats_pk
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing, follow_up, new_event
 from shared.observability import logger
@@ -161,11 +158,11 @@ def log_interaction(
 
     def build(before: Metrics) -> HistoryWrite:
         write = interaction_write(contact_id, ref, entry, data.direction, before)
-        write.events = [_event(metrics_event(write.metrics), None, correlation_id)]
+        write.events = [outgoing(metrics_event(write.metrics), None, correlation_id)]
         return write
 
     try:
-        _with_retries(contact_id, store, build)
+        with_retries(contact_id, store, build)
     except ContactMissing:
         raise NotFound(f"contact {contact_id} not found") from None
     except AlreadyRecorded:
@@ -216,11 +213,11 @@ def _foreign_interaction(
 
     def build(before: Metrics) -> HistoryWrite:
         write = interaction_write(contact_id, ref, entry, direction, before)
-        write.events = [_event(metrics_event(write.metrics), cause, None)]
+        write.events = [outgoing(metrics_event(write.metrics), cause, None)]
         return write
 
     try:
-        _with_retries(contact_id, store, build)
+        with_retries(contact_id, store, build)
     except ContactMissing:
         return False
     except AlreadyRecorded:
@@ -235,10 +232,10 @@ def timeline(contact_id: str, store: HistoryStore, limit: int, cursor: str | Non
     return Page(items=items, next_cursor=encode_cursor(last))
 
 
-# --- orders and refunds ------------------------------------------------------------------
+# --- shared by every write (orders and refunds: contacts/history/orders.py) ------------
 
 
-def _event(event: Any, cause: EventMetadata | None, correlation_id: str | None) -> Outgoing:
+def outgoing(event: Any, cause: EventMetadata | None, correlation_id: str | None) -> Outgoing:
     return follow_up(event, cause) if cause else new_event(event, correlation_id=correlation_id)
 
 
@@ -259,83 +256,7 @@ def metrics_event(m: Metrics) -> ContactMetricsUpdated:
     )
 
 
-def _money(value: Decimal) -> str:
-    return str(value)
-
-
-def purchase_write(order: Order, before: Metrics, today: date, events: list[Outgoing]) -> HistoryWrite:
-    """What recording ``order`` writes, given the contact's metrics before it."""
-    after = before.with_purchase(order.amount, order.currency, order.occurred_at).scored(today)
-    day = order.occurred_at.date()
-    counters = Counters()
-    counters.day(day, orders=1, **{f"orders_channel_{order.channel.value}": 1})
-    if order.currency == REPORTING_CURRENCY:
-        assert after.rfm_group is not None and after.value_tier is not None
-        # Revenue by segment: the segment this purchase put the contact in.
-        counters.day(
-            day,
-            revenue=order.amount,
-            **{
-                f"revenue_channel_{order.channel.value}": order.amount,
-                f"revenue_rfm_{after.rfm_group.value}": order.amount,
-                f"revenue_tier_{after.value_tier.value}": order.amount,
-            },
-        )
-        counters.totals(revenue=order.amount)
-    if before.first_purchase_at is None:
-        counters.day(day, new_customers=1)
-        counters.totals(customers=1)
-    else:
-        counters.day(day, repeat_orders=1)
-        if before.first_purchase_at.date() > day:
-            # A late, earlier order: the customer was new on that earlier day instead.
-            counters.day(before.first_purchase_at.date(), new_customers=-1)
-            counters.day(day, new_customers=1)
-    if not before.active and after.is_active_on(today):
-        # Counted on the processing day, like lapses, so the running total reconciles.
-        counters.day(today, activated=1)
-        counters.totals(active_customers=1)
-        after = replace(after, active=True)
-    old_day = before.last_purchase_at.date() if before.last_purchase_at else None
-    new_day = after.last_purchase_at.date() if after.last_purchase_at else None
-    moved = old_day != new_day
-    entry = TimelineEntry(
-        id=entry_id(order.occurred_at, "order", order.order_id),
-        kind="order",
-        occurred_at=order.occurred_at,
-        source=order.source,
-        data={
-            "order_id": order.order_id,
-            "amount": _money(order.amount),
-            "currency": order.currency,
-            "channel": order.channel.value,
-            "items": order.items,
-        },
-    )
-    claim = {
-        "amount": order.amount,
-        "currency": order.currency,
-        "channel": order.channel.value,
-        "occurred_at": order.occurred_at.isoformat(),
-        "source": order.source,
-        "items": json.dumps(order.items, separators=(",", ":")),
-        "rfm_group": after.rfm_group.value if after.rfm_group else None,
-        "value_tier": after.value_tier.value if after.value_tier else None,
-    }
-    return HistoryWrite(
-        contact_id=order.contact_id,
-        metrics=after,
-        events=events,
-        counters=counters,
-        claim_sk=f"ORDER#{order.order_id}",
-        claim=claim,
-        entry=entry,
-        index_put=new_day if moved else None,
-        index_delete=old_day if moved else None,
-    )
-
-
-def _with_retries(contact_id: str, store: HistoryStore, build: Any) -> Metrics:
+def with_retries(contact_id: str, store: HistoryStore, build: Any) -> Metrics:
     for _ in range(WRITE_ATTEMPTS):
         before = store.metrics(contact_id) or Metrics(contact_id=contact_id)
         write: HistoryWrite = build(before)
@@ -345,80 +266,6 @@ def _with_retries(contact_id: str, store: HistoryStore, build: Any) -> Metrics:
             continue  # another order for this contact landed first: recompute from it
         return write.metrics
     raise Conflict(f"the metrics of contact {contact_id} kept changing; try again")
-
-
-def record_order(
-    order: Order,
-    store: HistoryStore,
-    today: date,
-    cause: EventMetadata | None = None,
-    correlation_id: str | None = None,
-) -> Metrics:
-    """Record an order once. Raises AlreadyRecorded (duplicate) or ContactMissing."""
-
-    def build(before: Metrics) -> HistoryWrite:
-        purchase = PurchaseRecorded(
-            contact_id=order.contact_id,
-            order_id=order.order_id,
-            amount=order.amount,
-            currency=order.currency,
-            channel=order.channel.value,
-            occurred_at=order.occurred_at,
-        )
-        write = purchase_write(order, before, today, [])
-        write.events = [
-            _event(purchase, cause, correlation_id),
-            _event(metrics_event(write.metrics), cause, correlation_id),
-        ]
-        return write
-
-    return _with_retries(order.contact_id, store, build)
-
-
-def record_refund(refund: Refund, store: HistoryStore, today: date, cause: EventMetadata | None = None) -> Metrics:
-    """Record an order's refund once (it need not arrive after the order: sums commute)."""
-
-    def build(before: Metrics) -> HistoryWrite:
-        after = before.with_refund(refund.amount, refund.currency).scored(today)
-        after = replace(after, active=before.active)
-        counters = Counters()
-        day = refund.occurred_at.date()
-        counters.day(day, refunds=1)
-        if refund.currency == REPORTING_CURRENCY:
-            counters.day(day, refunded=refund.amount, revenue=-refund.amount)
-            counters.totals(revenue=-refund.amount)
-        event = PurchaseRefunded(
-            contact_id=refund.contact_id,
-            order_id=refund.order_id,
-            amount=refund.amount,
-            currency=refund.currency,
-            occurred_at=refund.occurred_at,
-        )
-        data = {"order_id": refund.order_id, "amount": _money(refund.amount), "currency": refund.currency}
-        if refund.reason:
-            data["reason"] = refund.reason
-        return HistoryWrite(
-            contact_id=refund.contact_id,
-            metrics=after,
-            events=[_event(event, cause, None), _event(metrics_event(after), cause, None)],
-            counters=counters,
-            claim_sk=f"REFUND#{refund.order_id}",
-            claim={
-                "amount": refund.amount,
-                "currency": refund.currency,
-                "occurred_at": refund.occurred_at.isoformat(),
-                "source": refund.source,
-            },
-            entry=TimelineEntry(
-                id=entry_id(refund.occurred_at, "refund", refund.order_id),
-                kind="refund",
-                occurred_at=refund.occurred_at,
-                source=refund.source,
-                data=data,
-            ),
-        )
-
-    return _with_retries(refund.contact_id, store, build)
 
 
 # --- reading the metrics -----------------------------------------------------------------

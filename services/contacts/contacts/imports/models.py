@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from contacts.fields.models import FieldDef, FieldType
 from contacts.fields.usecases import validate_custom_fields
-from contacts.records.models import Contact, ContactIn, FieldDef, FieldType
+from contacts.records.models import Contact, ContactIn
 from contacts.records.search import normalise_phone
 from shared.errors import field_errors
 

@@ -8,18 +8,32 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from contacts import SERVICE
 from contacts.imports.models import ImportJob, ImportStatus, RowResult
-from contacts.records.models import Contact
-from contacts.records.repository import ContactItem, OutboxRecord, _index_items, to_item
-from contacts.records.search import claims
-from contacts.table.keys import CLAIM, SUPPRESS, suppression_pk
+from contacts.table.codec import outbox_put
+from contacts.table.keys import (
+    CLAIM,
+    JOB_SK,
+    SUPPRESS,
+    chunk_sk,
+    import_rows_prefix,
+    job_list_sk,
+    lease_sk,
+    suppression_pk,
+)
+from contacts.table.keys import IMPORTS_LIST_PK as JOBS
+from contacts.table.keys import import_pk as job_pk
+from contacts.table.keys import import_row_sk as row_sk
 from shared.events import Outgoing
-from shared.outbox import outbox_record
 from shared.pagination import decode_cursor, encode_cursor
 from shared.settings import get_settings
 from shared.table import batch_get, newest_first
+
+if TYPE_CHECKING:
+    from contacts.imports.ports import BulkRecords
+    from contacts.records.models import Contact
 
 BATCH_WRITE = 25
 TRANSACT_ITEMS = 100
@@ -27,13 +41,6 @@ WRITERS = 8  # parallel BatchWriteItem calls per chunk: the table takes them, on
 URL_SECONDS = 3600
 LEASE_KEPT_SECONDS = 86_400  # TTL: a lease item outlives any retry of its chunk
 SQS_BATCH_BYTES = 200_000  # under SQS's 256 KiB per SendMessageBatch
-
-
-def job_pk(import_id: str) -> str:
-    return f"IMPORT#{import_id}"
-
-
-JOBS = "IMPORTS"  # the list of imports (keys.py)
 
 
 def _job(item: dict[str, Any]) -> ImportJob:
@@ -44,17 +51,8 @@ def _job(item: dict[str, Any]) -> ImportJob:
     return ImportJob.model_validate(values)
 
 
-def row_sk(status: str, row: int) -> str:
-    # Status first: GET /imports/{id}/rows?status=error is one prefix query.
-    return f"ROW#{status}#{row:09d}"
-
-
 def upload_key(import_id: str) -> str:
     return f"imports/{import_id}.csv"
-
-
-def bucket_name() -> str:
-    return f"crm-{get_settings().stage}-contacts-imports"
 
 
 def queue_name() -> str:
@@ -70,7 +68,7 @@ def _ddb() -> Any:
 
 
 def _table() -> str:
-    return str(ContactItem.Meta.table_name)
+    return get_settings().table_name(SERVICE)
 
 
 @cache
@@ -87,18 +85,25 @@ def _s3() -> Any:
 
 
 class ImportRepository:
+    """``records`` writes out records' items for a bulk load (contacts.imports.ports);
+    ``bucket`` holds the uploads (the service's bucket): bootstrap passes both in."""
+
+    def __init__(self, records: BulkRecords, bucket: str) -> None:
+        self._records = records
+        self.bucket = bucket
+
     # --- job ------------------------------------------------------------------------
 
     def add_job(self, job: ImportJob) -> None:
         """The job and its entry in the list of imports, together."""
         job_item = {
             "pk": {"S": job_pk(job.id)},
-            "sk": {"S": "JOB"},
+            "sk": {"S": JOB_SK},
             "status": {"S": job.status.value},
             "created_at": {"S": job.created_at.isoformat()},
             **{k: {"N": "0"} for k in ("total", "processed", "created", "updated", "skipped", "errors")},
         }
-        listed = {"pk": {"S": JOBS}, "sk": {"S": f"{job.created_at.isoformat()}#{job.id}"}, "id": {"S": job.id}}
+        listed = {"pk": {"S": JOBS}, "sk": {"S": job_list_sk(job.created_at, job.id)}, "id": {"S": job.id}}
         _ddb().transact_write_items(
             TransactItems=[
                 {"Put": {"TableName": _table(), "Item": job_item, "ConditionExpression": "attribute_not_exists(pk)"}},
@@ -109,7 +114,9 @@ class ImportRepository:
     def get_job(self, import_id: str) -> ImportJob | None:
         item = (
             _ddb()
-            .get_item(TableName=_table(), Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}}, ConsistentRead=True)
+            .get_item(
+                TableName=_table(), Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": JOB_SK}}, ConsistentRead=True
+            )
             .get("Item")
         )
         return None if item is None else _job(item)
@@ -117,7 +124,7 @@ class ImportRepository:
     def jobs_page(self, cursor: str | None, limit: int) -> tuple[list[ImportJob], str | None]:
         """Imports newest first: one query of the list, one BatchGetItem of the jobs."""
         ids, next_cursor = newest_first(_ddb(), _table(), JOBS, cursor, limit)
-        found = {i["pk"]["S"]: _job(i) for i in _batch_get([job_pk(i) for i in ids], "JOB")}
+        found = {i["pk"]["S"]: _job(i) for i in _batch_get([job_pk(i) for i in ids], JOB_SK)}
         return [found[job_pk(i)] for i in ids if job_pk(i) in found], next_cursor
 
     def start_job(self, import_id: str, total: int, skipped: int) -> bool:
@@ -125,7 +132,7 @@ class ImportRepository:
         try:
             _ddb().update_item(
                 TableName=_table(),
-                Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}},
+                Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": JOB_SK}},
                 UpdateExpression="SET #s = :running, #t = :t, #k = :k, #p = :k",
                 ConditionExpression="#s = :waiting",
                 ExpressionAttributeNames={"#s": "status", "#t": "total", "#k": "skipped", "#p": "processed"},
@@ -149,14 +156,14 @@ class ImportRepository:
             {
                 "Put": {
                     "TableName": table,
-                    "Item": {"pk": {"S": job_pk(import_id)}, "sk": {"S": f"CHUNK#{chunk:06d}"}},
+                    "Item": {"pk": {"S": job_pk(import_id)}, "sk": {"S": chunk_sk(chunk)}},
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
             {
                 "Update": {
                     "TableName": table,
-                    "Key": {"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}},
+                    "Key": {"pk": {"S": job_pk(import_id)}, "sk": {"S": JOB_SK}},
                     "UpdateExpression": f"ADD {adds}",
                     "ExpressionAttributeNames": {f"#{k}": k for k in counts},
                     "ExpressionAttributeValues": {f":{k}": {"N": str(v)} for k, v in counts.items()},
@@ -164,7 +171,7 @@ class ImportRepository:
             },
         ]
         if event is not None:
-            writes.append({"Put": {"TableName": table, "Item": _serialise(outbox_record(OutboxRecord, event))}})
+            writes.append(outbox_put(table, event))
         try:
             _ddb().transact_write_items(TransactItems=writes)
         except _ddb().exceptions.TransactionCanceledException:
@@ -173,7 +180,7 @@ class ImportRepository:
         if job is not None and job.processed >= job.total and job.status is ImportStatus.RUNNING:
             _ddb().update_item(
                 TableName=table,
-                Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": "JOB"}},
+                Key={"pk": {"S": job_pk(import_id)}, "sk": {"S": JOB_SK}},
                 UpdateExpression="SET #s = :done, finished_at = :at",
                 ConditionExpression="#s = :running",
                 ExpressionAttributeNames={"#s": "status"},
@@ -194,7 +201,7 @@ class ImportRepository:
                 TableName=_table(),
                 Item={
                     "pk": {"S": job_pk(import_id)},
-                    "sk": {"S": f"LEASE#{chunk:06d}"},
+                    "sk": {"S": lease_sk(chunk)},
                     "lease_until": {"N": str(now + seconds)},
                     "expires_at": {"N": str(now + LEASE_KEPT_SECONDS)},
                 },
@@ -206,11 +213,11 @@ class ImportRepository:
         return True
 
     def release_chunk(self, import_id: str, chunk: int) -> None:
-        key = {"pk": {"S": job_pk(import_id)}, "sk": {"S": f"LEASE#{chunk:06d}"}}
+        key = {"pk": {"S": job_pk(import_id)}, "sk": {"S": lease_sk(chunk)}}
         _ddb().delete_item(TableName=_table(), Key=key)
 
     def chunk_done(self, import_id: str, chunk: int) -> bool:
-        key = {"pk": {"S": job_pk(import_id)}, "sk": {"S": f"CHUNK#{chunk:06d}"}}
+        key = {"pk": {"S": job_pk(import_id)}, "sk": {"S": chunk_sk(chunk)}}
         return "Item" in _ddb().get_item(TableName=_table(), Key=key, ConsistentRead=True)
 
     # --- rows -------------------------------------------------------------------------
@@ -229,7 +236,7 @@ class ImportRepository:
     def rows_page(
         self, import_id: str, status: str | None, cursor: str | None, limit: int
     ) -> tuple[list[RowResult], str | None]:
-        prefix = f"ROW#{status}#" if status else "ROW#"
+        prefix = import_rows_prefix(status)
         kwargs: dict[str, Any] = {
             "TableName": _table(),
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
@@ -264,7 +271,7 @@ class ImportRepository:
         index entries in parallel batch writes. Ids and timestamps are derived from the
         import row, so a redelivered chunk rewrites the same items: a chunk cut short
         midway is completed by its retry, never left with half-written contacts."""
-        wanted = [(k, c.id) for c in contacts for k in sorted(claims(c))]
+        wanted = [(k, c.id) for c in contacts for k in sorted(self._records.claim_keys(c))]
         groups = [wanted[i : i + TRANSACT_ITEMS] for i in range(0, len(wanted), TRANSACT_ITEMS)]
         with ThreadPoolExecutor(max_workers=WRITERS) as pool:
             held = [ok for group in pool.map(self._claim_all, groups) for ok in group]
@@ -276,8 +283,7 @@ class ImportRepository:
         for contact in contacts:
             if contact.id in lost:
                 continue
-            items.append(_serialise(to_item(contact.model_copy(update={"version": 1}))))
-            items.extend(_pair(pk, sk, cid) for (pk, sk), cid in _index_items(contact).items())
+            items.extend(self._records.bulk_items(contact))
         self.batch_put(items)
         return lost
 
@@ -289,7 +295,7 @@ class ImportRepository:
             {
                 "Put": {
                     "TableName": _table(),
-                    "Item": _pair(key, CLAIM, cid),
+                    "Item": self._records.claim_item(key, cid),
                     # No values: one condition text for every claim (parsed once locally).
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -306,7 +312,7 @@ class ImportRepository:
         try:
             _ddb().put_item(
                 TableName=_table(),
-                Item=_pair(key, CLAIM, contact_id),
+                Item=self._records.claim_item(key, contact_id),
                 ConditionExpression="attribute_not_exists(pk) OR contact_id = :me",
                 ExpressionAttributeValues={":me": {"S": contact_id}},
             )
@@ -347,20 +353,20 @@ class ImportRepository:
     def upload_url(self, import_id: str) -> str:
         url: str = _s3().generate_presigned_url(
             "put_object",
-            Params={"Bucket": bucket_name(), "Key": upload_key(import_id), "ContentType": "text/csv"},
+            Params={"Bucket": self.bucket, "Key": upload_key(import_id), "ContentType": "text/csv"},
             ExpiresIn=URL_SECONDS,
         )
         return url
 
     def read_upload(self, import_id: str) -> bytes | None:
         try:
-            body: bytes = _s3().get_object(Bucket=bucket_name(), Key=upload_key(import_id))["Body"].read()
+            body: bytes = _s3().get_object(Bucket=self.bucket, Key=upload_key(import_id))["Body"].read()
         except _s3().exceptions.NoSuchKey:
             return None
         return body
 
     def delete_upload(self, import_id: str) -> None:
-        _s3().delete_object(Bucket=bucket_name(), Key=upload_key(import_id))
+        _s3().delete_object(Bucket=self.bucket, Key=upload_key(import_id))
 
     def send_chunks(self, import_id: str, chunks: list[list[Any]], at: str) -> None:
         from shared.aws import client
@@ -387,18 +393,6 @@ def _send(sqs: Any, entries: list[dict[str, str]]) -> None:
         if not pending:
             return
     raise RuntimeError(f"SQS refused {len(pending)} import chunks")
-
-
-def _pair(pk: str, sk: str, contact_id: str) -> dict[str, Any]:
-    """A claim's or an index entry's item (repository's Claim / IndexEntry), built directly:
-    thousands per chunk, where a pynamodb model per item cost more than the write."""
-    return {"pk": {"S": pk}, "sk": {"S": sk}, "contact_id": {"S": contact_id}}
-
-
-def _serialise(model: Any) -> dict[str, Any]:
-    """A pynamodb model as a low-level item (what BatchWriteItem and transactions take)."""
-    data: dict[str, Any] = model.serialize()
-    return data
 
 
 def _batch_get(pks: list[str], sk: str) -> list[dict[str, Any]]:

@@ -21,8 +21,7 @@ from contacts.imports.models import (
 from contacts.imports.repository import ImportRepository
 from contacts.records.errors import DuplicateContact, StaleVersion
 from contacts.records.models import ContactPatch
-from contacts.records.repository import ContactRepository
-from contacts.records.usecases import apply_patch
+from contacts.records.usecases import Contacts, apply_patch
 from contacts.table.keys import email_claim_pk, phone_claim_pk
 from shared.errors import NotFound, Unprocessable
 from shared.events import new_event
@@ -79,7 +78,7 @@ class ChunkBusy(Exception):
     """Another delivery of the same chunk is running: try again later, never give up on it."""
 
 
-def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: ContactRepository) -> dict[str, int]:
+def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: Contacts) -> dict[str, int]:
     """One chunk: bad rows become error results, never blocking the good ones; new
     contacts are batch-written, existing ones (same email) updated one by one."""
     import_id, chunk = str(message["import_id"]), int(message["chunk"])
@@ -186,7 +185,7 @@ def settle_dead_chunk(message: dict[str, Any], imports: ImportRepository) -> dic
 
 
 def _update_row(
-    import_id: str, number: int, contact_id: str, values: dict[str, Any], *, contacts: ContactRepository, defs: Any
+    import_id: str, number: int, contact_id: str, values: dict[str, Any], *, contacts: Contacts, defs: Any
 ) -> RowResult:
     current = contacts.get(contact_id)
     if current is None:

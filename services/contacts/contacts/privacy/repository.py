@@ -19,7 +19,17 @@ from typing import TYPE_CHECKING, Any
 from contacts import SERVICE
 from contacts.privacy.models import ConsentEntry, state_key
 from contacts.table.codec import from_item, jsonable, outbox_put, page_start, to_av, transaction_conflict
-from contacts.table.keys import CONSENT, PROFILE, SEGMENTS, SUPPRESS, consent_record_sk, contact_pk, suppression_pk
+from contacts.table.keys import (
+    CONSENT,
+    CONSENT_RECORD_PREFIX,
+    ERASED,
+    PROFILE,
+    SEGMENTS,
+    SUPPRESS,
+    consent_record_sk,
+    contact_pk,
+    suppression_pk,
+)
 from shared.aws import client
 from shared.errors import Conflict
 from shared.pagination import encode_cursor
@@ -28,12 +38,11 @@ from shared.settings import get_settings
 if TYPE_CHECKING:
     from contacts.history.merge import MetricsCommit
     from contacts.history.metrics import Metrics
+    from contacts.privacy.ports import HeldKeys, MetricsStore
     from shared.events import Outgoing
 
-ERASED = "ERASED"
 BATCH = 25  # BatchWriteItem's limit
 KEEP = {PROFILE, SEGMENTS, ERASED}  # removed by the seal / the ContactErased handler
-RECORD_PREFIX = "CONSENT#"
 ATTEMPTS = 4
 
 
@@ -109,6 +118,46 @@ class ConsentRepository:
             del update["ExpressionAttributeValues"][":v"]
         return {"Update": update}
 
+    # --- for records' merge (contacts.records.ports.Consent) ---------------------------
+
+    def current(self, contact_id: str) -> dict[str, Any] | None:
+        """The CONSENT item as plain values (None: nothing ever recorded)."""
+        item = self._ddb.get_item(
+            TableName=self.table, Key=_key(contact_pk(contact_id), CONSENT), ConsistentRead=True
+        ).get("Item")
+        return from_item(item)
+
+    def opt_out_writes(
+        self, contact_id: str, opt_outs: dict[str, dict[str, Any]], before: dict[str, Any] | None, at: datetime
+    ) -> list[dict[str, Any]]:
+        """A merge's opt-outs as TransactWriteItems entries: the winner's current state with
+        them set (``before``: its CONSENT item as ``current`` read it), and one consent
+        record each (source "merge"). Left without a version: the next ``record`` claims it."""
+        pk = contact_pk(contact_id)
+        state = {**((before or {}).get("state") or {}), **opt_outs}
+        writes: list[dict[str, Any]] = []
+        if before is None:
+            item = {**_key(pk, CONSENT), "state": to_av(state), "updated_at": {"S": at.isoformat()}}
+            writes.append({"Put": {"TableName": self.table, "Item": item}})
+        else:
+            update = {
+                "TableName": self.table,
+                "Key": _key(pk, CONSENT),
+                "UpdateExpression": "SET #state = :state, updated_at = :at",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": {":state": to_av(state), ":at": {"S": at.isoformat()}},
+            }
+            writes.append({"Update": update})
+        for key, value in opt_outs.items():
+            channel, _, purpose = key.partition(":")
+            entry = ConsentEntry(
+                channel=channel, purpose=purpose, granted=False, source="merge", at=datetime.fromisoformat(value["at"])
+            )
+            record = {**_key(pk, consent_record_sk(entry.at, channel, purpose)), "at": {"S": value["at"]}}
+            record.update({k: to_av(v) for k, v in entry.model_dump(mode="json").items() if k != "at"})
+            writes.append({"Put": {"TableName": self.table, "Item": record}})
+        return writes
+
     def state(self, contact_id: str) -> dict[str, dict[str, Any]] | None:
         """The current state ({} when nothing was ever recorded); None: no such contact."""
         pk = contact_pk(contact_id)
@@ -128,7 +177,7 @@ class ConsentRepository:
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": RECORD_PREFIX}},
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": CONSENT_RECORD_PREFIX}},
             "ScanIndexForward": False,
             "Limit": limit,
         }
@@ -141,8 +190,14 @@ class ConsentRepository:
 
 
 class PrivacyRepository:
-    def __init__(self, table: str | None = None) -> None:
+    """``records`` and ``history`` are the stores of the items an erasure removes besides
+    the partition (records' claims and index entries, history's metrics): bootstrap passes
+    them in (contacts.privacy.ports)."""
+
+    def __init__(self, records: HeldKeys, history: MetricsStore, table: str | None = None) -> None:
         self.table = table or get_settings().table_name(SERVICE)
+        self._records = records
+        self._history = history
 
     @property
     def _ddb(self) -> Any:
@@ -184,18 +239,8 @@ class PrivacyRepository:
         return datetime.fromisoformat(item["erased_at"]["S"]) if item else None
 
     def held_keys(self, contact_id: str) -> tuple[list[str], list[tuple[str, str]]]:
-        """The claims and IDX# entries records keeps for this contact, derived by records'
-        own rules (contacts.records.search) so that erasure can never miss one records added."""
-        from contacts.records import search
-        from contacts.records.repository import ContactRepository
-        from contacts.table.keys import index_pk
-
-        contact = ContactRepository().get(contact_id)
-        if contact is None:
-            return [], []
-        sort = search.sort_key(contact)
-        entries = sorted((index_pk(field, value), sort) for field, value in search.index_values(contact))
-        return sorted(search.claims(contact)), entries
+        """The claims and IDX# entries records keeps for this contact (records derives them)."""
+        return self._records.held_keys(contact_id)
 
     def release(self, contact_id: str, claims: list[str], index_keys: list[tuple[str, str]]) -> None:
         """Free the email/phone claims this contact holds (never another contact's) and
@@ -228,17 +273,13 @@ class PrivacyRepository:
             else:
                 raise RuntimeError("deletes kept being throttled; the erasure can be retried")
 
-    # The 360 metrics are the history area's items: its repository writes them.
+    # The 360 metrics are the history feature's items: its repository writes them.
 
     def metrics(self, contact_id: str) -> Metrics | None:
-        from contacts.history.repository import HistoryRepository
-
-        return HistoryRepository().metrics(contact_id)
+        return self._history.metrics(contact_id)
 
     def commit_metrics(self, commit: MetricsCommit) -> None:
-        from contacts.history.repository import HistoryRepository
-
-        HistoryRepository().commit_metrics(commit)
+        self._history.commit_metrics(commit)
 
     def seal(self, contact_id: str, erased_at: datetime, event: Outgoing, emails: list[str]) -> bool:
         """Profile gone, tombstone + suppressions + ContactErased in, in one transaction.

@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from contacts.events import ContactsMerged
 from contacts.records.models import EDITABLE, STAGE_ORDER, Address, Contact
+from contacts.records.ports import Consent
 from contacts.records.usecases import Contacts, contact_updated
-from contacts.table.keys import CONSENT, METRICS, PROFILE, SEGMENTS, contact_pk
+from contacts.table.keys import CONSENT, METRICS, PROFILE, SEGMENTS
 from shared.errors import Conflict, NotFound, Unprocessable
 from shared.events import Outgoing, new_event
 
@@ -31,7 +32,6 @@ TRANSACTION_LIMIT = 100
 class MergeStore(Contacts, Protocol):
     def merged_into(self, contact_id: str) -> str | None: ...
     def partition(self, contact_id: str) -> Any: ...
-    def raw_item(self, pk: str, sk: str) -> dict[str, Any] | None: ...
     def copy_items(self, items: list[dict[str, Any]], to_contact: str) -> None: ...
     def merge_profiles(
         self,
@@ -40,8 +40,7 @@ class MergeStore(Contacts, Protocol):
         loser: Contact,
         *,
         events: list[Outgoing],
-        opt_outs: dict[str, dict[str, Any]],
-        consent_before: dict[str, Any] | None,
+        also: list[dict[str, Any]] | None = None,
     ) -> Contact: ...
 
 
@@ -91,7 +90,9 @@ def opt_outs_to_keep(
     return keep
 
 
-def merge_contacts(winner_id: str, other_id: str, repo: MergeStore, correlation_id: str | None = None) -> Contact:
+def merge_contacts(
+    winner_id: str, other_id: str, repo: MergeStore, consent: Consent, correlation_id: str | None = None
+) -> Contact:
     if winner_id == other_id:
         raise Unprocessable("a contact cannot merge with itself", errors=[{"field": "other_id", "message": "same id"}])
     winner = repo.get(winner_id)
@@ -113,17 +114,15 @@ def merge_contacts(winner_id: str, other_id: str, repo: MergeStore, correlation_
         new_event(ContactsMerged(winner_id=winner_id, loser_id=other_id), correlation_id=correlation_id),
         new_event(contact_updated(after, changed or ["merged"]), correlation_id=correlation_id),
     ]
-    winner_consent = _consent(repo, winner_id)
-    opt_outs = opt_outs_to_keep(winner_consent, _consent(repo, other_id), datetime.now(UTC))
-    merged = repo.merge_profiles(winner, after, loser, events=events, opt_outs=opt_outs, consent_before=winner_consent)
+    # Opt-outs always survive a merge: the winner's current consent says so, and the
+    # append-only consent log records why (source "merge"); privacy writes its own items.
+    now = datetime.now(UTC)
+    winner_consent = consent.current(winner_id)
+    opt_outs = opt_outs_to_keep(winner_consent, consent.current(other_id), now)
+    also = consent.opt_out_writes(winner_id, opt_outs, winner_consent, now) if opt_outs else []
+    merged = repo.merge_profiles(winner, after, loser, events=events, also=also)
     copy_history(other_id, winner_id, repo)
     return merged
-
-
-def _consent(repo: MergeStore, contact_id: str) -> dict[str, Any] | None:
-    from contacts.records.repository import plain
-
-    return plain(repo.raw_item(contact_pk(contact_id), CONSENT))
 
 
 def copy_history(loser_id: str, winner_id: str, repo: MergeStore) -> int:

@@ -1,5 +1,5 @@
-"""The contacts table (pynamodb): profiles, claims, index entries, custom field definitions,
-companies, and the merge's moves. The only module of the records area that touches DynamoDB.
+"""Records' storage (pynamodb): profiles, claims, index entries, and the merge's moves. The
+only module of the records feature that talks to DynamoDB (its items: records/items.py).
 
 Every write of a profile also writes, in the same transaction, the claims and index
 entries that ``contacts.records.search`` derives from it (and removes the stale ones), plus the
@@ -10,190 +10,46 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    JSONAttribute,
-    ListAttribute,
-    MapAttribute,
-    UnicodeAttribute,
-    UTCDateTimeAttribute,
-    VersionAttribute,
-)
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from contacts import SERVICE
 from contacts.records.errors import DuplicateContact, StaleVersion
-from contacts.records.models import Company, Contact, FieldDef
-from contacts.records.search import CLAIMED_FIELDS, claims, index_values, sort_key
-from contacts.table.keys import (
-    CLAIM,
-    CONSENT,
-    PROFILE,
-    consent_record_sk,
-    contact_pk,
-    email_claim_pk,
-    index_pk,
-    member_sk,
-    phone_claim_pk,
-    segment_pk,
-)
+from contacts.records.items import Claim, ContactItem, IndexEntry, OutboxRecord, index_items, to_contact, to_item
+from contacts.records.search import CLAIMED_FIELDS, claims
+from contacts.table.keys import CLAIM, PROFILE, contact_pk, email_claim_pk, index_pk, phone_claim_pk
 from shared.errors import Conflict, NotFound
-from shared.events import Outgoing
-from shared.outbox import outbox_model, outbox_record
-from shared.table import is_conditional_failure, table_meta, transaction
+from shared.outbox import outbox_record
+from shared.table import connection, is_conditional_failure
 
-FIELDDEF_PK = "FIELDDEF"
-COMPANIES = ("companies", "-")
+if TYPE_CHECKING:
+    from contacts.fields.models import FieldDef
+    from contacts.records.models import Contact
+    from contacts.records.ports import FieldDefinitions, SegmentMembers
+    from shared.events import Outgoing
+
 BATCH_GET_LIMIT = 100
 
 
-class ContactItem(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # CONTACT#<id>
-    sk = UnicodeAttribute(range_key=True)  # PROFILE
-    email = UnicodeAttribute()
-    first_name = UnicodeAttribute()
-    last_name = UnicodeAttribute()
-    phone = UnicodeAttribute(null=True)
-    other_emails = ListAttribute(of=UnicodeAttribute, null=True)
-    other_phones = ListAttribute(of=UnicodeAttribute, null=True)
-    title = UnicodeAttribute(null=True)
-    company = UnicodeAttribute(null=True)
-    company_id = UnicodeAttribute(null=True)
-    address = JSONAttribute(null=True)
-    birthday = UnicodeAttribute(null=True)
-    language = UnicodeAttribute(null=True)
-    source = UnicodeAttribute(null=True)
-    lifecycle_stage = UnicodeAttribute()
-    owner_id = UnicodeAttribute(null=True)
-    owner_assigned_at = UTCDateTimeAttribute(null=True)
-    tags = ListAttribute(of=UnicodeAttribute, null=True)
-    custom_fields = JSONAttribute(null=True)
-    merged_into = UnicodeAttribute(null=True)  # a merged-away contact's tombstone points here
-    created_by = UnicodeAttribute(null=True)
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
-    version = VersionAttribute()
+class _Transaction(TransactWrite):
+    """shared.table.transaction's pynamodb transaction, which also takes entries another
+    feature's repository wrote out in DynamoDB's own form (a merge's consent writes)."""
 
-
-class Claim(Model):
-    """One item per normalised email / phone: 'one contact per email' is a condition, not a scan."""
-
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # EMAIL#<email> / PHONE#<e164>
-    sk = UnicodeAttribute(range_key=True)  # CLAIM
-    contact_id = UnicodeAttribute()
-
-
-class IndexEntry(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # IDX#<field>#<value>
-    sk = UnicodeAttribute(range_key=True)  # <created_at iso>#<id>
-    contact_id = UnicodeAttribute()
-
-
-class FieldDefItem(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # FIELDDEF
-    sk = UnicodeAttribute(range_key=True)  # <name>
-    definition = JSONAttribute()
-
-
-class CompanyItem(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # COMPANY#<id>
-    sk = UnicodeAttribute(range_key=True)  # PROFILE
-    name = UnicodeAttribute()
-    domain = UnicodeAttribute(null=True)
-    industry = UnicodeAttribute(null=True)
-    size = UnicodeAttribute(null=True)
-    region = UnicodeAttribute(null=True)
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
-    version = VersionAttribute()
-
-
-class DomainClaim(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # DOMAIN#<domain>
-    sk = UnicodeAttribute(range_key=True)  # CLAIM
-    company_id = UnicodeAttribute()
-
-
-class ConsentState(Model):
-    """The privacy area's current-consent item, as the merge writes opt-outs into it."""
-
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # CONTACT#<id>
-    sk = UnicodeAttribute(range_key=True)  # CONSENT
-    # {"<channel>:<purpose>": {"granted": bool, "at": iso, "source": str}}
-    state = MapAttribute(null=True)  # type: ignore[no-untyped-call, var-annotated]
-    updated_at = UnicodeAttribute(null=True)
-
-
-class ConsentRecord(Model):
-    """An entry of the privacy area's append-only consent log."""
-
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # CONTACT#<id>
-    sk = UnicodeAttribute(range_key=True)  # CONSENT#<at>#<channel>#<purpose>
-    channel = UnicodeAttribute()
-    purpose = UnicodeAttribute()
-    granted = BooleanAttribute()
-    at = UnicodeAttribute()
-    source = UnicodeAttribute()
-
-
-OutboxRecord = outbox_model(table_meta(SERVICE))
-
-
-def company_pk(company_id: str) -> str:
-    return f"COMPANY#{company_id}"
-
-
-def domain_claim_pk(domain: str) -> str:
-    return f"DOMAIN#{domain}"
+    def add_raw(self, write: dict[str, Any]) -> None:
+        (kind, operation), *_ = write.items()
+        lists = {"Put": self._put_items, "Update": self._update_items, "Delete": self._delete_items}
+        lists[kind].append(operation)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-# --- mapping ------------------------------------------------------------------------
-
-
-def to_item(contact: Contact) -> ContactItem:
-    data = contact.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"})
-    item = ContactItem(
-        pk=contact_pk(contact.id),
-        sk=PROFILE,
-        **{k: v for k, v in data.items() if v not in (None, [], {})},
-        owner_assigned_at=contact.owner_assigned_at,
-        created_at=contact.created_at,
-        updated_at=contact.updated_at,
-    )
-    if contact.version:
-        item.version = contact.version
-    return item
-
-
-def to_contact(item: ContactItem) -> Contact:
-    data = {k: v for k, v in item.attribute_values.items() if k not in ("pk", "sk", "merged_into")}
-    return Contact.model_validate({**data, "id": item.pk.removeprefix("CONTACT#"), "version": item.version or 1})
-
-
-def _index_items(contact: Contact) -> dict[tuple[str, str], str]:
-    sk = sort_key(contact)
-    return {(index_pk(f, v), sk): contact.id for f, v in index_values(contact)}
-
-
 def _index_diff(tx: Any, old: Contact | None, new: Contact | None) -> None:
     """Index entries: add what ``new`` is found by, remove what only ``old`` was."""
-    old_index = _index_items(old) if old else {}
-    new_index = _index_items(new) if new else {}
+    old_index = index_items(old) if old else {}
+    new_index = index_items(new) if new else {}
     for (pk, sk), cid in new_index.items():
         if (pk, sk) not in old_index:
             tx.save(IndexEntry(pk=pk, sk=sk, contact_id=cid))
@@ -202,6 +58,14 @@ def _index_diff(tx: Any, old: Contact | None, new: Contact | None) -> None:
 
 
 class ContactRepository:
+    """``fields`` and ``segments`` are the other features' stores records reads through
+    (the custom field definitions a write is checked against; a segment's members, for a
+    list filtered by segment): bootstrap passes them in."""
+
+    def __init__(self, fields: FieldDefinitions, segments: SegmentMembers) -> None:
+        self._fields = fields
+        self._segments = segments
+
     # --- contacts -------------------------------------------------------------------
 
     def add(self, contact: Contact, events: list[Outgoing]) -> Contact:
@@ -219,7 +83,7 @@ class ContactRepository:
         old_claims = claims(old) if old else set()
         new_claims = claims(new) if new else set()
         try:
-            with transaction() as tx:
+            with _Transaction(connection=connection()) as tx:
                 if new is not None:
                     item = to_item(new.model_copy(update={"version": old.version if old else 0}))
                     if old is None:
@@ -342,122 +206,50 @@ class ContactRepository:
         rows, _ = self.index_page(field, value, limit=limit)
         return [cid for _, cid in rows]
 
-    def segment_page(self, segment_id: str, *, after: str | None, limit: int) -> tuple[list[tuple[str, str]], bool]:
-        """Members of a segment (the segments area's items; read only here), by member sk."""
-        from shared.aws import client
+    def field_defs(self) -> list[FieldDef]:
+        return self._fields.field_defs()
 
-        kwargs: dict[str, Any] = {
-            "TableName": ContactItem.Meta.table_name,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
-            "ExpressionAttributeValues": {":pk": {"S": segment_pk(segment_id)}, ":m": {"S": member_sk("")}},
-            "ProjectionExpression": "pk, sk",
-            "Limit": limit,
-        }
-        if after:
-            kwargs["ExclusiveStartKey"] = {"pk": {"S": segment_pk(segment_id)}, "sk": {"S": after}}
-        page = client("dynamodb").query(**kwargs)
-        rows = [(i["sk"]["S"], i["sk"]["S"].removeprefix(member_sk(""))) for i in page.get("Items", [])]
-        return rows, "LastEvaluatedKey" in page
+    def segment_page(self, segment_id: str, *, after: str | None, limit: int) -> tuple[list[tuple[str, str]], bool]:
+        return self._segments.segment_page(segment_id, after=after, limit=limit)
 
     def members_among(self, segment_id: str, ids: list[str]) -> set[str]:
-        """Which of ``ids`` are members of a segment: key lookups (a batch per 100), so a
-        rep's list filtered by a segment costs their contacts, not the segment's size."""
-        from shared.aws import client
+        return self._segments.members_among(segment_id, ids)
 
-        table = ContactItem.Meta.table_name
-        pk = segment_pk(segment_id)
-        unique = list(dict.fromkeys(ids))
-        found: set[str] = set()
-        for start in range(0, len(unique), BATCH_GET_LIMIT):
-            keys = [{"pk": {"S": pk}, "sk": {"S": member_sk(cid)}} for cid in unique[start : start + BATCH_GET_LIMIT]]
-            request: dict[str, Any] = {table: {"Keys": keys, "ProjectionExpression": "sk"}}
-            while request:
-                page = client("dynamodb").batch_get_item(RequestItems=request)
-                found.update(i["sk"]["S"].removeprefix(member_sk("")) for i in page["Responses"].get(table, []))
-                request = page.get("UnprocessedKeys") or {}  # throttled keys come back: ask again
-        return found
+    # --- for other features ----------------------------------------------------------
 
-    # --- custom field definitions ------------------------------------------------------
+    def held_keys(self, contact_id: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """The claims and IDX# entries records keeps for a contact (by records' own rules,
+        contacts.records.search), so that an erasure can never miss one records added."""
+        contact = self.get(contact_id)
+        if contact is None:
+            return [], []
+        return sorted(claims(contact)), sorted(index_items(contact))
 
-    def field_defs(self) -> list[FieldDef]:
-        return [FieldDef.model_validate(i.definition) for i in FieldDefItem.query(FIELDDEF_PK, consistent_read=True)]
+    @staticmethod
+    def claim_keys(contact: Contact) -> set[str]:
+        """The email/phone claims a contact holds (a bulk load claims them itself)."""
+        return claims(contact)
 
-    def add_field_def(self, definition: FieldDef) -> FieldDef:
-        item = FieldDefItem(pk=FIELDDEF_PK, sk=definition.name, definition=definition.model_dump(mode="json"))
-        try:
-            item.save(condition=FieldDefItem.sk.does_not_exist())
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                raise Conflict(
-                    f"custom field {definition.name} exists",
-                    errors=[{"field": "name", "message": "already defined"}],
-                ) from None
-            raise
-        return definition
+    @staticmethod
+    def claim_item(key: str, contact_id: str) -> dict[str, Any]:
+        """A claim item in DynamoDB's form (BatchWriteItem, transactions), built directly:
+        thousands per import chunk, where a pynamodb model per item cost more than the write."""
+        return {"pk": {"S": key}, "sk": {"S": CLAIM}, "contact_id": {"S": contact_id}}
 
-    # --- companies ----------------------------------------------------------------------
+    @staticmethod
+    def index_item(pk: str, sk: str, contact_id: str) -> dict[str, Any]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}, "contact_id": {"S": contact_id}}
 
-    def add_company(self, company: Company) -> Company:
-        return self._write_company(None, company)
-
-    def replace_company(self, old: Company, new: Company) -> Company:
-        return self._write_company(old, new)
-
-    def _write_company(self, old: Company | None, new: Company) -> Company:
-        item = CompanyItem(
-            pk=company_pk(new.id),
-            sk=PROFILE,
-            **new.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"}, exclude_none=True),
-            created_at=new.created_at,
-            updated_at=new.updated_at,
-        )
-        if old is not None:
-            item.version = old.version
-        try:
-            with transaction() as tx:
-                tx.save(item) if old else tx.save(item, condition=CompanyItem.pk.does_not_exist())
-                old_domain = old.domain if old else None
-                if new.domain and new.domain != old_domain:
-                    tx.save(
-                        DomainClaim(pk=domain_claim_pk(new.domain), sk=CLAIM, company_id=new.id),
-                        condition=DomainClaim.pk.does_not_exist(),
-                    )
-                if old_domain and old_domain != new.domain:
-                    tx.delete(DomainClaim(pk=domain_claim_pk(old_domain), sk=CLAIM))
-                if old is None:
-                    pk = index_pk(*COMPANIES)
-                    tx.save(IndexEntry(pk=pk, sk=f"{new.created_at.isoformat()}#{new.id}", contact_id=new.id))
-        except TransactWriteError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            if new.domain and new.domain != (old.domain if old else None):
-                try:
-                    holder = DomainClaim.get(domain_claim_pk(new.domain), CLAIM, consistent_read=True).company_id
-                except DoesNotExist:
-                    holder = None
-                if holder and holder != new.id:
-                    raise Conflict(
-                        "a company with this domain exists",
-                        existing_id=holder,
-                        errors=[{"field": "domain", "message": "belongs to another company"}],
-                    ) from None
-            if old is not None:
-                raise StaleVersion(f"company {new.id} changed since version {old.version}") from None
-            raise
-        return new.model_copy(update={"version": (old.version if old else 0) + 1})
-
-    def get_company(self, company_id: str) -> Company | None:
-        try:
-            item = CompanyItem.get(company_pk(company_id), PROFILE, consistent_read=True)
-        except DoesNotExist:
-            return None
-        data = {k: v for k, v in item.attribute_values.items() if k not in ("pk", "sk")}
-        return Company.model_validate({**data, "id": company_id, "version": item.version or 1})
-
-    def companies_page(self, after: str | None, limit: int) -> tuple[list[Company], str | None]:
-        rows, more = self.index_page(*COMPANIES, after=after, limit=limit)
-        companies = [c for _, cid in rows if (c := self.get_company(cid)) is not None]
-        return companies, rows[-1][0] if more and rows else None
+    @classmethod
+    def bulk_items(cls, contact: Contact) -> list[dict[str, Any]]:
+        """A new contact's profile (version 1) and index entries in DynamoDB's form, for a
+        bulk load that writes them with BatchWriteItem after claiming (``claim_item``)."""
+        profile: dict[str, Any] = to_item(contact.model_copy(update={"version": 1})).serialize()
+        entries = [
+            {"pk": {"S": pk}, "sk": {"S": sk}, "contact_id": {"S": cid}}
+            for (pk, sk), cid in index_items(contact).items()
+        ]
+        return [profile, *entries]
 
     # --- merge --------------------------------------------------------------------------
 
@@ -479,18 +271,6 @@ class ContactRepository:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def raw_item(self, pk: str, sk: str) -> dict[str, Any] | None:
-        from shared.aws import client
-
-        found: dict[str, Any] | None = (
-            client("dynamodb")
-            .get_item(
-                TableName=ContactItem.Meta.table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
-            )
-            .get("Item")
-        )
-        return found
-
     def copy_items(self, items: list[dict[str, Any]], to_contact: str) -> None:
         """One transaction (at most 100 items): each item put under ``to_contact``'s
         partition with the same sk. Re-running it writes the same values (idempotent)."""
@@ -508,15 +288,16 @@ class ContactRepository:
         loser: Contact,
         *,
         events: list[Outgoing],
-        opt_outs: dict[str, dict[str, Any]],
-        consent_before: dict[str, Any] | None,
+        also: list[dict[str, Any]] | None = None,
     ) -> Contact:
         """The merge's decisive transaction: the winner's profile, the loser's tombstone,
-        claims moved, index entries re-derived, opt-outs kept, events queued."""
+        claims moved, index entries re-derived, events queued; ``also``: other features'
+        TransactWriteItems entries (``{"Put": ...}`` / ``{"Update": ...}``) committed with it."""
+        also = also or []
         moved = claims(loser)
         winner_claims = claims(winner_after)
         try:
-            with transaction() as tx:
+            with _Transaction(connection=connection()) as tx:
                 # Loser: a tombstone pointing at the winner (a retried merge, or a late
                 # request, finds where it went); its index entries go.
                 tx.update(
@@ -541,32 +322,10 @@ class ContactRepository:
                 # Winner: the merged profile, only if still at the version read.
                 tx.save(to_item(winner_after.model_copy(update={"version": winner_before.version})))
                 _index_diff(tx, winner_before, winner_after)
-                # Opt-outs always survive a merge: the winner's current consent says so,
-                # and the append-only consent log records why (source "merge").
-                if opt_outs:
-                    state = {**((consent_before or {}).get("state") or {}), **opt_outs}
-                    current = ConsentState(pk=contact_pk(winner_after.id), sk=CONSENT)
-                    if consent_before is None:
-                        tx.save(current.__class__(pk=current.pk, sk=CONSENT, state=state, updated_at=now().isoformat()))
-                    else:
-                        tx.update(
-                            current,
-                            actions=[ConsentState.state.set(state), ConsentState.updated_at.set(now().isoformat())],
-                        )
-                    for key, value in opt_outs.items():
-                        channel, _, purpose = key.partition(":")
-                        at = datetime.fromisoformat(value["at"])
-                        tx.save(
-                            ConsentRecord(
-                                pk=contact_pk(winner_after.id),
-                                sk=consent_record_sk(at, channel, purpose),
-                                channel=channel,
-                                purpose=purpose,
-                                granted=False,
-                                at=value["at"],
-                                source="merge",
-                            )
-                        )
+                # Other features' items that change with the merge (privacy's opt-outs),
+                # as that feature's repository wrote them out.
+                for write in also:
+                    tx.add_raw(write)
                 for event in events:
                     tx.save(outbox_record(OutboxRecord, event))
         except TransactWriteError as exc:
@@ -574,23 +333,3 @@ class ContactRepository:
                 raise
             raise StaleVersion("one of the contacts changed during the merge; retry it") from None
         return winner_after.model_copy(update={"version": winner_before.version + 1})
-
-
-def plain(item: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A low-level item as plain values (strings, bools, numbers, maps, lists)."""
-    if item is None:
-        return None
-    return {k: _plain(v) for k, v in item.items()}
-
-
-def _plain(av: dict[str, Any]) -> Any:
-    (kind, value), *_ = av.items()
-    if kind == "M":
-        return {k: _plain(v) for k, v in value.items()}
-    if kind == "L":
-        return [_plain(v) for v in value]
-    if kind == "N":
-        return float(value) if "." in value else int(value)
-    if kind == "NULL":
-        return None
-    return value

@@ -4,7 +4,7 @@ likely duplicates and merge. Every route on a contact applies the caller's reach
 
 from __future__ import annotations
 
-from contacts.bootstrap import contact_repository
+from contacts.bootstrap import consent_repository, contact_repository
 from contacts.reach import WRITERS, guard, owner_scope, visible_to
 from contacts.records.models import ContactIn, ContactPatch, MergeIn
 from shared.auth import STAFF, Role
@@ -45,7 +45,7 @@ def create_contact(ctx: Ctx) -> Reply:
 
 @router.route("/", roles=STAFF)
 def list_contacts(ctx: Ctx) -> Reply:
-    from contacts.records.usecases import list_contacts as search
+    from contacts.records.listing import list_contacts as search
 
     limit = parse_limit(ctx.query.get("limit"))
     return Reply(search(ctx.query, limit, contact_repository(), owner_scope=owner_scope(ctx.principal)))
@@ -83,8 +83,8 @@ def delete_contact(ctx: Ctx, contact_id: str) -> Reply:
 
 @router.route("/{contact_id}/duplicates", roles=STAFF)
 def duplicates(ctx: Ctx, contact_id: str) -> Reply:
+    from contacts.records.listing import find_duplicates
     from contacts.records.models import DuplicateList
-    from contacts.records.usecases import find_duplicates
 
     return Reply(DuplicateList(items=find_duplicates(contact_id, contact_repository(), visible_to(ctx.principal))))
 
@@ -96,6 +96,10 @@ def merge(ctx: Ctx, contact_id: str) -> Reply:
     for either in (contact_id, ctx.body.other_id):
         guard(ctx.principal, either, contact_repository)
     contact = merge_contacts(
-        contact_id, ctx.body.other_id, contact_repository(), correlation_id=ctx.header("x-correlation-id")
+        contact_id,
+        ctx.body.other_id,
+        contact_repository(),
+        consent_repository(),
+        correlation_id=ctx.header("x-correlation-id"),
     )
     return Reply(contact, 200, _etag(contact.version))

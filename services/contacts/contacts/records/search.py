@@ -11,13 +11,13 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from contacts.table.keys import email_claim_pk, phone_claim_pk
+from contacts.table.keys import ALL_INDEX, email_claim_pk, phone_claim_pk
 
 if TYPE_CHECKING:
     from contacts.records.models import Contact
 
 NAME_PREFIX = 3  # q=ada matches "Adaline": entries per name token's first letters
-ALL = ("all", "-")
+ALL = ALL_INDEX
 # Looked up through the contact's claim of that email or phone (one live holder at most),
 # not an index partition: one item fewer to write per email and per phone.
 CLAIMED_FIELDS = ("email", "phone")  # every live contact, newest-created last: the list with no filter

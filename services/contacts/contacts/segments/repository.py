@@ -1,4 +1,6 @@
-"""Segment items in the contacts table (low-level client: transactions with ADD counters).
+"""Segments' storage: evaluation (a contact's facts and segments), the due index and its
+daily job, backfills; the definitions are in contacts/segments/definitions.py. The items
+(low-level client: transactions with ADD counters):
 
 | item | pk | sk |
 |---|---|---|
@@ -15,26 +17,31 @@ backfill_page, backfill_cursor, backfill_evaluated, backfill_started_at, backfil
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from contacts import SERVICE
 from contacts.segments.backfill import Job
-from contacts.segments.usecases import Backfill, Change, ContactFacts, Definition, Member, Segment
-from contacts.table.codec import from_item, outbox_put, page_start, to_av, transaction_conflict
-from contacts.table.keys import METRICS, PROFILE, SEGMENTS, contact_pk, index_pk, member_sk, segment_pk
-from shared.aws import client
+from contacts.segments.definitions import SegmentDefinitions, item_key
+from contacts.segments.usecases import Change, ContactFacts
+from contacts.table.codec import from_item, outbox_put, to_av, transaction_conflict
+from contacts.table.keys import (
+    ALL_PK,
+    METRICS,
+    PROFILE,
+    SEGMENTS,
+    contact_pk,
+    member_sk,
+    segment_pk,
+)
+from contacts.table.keys import SEGMENT_DEF_SK as DEF_SK
+from contacts.table.keys import SEGMENTS_DUE_JOB_PK as DUE_JOB_PK
+from contacts.table.keys import SEGMENTS_DUE_JOB_SK as DUE_JOB_SK
+from contacts.table.keys import segment_due_pk as due_pk
 from shared.errors import Conflict
 from shared.events import Outgoing
-from shared.pagination import encode_cursor
-from shared.settings import get_settings
 
-DEFS_PK = "SEGMENTDEFS"
-DEF_SK = "DEF"
-MEMBER_PREFIX = "MEMBER#"
 # Definitions change rarely and are few: a warm function re-reads them this often, so a
 # new segment is evaluated everywhere within this delay.
 DEFS_TTL_SECONDS = 30.0
@@ -42,113 +49,15 @@ DEFS_TTL_SECONDS = 30.0
 # + 2 due-index moves.
 CHANGES_PER_TRANSACTION = 30
 BATCH_GET = 100  # keys per BatchGetItem
-ALL_PK = index_pk("all", "-")  # records' index of every live contact (contacts.records.search.ALL)
-DUE_JOB_PK, DUE_JOB_SK = "SEGDUE#JOB", "LAST_RUN"
 
 
-def due_pk(day: date) -> str:
-    return index_pk("seg_due", day.isoformat())
-
-
-def _key(pk: str, sk: str) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-def _backfill(values: dict[str, Any]) -> Backfill | None:
-    if not values.get("backfill_state"):
-        return None
-    return Backfill(
-        state=values["backfill_state"],
-        version=int(values["backfill_version"]),
-        evaluated=int(values.get("backfill_evaluated") or 0),
-        started_at=values["backfill_started_at"],
-        finished_at=values.get("backfill_finished_at"),
-    )
-
-
-def _backfill_values(backfill: Backfill) -> dict[str, dict[str, Any]]:
-    """A fresh run's DEF attributes (page 0, no cursor yet)."""
-    return {
-        "backfill_state": {"S": backfill.state},
-        "backfill_version": {"N": str(backfill.version)},
-        "backfill_page": {"N": "0"},
-        "backfill_evaluated": {"N": "0"},
-        "backfill_started_at": {"S": backfill.started_at.isoformat()},
-    }
-
-
-def _segment(item: dict[str, Any]) -> Segment | None:
-    values = from_item(item) or {}
-    if values.get("status") == "deleted" or "name" not in values:
-        return None
-    return Segment(
-        backfill=_backfill(values),
-        id=values["id"],
-        name=values["name"],
-        description=values.get("description"),
-        rules=json.loads(values["rules"]),
-        builtin=bool(values.get("builtin")),
-        member_count=max(0, int(values.get("member_count") or 0)),
-        created_at=values["created_at"],
-        updated_at=values["updated_at"],
-        version=int(values.get("version") or 1),
-    )
-
-
-class SegmentRepository:
-    def __init__(self, table: str | None = None) -> None:
-        self.table = table or get_settings().table_name(SERVICE)
-        self._defs: list[Definition] | None = None
-        self._defs_read_at = 0.0
-
-    @property
-    def _ddb(self) -> Any:
-        return client("dynamodb")
-
+class SegmentRepository(SegmentDefinitions):
     # --- evaluation -----------------------------------------------------------------
-
-    def definitions(self) -> list[Definition]:
-        """Every active definition: one query of the SEGMENTDEFS partition, cached briefly."""
-        if self._defs is not None and time.monotonic() - self._defs_read_at < DEFS_TTL_SECONDS:
-            return self._defs
-        listing = self._listing()
-        from contacts.segments.usecases import builtins
-
-        missing = [b for b in builtins() if b.id not in listing]
-        if missing:  # first use: create the built-ins (idempotent)
-            self._create_builtins(missing)
-            listing = self._listing()
-        self._defs = [Definition(sid, v["name"], json.loads(v["rules"])) for sid, v in sorted(listing.items())]
-        self._defs_read_at = time.monotonic()
-        return self._defs
-
-    def forget_definitions(self) -> None:
-        self._defs = None
-
-    def _listing(self) -> dict[str, dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        start: dict[str, Any] | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table,
-                "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": {":pk": {"S": DEFS_PK}},
-                "ConsistentRead": True,
-            }
-            if start:
-                kwargs["ExclusiveStartKey"] = start
-            page = self._ddb.query(**kwargs)
-            for item in page.get("Items", []):
-                values = from_item(item) or {}
-                found[values["sk"]] = values
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
 
     def contact(self, contact_id: str) -> ContactFacts:
         """PROFILE, METRICS (read-only, other areas') and SEGMENTS: one BatchGetItem."""
         pk = contact_pk(contact_id)
-        keys = [_key(pk, PROFILE), _key(pk, METRICS), _key(pk, SEGMENTS)]
+        keys = [item_key(pk, PROFILE), item_key(pk, METRICS), item_key(pk, SEGMENTS)]
         request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
         found: dict[str, dict[str, Any]] = {}
         for _ in range(8):
@@ -165,7 +74,7 @@ class SegmentRepository:
 
     def contacts(self, contact_ids: list[str]) -> dict[str, ContactFacts]:
         """Many contacts' facts, BatchGetItem of 100 keys at a time (a backfill page)."""
-        keys = [_key(contact_pk(c), sk) for c in dict.fromkeys(contact_ids) for sk in (PROFILE, METRICS, SEGMENTS)]
+        keys = [item_key(contact_pk(c), sk) for c in dict.fromkeys(contact_ids) for sk in (PROFILE, METRICS, SEGMENTS)]
         found: dict[str, dict[str, dict[str, Any]]] = {c: {} for c in contact_ids}
         for at in range(0, len(keys), BATCH_GET):
             request: dict[str, Any] = {self.table: {"Keys": keys[at : at + BATCH_GET], "ConsistentRead": True}}
@@ -200,7 +109,7 @@ class SegmentRepository:
             items = []
             now = datetime.now(UTC).isoformat()
             for (kind, sid, name), event in zip(chunk, events[offset : offset + len(chunk)], strict=True):
-                member = _key(segment_pk(sid), member_sk(contact_id))
+                member = item_key(segment_pk(sid), member_sk(contact_id))
                 if kind == "enter":
                     memberships[sid] = name
                     item = {**member, "contact_id": {"S": contact_id}, "joined_at": {"S": now}}
@@ -212,7 +121,7 @@ class SegmentRepository:
                     {
                         "Update": {
                             "TableName": self.table,
-                            "Key": _key(segment_pk(sid), DEF_SK),
+                            "Key": item_key(segment_pk(sid), DEF_SK),
                             "UpdateExpression": "ADD member_count :d",
                             "ExpressionAttributeValues": {":d": {"N": "1" if kind == "enter" else "-1"}},
                         }
@@ -223,10 +132,10 @@ class SegmentRepository:
             items.append(self._segments_put(contact_id, memberships, version, now, due))
             if last and change.due != change.due_before:
                 if change.due_before is not None:
-                    key = _key(due_pk(change.due_before), contact_id)
+                    key = item_key(due_pk(change.due_before), contact_id)
                     items.append({"Delete": {"TableName": self.table, "Key": key}})
                 if change.due is not None:
-                    entry = {**_key(due_pk(change.due), contact_id), "contact_id": {"S": contact_id}}
+                    entry = {**item_key(due_pk(change.due), contact_id), "contact_id": {"S": contact_id}}
                     items.append({"Put": {"TableName": self.table, "Item": entry}})
             try:
                 self._ddb.transact_write_items(TransactItems=items)
@@ -241,7 +150,7 @@ class SegmentRepository:
         self, contact_id: str, memberships: dict[str, str], version: int, now: str, due: date | None
     ) -> dict[str, Any]:
         item = {
-            **_key(contact_pk(contact_id), SEGMENTS),
+            **item_key(contact_pk(contact_id), SEGMENTS),
             "segments": to_av(memberships),
             "version": {"N": str(version + 1)},
             "updated_at": {"S": now},
@@ -275,19 +184,21 @@ class SegmentRepository:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def due_last_run(self) -> date | None:
-        item = self._ddb.get_item(TableName=self.table, Key=_key(DUE_JOB_PK, DUE_JOB_SK), ConsistentRead=True).get(
+        item = self._ddb.get_item(TableName=self.table, Key=item_key(DUE_JOB_PK, DUE_JOB_SK), ConsistentRead=True).get(
             "Item"
         )
         return date.fromisoformat(item["day"]["S"]) if item else None
 
     def set_due_last_run(self, day: date) -> None:
-        self._ddb.put_item(TableName=self.table, Item={**_key(DUE_JOB_PK, DUE_JOB_SK), "day": {"S": day.isoformat()}})
+        self._ddb.put_item(
+            TableName=self.table, Item={**item_key(DUE_JOB_PK, DUE_JOB_SK), "day": {"S": day.isoformat()}}
+        )
 
     # --- backfill -------------------------------------------------------------------
 
     def backfill_job(self, segment_id: str) -> Job | None:
         item = self._ddb.get_item(
-            TableName=self.table, Key=_key(segment_pk(segment_id), DEF_SK), ConsistentRead=True
+            TableName=self.table, Key=item_key(segment_pk(segment_id), DEF_SK), ConsistentRead=True
         ).get("Item")
         values = from_item(item) or {}
         if not values.get("backfill_state"):
@@ -313,7 +224,7 @@ class SegmentRepository:
             "Limit": limit,
         }
         if cursor:
-            kwargs["ExclusiveStartKey"] = _key(ALL_PK, cursor)
+            kwargs["ExclusiveStartKey"] = item_key(ALL_PK, cursor)
         page = self._ddb.query(**kwargs)
         ids = [item["contact_id"]["S"] for item in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
@@ -343,7 +254,7 @@ class SegmentRepository:
             expression = "SET " + ", ".join(sets)
         update = {
             "TableName": self.table,
-            "Key": _key(segment_pk(job.segment_id), DEF_SK),
+            "Key": item_key(segment_pk(job.segment_id), DEF_SK),
             "UpdateExpression": expression,
             "ConditionExpression": "#s = :running AND #v = :v AND #p = :p",
             "ExpressionAttributeNames": names,
@@ -357,176 +268,38 @@ class SegmentRepository:
             raise
         return True
 
-    # --- definitions ----------------------------------------------------------------
+    # --- for records (contacts.records.ports.SegmentMembers) -----------------------
 
-    def _definition_items(self, segment: Segment) -> tuple[dict[str, Any], dict[str, Any]]:
-        rules = json.dumps(segment.rules, separators=(",", ":"), sort_keys=True)
-        definition = {
-            **_key(segment_pk(segment.id), DEF_SK),
-            "id": {"S": segment.id},
-            "name": {"S": segment.name},
-            "description": to_av(segment.description),
-            "rules": {"S": rules},
-            "builtin": {"BOOL": segment.builtin},
-            "member_count": {"N": "0"},
-            "status": {"S": "active"},
-            "created_at": {"S": segment.created_at.isoformat()},
-            "updated_at": {"S": segment.updated_at.isoformat()},
-            "version": {"N": str(segment.version)},
-        }
-        if segment.backfill is not None:
-            definition.update(_backfill_values(segment.backfill))
-        listing = {**_key(DEFS_PK, segment.id), "name": {"S": segment.name}, "rules": {"S": rules}}
-        return definition, listing
-
-    def add(self, segment: Segment, events: list[Outgoing] | None = None) -> None:
-        definition, listing = self._definition_items(segment)
-        self._ddb.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": definition,
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                {"Put": {"TableName": self.table, "Item": listing}},
-                *(outbox_put(self.table, e) for e in events or []),
-            ]
-        )
-        self.forget_definitions()
-
-    def _create_builtins(self, segments: list[Segment]) -> None:
-        for segment in segments:
-            try:
-                self.add(segment)
-            except Exception as exc:
-                if not transaction_conflict(exc):  # created meanwhile by another function
-                    raise
-
-    def ensure(self, segments: list[Segment]) -> None:
-        listing = self._listing()
-        missing = [s for s in segments if s.id not in listing]
-        if missing:
-            self._create_builtins(missing)
-
-    def get(self, segment_id: str) -> Segment | None:
-        item = self._ddb.get_item(
-            TableName=self.table, Key=_key(segment_pk(segment_id), DEF_SK), ConsistentRead=True
-        ).get("Item")
-        return _segment(item) if item else None
-
-    def page(self, limit: int, cursor: str | None) -> tuple[list[Segment], str | None]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": DEFS_PK}},
-            "Limit": limit,
-        }
-        start = page_start(cursor, DEFS_PK)
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        response = self._ddb.query(**kwargs)
-        ids = [item["sk"]["S"] for item in response.get("Items", [])]
-        by_id: dict[str, Segment] = {}
-        request: dict[str, Any] = {self.table: {"Keys": [_key(segment_pk(i), DEF_SK) for i in ids]}} if ids else {}
-        while request:
-            got = self._ddb.batch_get_item(RequestItems=request)
-            for item in got.get("Responses", {}).get(self.table, []):
-                segment = _segment(item)
-                if segment:
-                    by_id[segment.id] = segment
-            request = got.get("UnprocessedKeys") or {}
-        return [by_id[i] for i in ids if i in by_id], encode_cursor(response.get("LastEvaluatedKey"))
-
-    def replace(self, segment: Segment, expected_version: int, events: list[Outgoing] | None = None) -> None:
-        """New name/description/rules (with new rules, a fresh backfill run and its event);
-        member_count is left to the membership writes."""
-        definition, listing = self._definition_items(segment)
-        values = {
-            ":n": definition["name"],
-            ":d": definition["description"],
-            ":r": definition["rules"],
-            ":u": definition["updated_at"],
-            ":new": {"N": str(segment.version)},
-            ":old": {"N": str(expected_version)},
-            ":active": {"S": "active"},
-        }
-        # Names for every attribute: "rules" is one of DynamoDB's reserved words.
-        expression = "SET #n = :n, #d = :d, #r = :r, #u = :u, #ver = :new"
-        if events and segment.backfill is not None:
-            for name, value in _backfill_values(segment.backfill).items():
-                expression += f", {name} = :{name}"
-                values[f":{name}"] = value
-            expression += " REMOVE backfill_cursor, backfill_finished_at"
-        update = {
-            "TableName": self.table,
-            "Key": _key(segment_pk(segment.id), DEF_SK),
-            "UpdateExpression": expression,
-            "ConditionExpression": "#ver = :old AND #s = :active",
-            "ExpressionAttributeNames": {
-                "#n": "name",
-                "#d": "description",
-                "#r": "rules",
-                "#u": "updated_at",
-                "#ver": "version",
-                "#s": "status",
-            },
-            "ExpressionAttributeValues": values,
-        }
-        try:
-            self._ddb.transact_write_items(
-                TransactItems=[
-                    {"Update": update},
-                    {"Put": {"TableName": self.table, "Item": listing}},
-                    *(outbox_put(self.table, e) for e in events or []),
-                ]
-            )
-        except Exception as exc:
-            if transaction_conflict(exc):
-                raise Conflict("the segment changed since it was read; read it again") from None
-            raise
-        self.forget_definitions()
-
-    def remove(self, segment: Segment) -> None:
-        """A tombstone DEF (membership exits still count against it) and no more evaluation.
-        Members leave on their next change, each with a SegmentExited."""
-        self._ddb.transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": _key(segment_pk(segment.id), DEF_SK),
-                        "UpdateExpression": "SET #s = :deleted, updated_at = :u",
-                        "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": {
-                            ":deleted": {"S": "deleted"},
-                            ":u": {"S": datetime.now(UTC).isoformat()},
-                        },
-                    }
-                },
-                {"Delete": {"TableName": self.table, "Key": _key(DEFS_PK, segment.id)}},
-            ]
-        )
-        self.forget_definitions()
-
-    def members(self, segment_id: str, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
-        pk = segment_pk(segment_id)
+    def segment_page(self, segment_id: str, *, after: str | None, limit: int) -> tuple[list[tuple[str, str]], bool]:
+        """Members of a segment by member sk (records' list filtered by a segment reads them here)."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":m": {"S": MEMBER_PREFIX}},
+            "ExpressionAttributeValues": {":pk": {"S": segment_pk(segment_id)}, ":m": {"S": member_sk("")}},
+            "ProjectionExpression": "pk, sk",
             "Limit": limit,
         }
-        start = page_start(cursor, pk)
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        response = self._ddb.query(**kwargs)
-        members = [
-            Member(contact_id=item["contact_id"]["S"], joined_at=item["joined_at"]["S"])
-            for item in response.get("Items", [])
-        ]
-        return members, encode_cursor(response.get("LastEvaluatedKey"))
+        if after:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": segment_pk(segment_id)}, "sk": {"S": after}}
+        page = self._ddb.query(**kwargs)
+        rows = [(i["sk"]["S"], i["sk"]["S"].removeprefix(member_sk(""))) for i in page.get("Items", [])]
+        return rows, "LastEvaluatedKey" in page
+
+    def members_among(self, segment_id: str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are members of a segment: key lookups (a batch per 100), so a
+        rep's list filtered by a segment costs their contacts, not the segment's size."""
+        table = self.table
+        pk = segment_pk(segment_id)
+        unique = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(unique), BATCH_GET):
+            keys = [{"pk": {"S": pk}, "sk": {"S": member_sk(cid)}} for cid in unique[start : start + BATCH_GET]]
+            request: dict[str, Any] = {table: {"Keys": keys, "ProjectionExpression": "sk"}}
+            while request:
+                page = self._ddb.batch_get_item(RequestItems=request)
+                found.update(i["sk"]["S"].removeprefix(member_sk("")) for i in page["Responses"].get(table, []))
+                request = page.get("UnprocessedKeys") or {}  # throttled keys come back: ask again
+        return found
 
 
 def _facts(found: dict[str, dict[str, Any]]) -> ContactFacts:
