@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from shared.testing import bearer, create_buckets, create_table, sqs_event
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+SERVICE_DIR = Path(__file__).resolve().parents[3]
 HEADER = "email,first_name,last_name,phone,country,tags,lifecycle_stage\n"
 
 

@@ -13,9 +13,9 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from shared.testing import bearer, create_buckets, create_table, failed_ids, pending_outbox, sqs_event
+from shared.testing import bearer, call, create_buckets, create_table, failed_ids, pending_outbox, sqs_event
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"
 LEAD = {"email": "grace@example.com", "first_name": "Grace", "last_name": "Hopper", "phone": "+14155550100"}
 
@@ -44,37 +44,39 @@ def create(client: Client) -> str:
     return contact_id
 
 
-def call(client: Client, method: str, path: str, role: str = "admin", body: Any = None) -> Any:
-    response = getattr(client.http, method)(path, headers=bearer(role), body=json.dumps(body) if body else None)
-    return response.status_code, json.loads(response.body) if response.body else None
+def status_body(response: Any) -> Any:
+    """(status, parsed body) of a shared.testing.call response."""
+    return response.status_code, response.json
 
 
 def test_export_returns_every_item_held_under_the_contact(client: Client) -> None:
     contact_id = create(client)
     body = {"channel": "email", "purpose": "marketing", "granted": True, "source": "web"}
-    call(client, "post", f"/{contact_id}/consents", body=body)
+    status_body(call(client, "post", f"/{contact_id}/consents", body))
     ddb().put_item(
         TableName=TABLE,
         Item={"pk": {"S": f"CONTACT#{contact_id}"}, "sk": {"S": "METRICS"}, "total_spend": {"N": "12.5"}},
     )
-    status, document = call(client, "get", f"/{contact_id}/export", role="manager")
+    status, document = status_body(call(client, "get", f"/{contact_id}/export", role="manager"))
     assert status == 200 and document["contact_id"] == contact_id
     kinds = sorted(i["sk"].split("#")[0] for i in document["items"])
     assert kinds == ["CONSENT", "CONSENT", "METRICS", "PROFILE"]
     profile = next(i for i in document["items"] if i["sk"] == "PROFILE")
     assert profile["email"] == "grace@example.com"
     assert next(i for i in document["items"] if i["sk"] == "METRICS")["total_spend"] == 12.5
-    assert call(client, "get", f"/{contact_id}/export", role="sales")[0] == 403
-    assert call(client, "get", "/nobody/export")[0] == 404
+    assert status_body(call(client, "get", f"/{contact_id}/export", role="sales"))[0] == 403
+    assert status_body(call(client, "get", "/nobody/export"))[0] == 404
 
 
 def test_erasure_removes_the_personal_data_frees_the_email_and_publishes_once(client: Client) -> None:
     contact_id = create(client)
-    call(
-        client,
-        "post",
-        f"/{contact_id}/consents",
-        body={"channel": "sms", "purpose": "marketing", "granted": True, "source": "web"},
+    status_body(
+        call(
+            client,
+            "post",
+            f"/{contact_id}/consents",
+            {"channel": "sms", "purpose": "marketing", "granted": True, "source": "web"},
+        )
     )
     ddb().put_item(
         TableName=TABLE,
@@ -84,17 +86,17 @@ def test_erasure_removes_the_personal_data_frees_the_email_and_publishes_once(cl
             "text": {"S": "x"},
         },
     )
-    assert call(client, "post", f"/{contact_id}/erase", role="manager")[0] == 403
+    assert status_body(call(client, "post", f"/{contact_id}/erase", role="manager"))[0] == 403
     # When an admin erases the contact, twice
-    status, first = call(client, "post", f"/{contact_id}/erase")
-    again_status, again = call(client, "post", f"/{contact_id}/erase")
+    status, first = status_body(call(client, "post", f"/{contact_id}/erase"))
+    again_status, again = status_body(call(client, "post", f"/{contact_id}/erase"))
     # Then only the tombstone is left, the email is free, and ContactErased is queued once
     assert (status, again_status) == (200, 200) and first == again
-    _, document = call(client, "get", f"/{contact_id}/export")
+    _, document = status_body(call(client, "get", f"/{contact_id}/export"))
     [tombstone] = document["items"]
     assert (tombstone["sk"], tombstone["contact_id"]) == ("ERASED", contact_id)
     assert datetime.fromisoformat(tombstone["erased_at"]) == datetime.fromisoformat(first["erased_at"])
-    assert call(client, "get", f"/{contact_id}")[0] == 404
+    assert status_body(call(client, "get", f"/{contact_id}"))[0] == 404
     erased = [e for e in pending_outbox(TABLE) if e.detail_type == "ContactErased"]
     assert [e.detail["data"]["contact_id"] for e in erased] == [contact_id]
     assert (
@@ -109,7 +111,7 @@ def test_erasure_removes_the_personal_data_frees_the_email_and_publishes_once(cl
     )
     recreated = client.http.post("/", headers=bearer("sales"), body=json.dumps(LEAD))
     assert recreated.status_code == 201
-    assert call(client, "post", "/nobody/erase")[0] == 404
+    assert status_body(call(client, "post", "/nobody/erase"))[0] == 404
 
 
 def test_the_erased_event_makes_the_contact_leave_its_segments(client: Client) -> None:
@@ -120,24 +122,24 @@ def test_the_erased_event_makes_the_contact_leave_its_segments(client: Client) -
     )
     [lead_created] = [e for e in pending_outbox(TABLE) if e.detail_type == "LeadCreated"]
     client.lambda_.invoke("on_event", sqs_event([lead_created]))
-    call(client, "post", f"/{contact_id}/erase")
+    status_body(call(client, "post", f"/{contact_id}/erase"))
     [erased] = [e for e in pending_outbox(TABLE) if e.detail_type == "ContactErased"]
     assert failed_ids(client.lambda_.invoke("on_event", sqs_event([erased, erased]))) == []
     moves = [
         (e.detail_type, e.detail["data"]["segment_id"]) for e in pending_outbox(TABLE) if "Segment" in e.detail_type
     ]
     assert moves == [("SegmentEntered", "value-gold"), ("SegmentExited", "value-gold")]
-    assert call(client, "get", "/segments/value-gold/members")[1]["items"] == []
+    assert status_body(call(client, "get", "/segments/value-gold/members"))[1]["items"] == []
 
 
 def test_erasure_leaves_no_claim_or_index_entry_naming_the_contact(client: Client) -> None:
     # Given a contact listed under its email, phone, name, tags and address
     body = {**LEAD, "tags": ["vip"], "address": {"country": "GB", "city": "London"}}
-    status, created = call(client, "post", "/", body=body)
+    status, created = status_body(call(client, "post", "/", body))
     assert status == 201, created
     contact_id = created["id"]
     # When it is erased
-    assert call(client, "post", f"/{contact_id}/erase")[0] == 200
+    assert status_body(call(client, "post", f"/{contact_id}/erase"))[0] == 200
     # Then no claim or index entry anywhere in the table still points at it
     items = ddb().scan(TableName=TABLE)["Items"]
     left = [i["pk"]["S"] for i in items if i["pk"]["S"].startswith("IDX#") and i["sk"]["S"].endswith(f"#{contact_id}")]

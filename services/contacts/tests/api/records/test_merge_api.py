@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 from chalice.test import Client
 
-from services.contacts.tests.test_records_api import ADA, call, create
-from shared.testing import pending_outbox
+from services.contacts.tests.api.records.test_records_api import ADA, create
+from shared.testing import call, pending_outbox
 
 TABLE = "crm-dev-contacts"
 

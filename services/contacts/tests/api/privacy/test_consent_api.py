@@ -11,7 +11,7 @@ from chalice.test import Client
 
 from shared.testing import bearer, pending_outbox
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"
 
 

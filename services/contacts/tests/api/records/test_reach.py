@@ -4,7 +4,6 @@ staff role reaches every contact (contacts.reach)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,7 @@ from chalice.test import Client
 
 from shared.auth import Role, issue_dev_token
 from shared.events import Event, Outgoing, new_event
-from shared.testing import failed_ids, pending_outbox, sqs_event
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 TABLE = "crm-dev-contacts"
 REP_A, REP_B = "rep-a", "rep-b"
@@ -34,16 +33,9 @@ def as_(role: str, sub: str | None = None, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **extra}
 
 
-def call(client: Client, method: str, path: str, headers: dict[str, str], body: Any = None) -> Any:
-    raw = json.dumps(body) if body is not None else None
-    response = getattr(client.http, method.lower())(path, headers=headers, body=raw)
-    response.json = json.loads(response.body) if response.body else None
-    return response
-
-
 def create(client: Client, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
     body = {"email": f"c-{uuid.uuid4().hex[:10]}@example.com", "first_name": "Ada", "last_name": "Lovelace", **fields}
-    response = call(client, "post", "/", headers or as_("manager"), body)
+    response = call(client, "post", "/", body, headers=headers or as_("manager"))
     assert response.status_code == 201, response.body
     created: dict[str, Any] = response.json
     return created
@@ -78,17 +70,17 @@ def test_a_rep_reads_and_changes_their_own_contact(client: Client) -> None:
     path = f"/{contact['id']}"
     rep = as_("sales", REP_A)
     # When rep A reads and updates it, and works on its history
-    read = call(client, "get", path, rep)
+    read = call(client, "get", path, headers=rep)
     assert read.status_code == 200 and read.json["owner_id"] == REP_A
-    patched = call(client, "patch", path, {**rep, "If-Match": read.headers["ETag"]}, {"title": "Countess"})
+    patched = call(client, "patch", path, {"title": "Countess"}, headers={**rep, "If-Match": read.headers["ETag"]})
     assert patched.status_code == 200 and patched.json["title"] == "Countess"
     interaction = {"kind": "call", "direction": "outbound", "summary": "intro", "occurred_at": "2026-01-05T10:00:00Z"}
-    assert call(client, "post", f"{path}/interactions", rep, interaction).status_code == 201
+    assert call(client, "post", f"{path}/interactions", interaction, headers=rep).status_code == 201
     consent = {"channel": "email", "purpose": "marketing", "granted": True, "source": "fair"}
-    assert call(client, "post", f"{path}/consents", rep, consent).status_code == 201
+    assert call(client, "post", f"{path}/consents", consent, headers=rep).status_code == 201
     # Then every read of its own contact answers
     for sub in ("timeline", "interactions", "metrics", "consents", "duplicates"):
-        assert call(client, "get", f"{path}/{sub}", rep).status_code == 200, sub
+        assert call(client, "get", f"{path}/{sub}", headers=rep).status_code == 200, sub
 
 
 # Valid bodies (and headers) for the routes on a contact that take one: a route added
@@ -145,7 +137,7 @@ def test_another_reps_contact_answers_exactly_like_a_missing_one(client: Client,
     rep_b = as_("sales", REP_B, **extra)
 
     def answer(contact_id: str) -> tuple[int, str]:
-        response = call(client, method, path.replace("{contact_id}", contact_id), rep_b, body)
+        response = call(client, method, path.replace("{contact_id}", contact_id), body, headers=rep_b)
         return response.status_code, response.body.decode().replace(contact_id, "<id>")
 
     # When rep B calls the route on it, and on a contact that does not exist
@@ -154,9 +146,9 @@ def test_another_reps_contact_answers_exactly_like_a_missing_one(client: Client,
     assert theirs[0] == (404 if Role.SALES in contact_routes()[method, path] else 403), theirs
     assert theirs == missing
     # ... and nothing changed
-    after = call(client, "get", f"/{contact['id']}", as_("manager"))
+    after = call(client, "get", f"/{contact['id']}", headers=as_("manager"))
     assert after.json["version"] == 2 and after.json["title"] is None  # created, then assigned
-    timeline = call(client, "get", f"/{contact['id']}/timeline", as_("manager")).json["items"]
+    timeline = call(client, "get", f"/{contact['id']}/timeline", headers=as_("manager")).json["items"]
     assert [e["kind"] for e in timeline] == ["lead_assigned"]
 
 
@@ -165,22 +157,22 @@ def test_a_rep_cannot_upsert_into_another_reps_contact(client: Client) -> None:
     body = {"email": theirs["email"], "first_name": "Ada", "last_name": "Lovelace", "title": "Lady"}
     rep_a = as_("sales", REP_A)
     # ?on_conflict=update meets the same 409 as a plain create: no change, no read
-    upsert = call(client, "post", "/?on_conflict=update", rep_a, body)
-    plain = call(client, "post", "/", rep_a, body)
+    upsert = call(client, "post", "/?on_conflict=update", body, headers=rep_a)
+    plain = call(client, "post", "/", body, headers=rep_a)
     assert upsert.status_code == plain.status_code == 409
     assert upsert.json == plain.json and "first_name" not in upsert.json
-    assert call(client, "get", f"/{theirs['id']}", as_("manager")).json["title"] == "Countess"
+    assert call(client, "get", f"/{theirs['id']}", headers=as_("manager")).json["title"] == "Countess"
     # ... while the owner's upsert does update it
-    mine = call(client, "post", "/?on_conflict=update", as_("sales", REP_B), body)
+    mine = call(client, "post", "/?on_conflict=update", body, headers=as_("sales", REP_B))
     assert mine.status_code == 200 and mine.json["title"] == "Lady"
 
 
 def test_duplicates_show_only_contacts_within_reach(client: Client) -> None:
     mine = owned(client, REP_A)
     theirs = owned(client, REP_B)  # same name: a likely duplicate
-    found = call(client, "get", f"/{mine['id']}/duplicates", as_("sales", REP_A))
+    found = call(client, "get", f"/{mine['id']}/duplicates", headers=as_("sales", REP_A))
     assert found.status_code == 200 and found.json["items"] == []
-    found = call(client, "get", f"/{mine['id']}/duplicates", as_("manager"))
+    found = call(client, "get", f"/{mine['id']}/duplicates", headers=as_("manager"))
     assert [d["contact"]["id"] for d in found.json["items"]] == [theirs["id"]]
 
 
@@ -193,16 +185,16 @@ def test_a_rep_keeps_the_lead_they_entered_until_pipeline_assigns_it(client: Cli
     # Then the POST returns it to them, and until it has an owner it is theirs to read and fix
     assert (lead["created_by"], lead["owner_id"]) == (REP_A, None)
     path = f"/{lead['id']}"
-    fixed = call(client, "patch", path, as_("sales", REP_A, **{"If-Match": '"1"'}), {"title": "Dr"})
+    fixed = call(client, "patch", path, {"title": "Dr"}, headers=as_("sales", REP_A, **{"If-Match": '"1"'}))
     assert fixed.status_code == 200
-    assert call(client, "get", path, as_("sales", REP_B)).status_code == 404
+    assert call(client, "get", path, headers=as_("sales", REP_B)).status_code == 404
     # It joins a list by its owner: not yet in A's
-    assert lead["id"] not in ids(call(client, "get", "/", as_("sales", REP_A)))
+    assert lead["id"] not in ids(call(client, "get", "/", headers=as_("sales", REP_A)))
     # When pipeline assigns it to rep B, it is B's alone
     assign(client, lead["id"], REP_B)
-    assert call(client, "get", path, as_("sales", REP_A)).status_code == 404
-    assert call(client, "get", path, as_("sales", REP_B)).status_code == 200
-    assert lead["id"] in ids(call(client, "get", "/", as_("sales", REP_B)))
+    assert call(client, "get", path, headers=as_("sales", REP_A)).status_code == 404
+    assert call(client, "get", path, headers=as_("sales", REP_B)).status_code == 200
+    assert lead["id"] in ids(call(client, "get", "/", headers=as_("sales", REP_B)))
 
 
 # --- lists and search -------------------------------------------------------------------
@@ -216,7 +208,7 @@ def test_a_reps_list_and_search_hold_only_their_own_contacts_and_a_manager_sees_
     rep = as_("sales", REP_A)
 
     def listed(query: str = "", headers: dict[str, str] = rep) -> set[str]:
-        return ids(call(client, "get", f"/{query}", headers))
+        return ids(call(client, "get", f"/{query}", headers=headers))
 
     assert listed() == {ada["id"], alan["id"]}
     assert listed("?q=ada") == {ada["id"]}  # Ada Byron is rep B's
@@ -228,8 +220,8 @@ def test_a_reps_list_and_search_hold_only_their_own_contacts_and_a_manager_sees_
     assert listed(f"?owner={REP_B}") == set()
     assert listed(f"?created_from={datetime.now(UTC).year - 1}-01-01") == {ada["id"], alan["id"]}
     # pages of one walk the rep's contacts only
-    first = call(client, "get", "/?limit=1", rep).json
-    second = call(client, "get", f"/?limit=1&cursor={first['next_cursor']}", rep).json
+    first = call(client, "get", "/?limit=1", headers=rep).json
+    second = call(client, "get", f"/?limit=1&cursor={first['next_cursor']}", headers=rep).json
     assert {c["id"] for c in first["items"] + second["items"]} == {ada["id"], alan["id"]}
     assert second["next_cursor"] is None
     # Every other role sees every contact
@@ -242,17 +234,17 @@ def test_a_reps_list_and_search_hold_only_their_own_contacts_and_a_manager_sees_
 def test_a_rep_gets_their_own_members_of_a_segment_from_the_contact_list(client: Client) -> None:
     # Given a segment of VIPs with a contact of each rep in it
     rules = {"all": [{"field": "tags", "op": "contains", "value": "vip"}]}
-    created = call(client, "post", "/segments", as_("marketer"), {"name": "VIPs", "rules": rules})
+    created = call(client, "post", "/segments", {"name": "VIPs", "rules": rules}, headers=as_("marketer"))
     assert created.status_code == 201, created.body
     segment = created.json["id"]
     mine, _ = owned(client, REP_A, tags=["vip"]), owned(client, REP_A)
     theirs = owned(client, REP_B, tags=["vip"])
     deliver(client, *[e for e in pending_outbox(TABLE) if e.detail_type == "ContactUpdated"])
-    assert ids(call(client, "get", f"/?segment={segment}", as_("manager"))) == {mine["id"], theirs["id"]}
+    assert ids(call(client, "get", f"/?segment={segment}", headers=as_("manager"))) == {mine["id"], theirs["id"]}
     # Then rep A's list by segment holds their own member only
-    assert ids(call(client, "get", f"/?segment={segment}", as_("sales", REP_A))) == {mine["id"]}
-    assert ids(call(client, "get", f"/?segment={segment}&q=ada", as_("sales", REP_A))) == {mine["id"]}
+    assert ids(call(client, "get", f"/?segment={segment}", headers=as_("sales", REP_A))) == {mine["id"]}
+    assert ids(call(client, "get", f"/?segment={segment}&q=ada", headers=as_("sales", REP_A))) == {mine["id"]}
     # ... and the segment's whole audience is not for sales
-    assert call(client, "get", f"/segments/{segment}/members", as_("sales", REP_A)).status_code == 403
-    members = call(client, "get", f"/segments/{segment}/members", as_("agent")).json["items"]
+    assert call(client, "get", f"/segments/{segment}/members", headers=as_("sales", REP_A)).status_code == 403
+    members = call(client, "get", f"/segments/{segment}/members", headers=as_("agent")).json["items"]
     assert {m["contact_id"] for m in members} == {mine["id"], theirs["id"]}

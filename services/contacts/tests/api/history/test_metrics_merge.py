@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from chalice.test import Client
 
-from services.contacts.tests.test_history_api import (
+from services.contacts.tests.api.history.test_history_api import (
     NOW,
     OrderRefunded,
     deliver,

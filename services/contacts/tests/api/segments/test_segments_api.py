@@ -16,7 +16,7 @@ from contacts.inbound import SEGMENT_TRIGGERS
 from shared.events import Event, Outgoing, new_event
 from shared.testing import bearer, create_table, failed_ids, pending_outbox, sqs_event
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"
 
 

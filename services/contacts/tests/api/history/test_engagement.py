@@ -13,7 +13,7 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from services.contacts.tests.test_segments_time import due_entries
+from services.contacts.tests.api.segments.test_segments_time import due_entries
 from shared.events import Outgoing
 from shared.testing import bearer, failed_ids, pending_outbox, sqs_event
 

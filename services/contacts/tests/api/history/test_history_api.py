@@ -22,7 +22,7 @@ from chalice.test import Client  # noqa: E402
 from shared.events import Event, Outgoing, new_event  # noqa: E402
 from shared.testing import bearer, failed_ids, pending_outbox, sqs_event  # noqa: E402
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
+SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -16,7 +16,7 @@ import requests
 from chalice.test import Client
 
 from contacts.exports.models import IMPORTABLE_COLUMNS, ExportFilter
-from shared.testing import bearer, pending_outbox, sqs_event
+from shared.testing import bearer, call, pending_outbox, sqs_event
 
 TABLE = "crm-dev-contacts"
 BUCKET = "crm-dev-contacts-imports"
@@ -40,14 +40,15 @@ def buckets_and_queues(table: str) -> Iterator[None]:
     yield
 
 
-def call(client: Client, method: str, path: str, body: Any = None, role: str = "admin") -> tuple[int, Any]:
-    raw = json.dumps(body) if body is not None else None
-    response = getattr(client.http, method)(path, headers=bearer(role), body=raw)
-    return response.status_code, json.loads(response.body) if response.body else None
+def status_body(response: Any) -> Any:
+    """(status, parsed body) of a shared.testing.call response."""
+    return response.status_code, response.json
 
 
 def create(client: Client, email: str, first: str, last: str, **fields: Any) -> dict[str, Any]:
-    status, contact = call(client, "post", "/", {"email": email, "first_name": first, "last_name": last, **fields})
+    status, contact = status_body(
+        call(client, "post", "/", {"email": email, "first_name": first, "last_name": last, **fields})
+    )
     assert status == 201, contact
     return dict(contact)
 
@@ -73,10 +74,10 @@ def run_exports(client: Client) -> list[str]:
 
 def export(client: Client, body: dict[str, Any], role: str = "marketer") -> dict[str, Any]:
     """POST, run the worker, GET: the completed job."""
-    status, job = call(client, "post", "/exports", body, role)
+    status, job = status_body(call(client, "post", "/exports", body, role=role))
     assert status == 202, job
     assert run_exports(client) == [json.dumps({"export_id": job["id"]})]
-    status, done = call(client, "get", f"/exports/{job['id']}", role=role)
+    status, done = status_body(call(client, "get", f"/exports/{job['id']}", role=role))
     assert status == 200 and done["status"] == "completed", done
     return dict(done)
 
@@ -106,13 +107,15 @@ def test_a_filter_export_holds_exactly_the_listed_contacts_in_the_chosen_columns
     )
     # When a marketer exports the VIPs (tag matched like GET /contacts?tag=: case-folded)
     columns = ["id", "email", "last_name", "phone", "tags", "country", "city", "lifecycle_stage"]
-    status, job = call(client, "post", "/exports", {"filter": {"tag": "VIP"}, "columns": columns}, "marketer")
+    status, job = status_body(
+        call(client, "post", "/exports", {"filter": {"tag": "VIP"}, "columns": columns}, role="marketer")
+    )
     # Then the job is queued, and readable before it runs (no download yet)
     assert status == 202 and (job["status"], job["rows"], job["columns"]) == ("queued", 0, columns)
     assert job["filter"] == {"tag": "VIP"} and job["download_url"] is None
-    assert call(client, "get", f"/exports/{job['id']}")[1]["status"] == "queued"
+    assert status_body(call(client, "get", f"/exports/{job['id']}"))[1]["status"] == "queued"
     run_exports(client)
-    status, done = call(client, "get", f"/exports/{job['id']}", role="manager")
+    status, done = status_body(call(client, "get", f"/exports/{job['id']}", role="manager"))
     assert (done["status"], done["rows"]) == ("completed", 2) and done["finished_at"]
     # ... and the file is the list's rows, in the list's order, quoted where needed
     assert download(done) == [
@@ -120,14 +123,14 @@ def test_a_filter_export_holds_exactly_the_listed_contacts_in_the_chosen_columns
         [ann["id"], "ann@example.com", "Lee", "", "vip;new", "US", "", "lead"],
         [bob["id"], "bob@example.com", 'O\'Neil, "Jr"', "+33142685300", "vip", "", "Paris", "lead"],
     ]
-    listed = call(client, "get", "/?tag=vip")[1]
+    listed = status_body(call(client, "get", "/?tag=vip"))[1]
     assert [c["id"] for c in listed["items"]] == [ann["id"], bob["id"]]
 
 
 def test_the_default_columns_re_import_unchanged(client: Client) -> None:
     # Given custom fields and contacts using every importable column
     for definition in ({"name": "score", "type": "number"}, {"name": "newsletter", "type": "boolean"}):
-        assert call(client, "post", "/fields", definition)[0] == 201
+        assert status_body(call(client, "post", "/fields", definition))[0] == 201
     create(
         client,
         "dee@example.com",
@@ -141,7 +144,7 @@ def test_the_default_columns_re_import_unchanged(client: Client) -> None:
         custom_fields={"score": 2.5, "newsletter": True},
     )
     create(client, "eve@example.com", "Eve", "Zed", custom_fields={"score": 7})
-    before = {c["id"]: c for c in call(client, "get", "/?limit=100")[1]["items"]}
+    before = {c["id"]: c for c in status_body(call(client, "get", "/?limit=100"))[1]["items"]}
     # When everything is exported with the default columns
     job = export(client, {"filter": {}})
     rows = download(job)
@@ -163,17 +166,17 @@ def test_the_default_columns_re_import_unchanged(client: Client) -> None:
     # Then the file imports back: every row updates its contact, none is an error
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    status, imported = call(client, "post", "/imports")
+    status, imported = status_body(call(client, "post", "/imports"))
     assert status == 201
     boto3.client("s3", region_name="us-east-1").put_object(
         Bucket=BUCKET, Key=f"imports/{imported['id']}.csv", Body=buffer.getvalue().encode()
     )
-    assert call(client, "post", f"/imports/{imported['id']}/start")[0] == 202
+    assert status_body(call(client, "post", f"/imports/{imported['id']}/start"))[0] == 202
     for body in take(IMPORTS_QUEUE):
         client.lambda_.invoke("import_worker", sqs_event([body]))
-    progress = call(client, "get", f"/imports/{imported['id']}")[1]
+    progress = status_body(call(client, "get", f"/imports/{imported['id']}"))[1]
     assert (progress["status"], progress["updated"], progress["errors"]) == ("completed", 2, 0)
-    after = {c["id"]: c for c in call(client, "get", "/?limit=100")[1]["items"]}
+    after = {c["id"]: c for c in status_body(call(client, "get", "/?limit=100"))[1]["items"]}
     volatile = ("version", "updated_at")
     assert {i: {k: v for k, v in c.items() if k not in volatile} for i, c in after.items()} == {
         i: {k: v for k, v in c.items() if k not in volatile} for i, c in before.items()
@@ -182,15 +185,17 @@ def test_the_default_columns_re_import_unchanged(client: Client) -> None:
 
 def test_a_segment_export_holds_its_members(client: Client) -> None:
     # Given a segment of VIPs, its membership kept by on_event
-    status, segment = call(
-        client, "post", "/segments", {"name": "VIPs", "rules": {"field": "tags", "op": "contains", "value": "vip"}}
+    status, segment = status_body(
+        call(
+            client, "post", "/segments", {"name": "VIPs", "rules": {"field": "tags", "op": "contains", "value": "vip"}}
+        )
     )
     assert status == 201
     fay = create(client, "fay@example.com", "Fay", "Ode", tags=["vip"])
     create(client, "gus@example.com", "Gus", "Ode")
     hal = create(client, "hal@example.com", "Hal", "Ode", tags=["vip"])
     relay_to_on_event(client)
-    assert call(client, "get", f"/segments/{segment['id']}")[1]["member_count"] == 2
+    assert status_body(call(client, "get", f"/segments/{segment['id']}"))[1]["member_count"] == 2
     # When it is exported
     job = export(client, {"segment_id": segment["id"], "columns": ["id", "email"]}, role="admin")
     # Then the file holds its members, and only them
@@ -228,7 +233,7 @@ def test_an_erasure_withdraws_every_export_file_written_or_being_written(client:
     ada = create(client, "ada@example.com", "Ada", "Lovelace", tags=["gdpr"])
     done = export(client, {"filter": {"tag": "gdpr"}})
     assert [row[0] for row in download(done)[1:]] == ["ada@example.com"]
-    status, running = call(client, "post", "/exports", {"filter": {"tag": "gdpr"}}, "marketer")
+    status, running = status_body(call(client, "post", "/exports", {"filter": {"tag": "gdpr"}}, role="marketer"))
     assert status == 202
     from contacts.bootstrap import export_repository
 
@@ -237,11 +242,11 @@ def test_an_erasure_withdraws_every_export_file_written_or_being_written(client:
     unfinished = repository.open_file(running["id"])
     unfinished.write(b"id,email\r\n")
     # When Ada is erased
-    status, erasure = call(client, "post", f"/{ada['id']}/erase")
+    status, erasure = status_body(call(client, "post", f"/{ada['id']}/erase"))
     # Then both files are gone and both jobs say why, with no download URL
     assert status == 200 and erasure["contact_id"] == ada["id"]
     for job in (done, running):
-        status, withdrawn = call(client, "get", f"/exports/{job['id']}", role="marketer")
+        status, withdrawn = status_body(call(client, "get", f"/exports/{job['id']}", role="marketer"))
         assert withdrawn["status"] == "withdrawn" and "erased" in withdrawn["error"], withdrawn
         assert "download_url" not in withdrawn or withdrawn["download_url"] is None
     s3 = boto3.client("s3", region_name="us-east-1")
@@ -252,11 +257,11 @@ def test_an_erasure_withdraws_every_export_file_written_or_being_written(client:
         unfinished.close()
     assert repository.start(running["id"]) is False
     # and a retried erasure answers the same
-    assert call(client, "post", f"/{ada['id']}/erase") == (200, erasure)
+    assert status_body(call(client, "post", f"/{ada['id']}/erase")) == (200, erasure)
 
 
 def test_what_is_wrong_in_a_request_is_a_422_naming_the_field(client: Client) -> None:
-    assert call(client, "post", "/fields", {"name": "score", "type": "number"})[0] == 201
+    assert status_body(call(client, "post", "/fields", {"name": "score", "type": "number"}))[0] == 201
     cases: list[tuple[dict[str, Any], list[str]]] = [
         ({"filter": {"colour": "red"}}, ["filter.colour"]),
         ({"filter": {}, "owner_id": "me"}, ["owner_id"]),
@@ -280,19 +285,19 @@ def test_what_is_wrong_in_a_request_is_a_422_naming_the_field(client: Client) ->
 
 
 def test_an_unknown_export_or_segment_is_a_404(client: Client) -> None:
-    status, problem = call(client, "get", "/exports/no-such-export")
+    status, problem = status_body(call(client, "get", "/exports/no-such-export"))
     assert status == 404 and problem["status"] == 404
-    status, problem = call(client, "post", "/exports", {"segment_id": "no-such-segment"})
+    status, problem = status_body(call(client, "post", "/exports", {"segment_id": "no-such-segment"}))
     assert status == 404 and problem["errors"] == [{"field": "segment_id", "message": "not found"}]
 
 
 def test_only_admins_managers_and_marketers_export(client: Client) -> None:
     for role in ("sales", "agent"):
-        assert call(client, "post", "/exports", {"filter": {}}, role)[0] == 403
-    status, job = call(client, "post", "/exports", {"filter": {}}, "manager")
+        assert status_body(call(client, "post", "/exports", {"filter": {}}, role=role))[0] == 403
+    status, job = status_body(call(client, "post", "/exports", {"filter": {}}, role="manager"))
     assert status == 202
-    assert call(client, "get", f"/exports/{job['id']}", role="sales")[0] == 403
-    assert call(client, "get", f"/exports/{job['id']}", role="marketer")[0] == 200
+    assert status_body(call(client, "get", f"/exports/{job['id']}", role="sales"))[0] == 403
+    assert status_body(call(client, "get", f"/exports/{job['id']}", role="marketer"))[0] == 200
     response = client.http.post("/exports", headers={"Content-Type": "application/json"}, body="{}")
     assert response.status_code == 401
 
@@ -300,13 +305,13 @@ def test_only_admins_managers_and_marketers_export(client: Client) -> None:
 def test_exports_are_listed_newest_first_until_they_expire(client: Client) -> None:
     create(client, "ada@example.com", "Ada", "Lovelace", tags=["vip"])
     first = export(client, {"filter": {"tag": "vip"}})
-    second = call(client, "post", "/exports", {"segment_id": "value-gold"}, "manager")[1]
-    status, page = call(client, "get", "/exports?limit=1")
+    second = status_body(call(client, "post", "/exports", {"segment_id": "value-gold"}, role="manager"))[1]
+    status, page = status_body(call(client, "get", "/exports?limit=1"))
     assert status == 200 and [j["id"] for j in page["items"]] == [second["id"]] and page["next_cursor"]
-    _, rest = call(client, "get", f"/exports?limit=1&cursor={page['next_cursor']}")
+    _, rest = status_body(call(client, "get", f"/exports?limit=1&cursor={page['next_cursor']}"))
     assert [(j["id"], j["status"], j["rows"]) for j in rest["items"]] == [(first["id"], "completed", 1)]
     assert rest["items"][0]["download_url"] is None  # GET /exports/{id} gives it
-    assert call(client, "get", "/exports", role="sales")[0] == 403
+    assert status_body(call(client, "get", "/exports", role="sales"))[0] == 403
     # Once a job's week is over (TTL deletes it within days), the list no longer shows it
     boto3.client("dynamodb").update_item(
         TableName=TABLE,
@@ -314,7 +319,7 @@ def test_exports_are_listed_newest_first_until_they_expire(client: Client) -> No
         UpdateExpression="SET expires_at = :past",
         ExpressionAttributeValues={":past": {"N": "1"}},
     )
-    assert [j["id"] for j in call(client, "get", "/exports")[1]["items"]] == [second["id"]]
+    assert [j["id"] for j in status_body(call(client, "get", "/exports"))[1]["items"]] == [second["id"]]
 
 
 def test_a_redelivered_job_changes_nothing_and_a_failing_one_ends_failed(
@@ -322,12 +327,12 @@ def test_a_redelivered_job_changes_nothing_and_a_failing_one_ends_failed(
 ) -> None:
     create(client, "ivy@example.com", "Ivy", "Ode")
     # A finished job delivered again: nothing is rewritten
-    status, job = call(client, "post", "/exports", {"filter": {}, "columns": ["email"]})
+    status, job = status_body(call(client, "post", "/exports", {"filter": {}, "columns": ["email"]}))
     assert status == 202
     [body] = run_exports(client)
     create(client, "jon@example.com", "Jon", "Ode")
     assert client.lambda_.invoke("export_worker", sqs_event([body])).payload == {"batchItemFailures": []}
-    done = call(client, "get", f"/exports/{job['id']}")[1]
+    done = status_body(call(client, "get", f"/exports/{job['id']}"))[1]
     assert done["rows"] == 1 and download(done) == [["email"], ["ivy@example.com"]]
 
     # A job whose run keeps crashing: retried, then failed on its last delivery
@@ -335,15 +340,15 @@ def test_a_redelivered_job_changes_nothing_and_a_failing_one_ends_failed(
         raise RuntimeError("downstream outage")
 
     monkeypatch.setattr("contacts.exports.usecases.list_contacts", crash)
-    status, job = call(client, "post", "/exports", {"filter": {}})
+    status, job = status_body(call(client, "post", "/exports", {"filter": {}}))
     assert status == 202
     [body] = take(EXPORTS_QUEUE)
     event = sqs_event([body])
     assert client.lambda_.invoke("export_worker", event).payload["batchItemFailures"]
-    assert call(client, "get", f"/exports/{job['id']}")[1]["status"] == "running"
+    assert status_body(call(client, "get", f"/exports/{job['id']}"))[1]["status"] == "running"
     event["Records"][0]["attributes"]["ApproximateReceiveCount"] = "3"
     assert client.lambda_.invoke("export_worker", event).payload == {"batchItemFailures": []}
-    failed = call(client, "get", f"/exports/{job['id']}")[1]
+    failed = status_body(call(client, "get", f"/exports/{job['id']}"))[1]
     assert failed["status"] == "failed" and "RuntimeError" in failed["error"] and failed["download_url"] is None
     uploads = boto3.client("s3", region_name="us-east-1").list_multipart_uploads(Bucket=BUCKET)
     assert not uploads.get("Uploads")  # the partial file was aborted
