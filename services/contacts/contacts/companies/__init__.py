@@ -1,1 +1,1 @@
-"""companies"""
+"""Companies: create, read, list, update (one company per domain)."""

@@ -1,1 +1,1 @@
-"""exports"""
+"""CSV exports of a filtered list or a segment."""

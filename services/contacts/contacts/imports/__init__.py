@@ -1,1 +1,1 @@
-"""imports"""
+"""CSV imports: the job, its upload, its chunks and their row results."""

@@ -1,1 +1,1 @@
-"""privacy"""
+"""Privacy: consent per channel and purpose, GDPR export and erasure."""

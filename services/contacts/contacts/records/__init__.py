@@ -1,1 +1,1 @@
-"""records"""
+"""Contact records: create, read, list and search, update, delete, duplicates, merge."""

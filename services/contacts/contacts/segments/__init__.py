@@ -1,1 +1,1 @@
-"""segments"""
+"""Segments: rule-based definitions, membership kept by events, backfills and the daily due job."""
