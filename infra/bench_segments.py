@@ -152,9 +152,9 @@ class Measure:
 
 
 def _time_changes(ddb: Any, samples: int, meter: Meter) -> tuple[list[float], list[Cost]]:
+    from contacts.bootstrap import segment_store
     from contacts.events import ContactUpdated
-    from contacts.segments import reevaluate
-    from contacts.segments_handlers import segment_store
+    from contacts.segments.usecases import reevaluate
     from shared.events import EventMetadata, new_event
 
     store = segment_store()
@@ -217,8 +217,8 @@ def measure(samples: int = 50, sizes: Sequence[int] = SIZES, *, fast_moto: bool 
     with mock_aws():
         import boto3
 
-        from contacts.segments import SegmentIn, create_segment
-        from contacts.segments_handlers import segment_store
+        from contacts.bootstrap import segment_store
+        from contacts.segments.usecases import SegmentIn, create_segment
 
         create_table(ROOT / "services" / "contacts")
         ddb = boto3.client("dynamodb", region_name="us-east-1")  # loading and flipping: not counted

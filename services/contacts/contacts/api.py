@@ -1,44 +1,50 @@
-"""contacts: the Chalice app with every route, and its Lambda functions."""
+"""contacts: the Chalice app (Chalice's entry point is services/contacts/app.py), wired
+explicitly: each feature's routes, the bus-event consumer, the outbox relay, and each
+feature's worker and schedule functions bound by name."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from chalice.app import Chalice
+
 from contacts import SERVICE
-from contacts.http import app
-from contacts.routes import analytics, companies, consent, exports, fields, history, imports, privacy, records, segments  # noqa: F401 - registers the routes
+from contacts.companies import routes as companies
+from contacts.exports import routes as exports
+from contacts.exports import workers as export_workers
+from contacts.fields import routes as fields
+from contacts.history import routes as history
+from contacts.history import workers as history_workers
+from contacts.imports import routes as imports
+from contacts.imports import workers as import_workers
+from contacts.privacy import routes as privacy
+from contacts.records import routes as records
+from contacts.segments import routes as segments
+from contacts.segments import workers as segment_workers
 from shared.functions import add_consumer, add_outbox_relay
+from shared.http import Api
 
 __all__ = ["app"]
 
+app = Chalice(app_name=f"crm-{SERVICE}")
+api = Api(app, SERVICE)
+
+for feature in (history, companies, privacy, exports, fields, imports, records, segments):
+    api.include(feature.router)
+
 
 def _subscriptions() -> list[Any]:
-    from contacts.consumes import subscriptions
+    from contacts.subscriptions import SUBSCRIPTIONS
 
-    return subscriptions()
+    return SUBSCRIPTIONS
 
 
 on_event = add_consumer(app, SERVICE, _subscriptions)
 outbox_relay = add_outbox_relay(app)
 
-
-@app.lambda_function(name="rescore_recency")
-def rescore_recency(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Daily (resources.yaml RescoreRecency): recency decays with time, without any event."""
-    from datetime import UTC, datetime
-
-    from contacts.metrics_recency import rescore_due
-    from contacts.routes.history import history_repo
-
-    return {"rescored": rescore_due(history_repo(), datetime.now(UTC).date())}
-
-
-@app.lambda_function(name="segments_due")
-def segments_due(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Daily (resources.yaml SegmentsDue): segment rules that time alone changes."""
-    from datetime import UTC, datetime
-
-    from contacts.segments_due import reevaluate_due
-    from contacts.segments_handlers import segment_store
-
-    return {"moves": reevaluate_due(segment_store(), datetime.now(UTC))}
+import_uploaded = app.lambda_function(name="import_uploaded")(import_workers.import_uploaded)
+import_worker = app.lambda_function(name="import_worker")(import_workers.import_worker)
+import_dead_letters = app.lambda_function(name="import_dead_letters")(import_workers.import_dead_letters)
+export_worker = app.lambda_function(name="export_worker")(export_workers.export_worker)
+rescore_recency = app.lambda_function(name="rescore_recency")(history_workers.rescore_recency)
+segments_due = app.lambda_function(name="segments_due")(segment_workers.segments_due)

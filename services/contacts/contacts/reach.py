@@ -25,9 +25,11 @@ from shared.auth import Principal, Role
 from shared.errors import NotFound
 
 if TYPE_CHECKING:
-    from contacts.models import Contact
+    from contacts.records.models import Contact
 
 FULL_REACH = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETER, Role.AGENT})
+# Who may change customer records; every staff role may read them (shared.auth.STAFF).
+WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.MARKETER})
 
 Visible = Callable[["Contact"], bool]
 
@@ -58,7 +60,7 @@ def visible_to(principal: Principal) -> Visible:
 
 
 def not_found(contact_id: str) -> NotFound:
-    # The same problem as a missing contact (contacts.usecases.get_contact).
+    # The same problem as a missing contact (contacts.records.usecases.get_contact).
     return NotFound(f"contact {contact_id} not found")
 
 

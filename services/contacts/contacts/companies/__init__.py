@@ -1,0 +1,1 @@
+"""Companies: create, read, list, update (one company per domain)."""

@@ -1,0 +1,1 @@
+"""CSV exports of a filtered list or a segment."""

@@ -1,0 +1,1 @@
+"""Custom field definitions, and the check of contacts' custom values against them."""

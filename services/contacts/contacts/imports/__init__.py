@@ -1,0 +1,1 @@
+"""CSV imports: the job, its upload, its chunks and their row results."""

@@ -1,0 +1,1 @@
+"""Privacy: consent per channel and purpose, GDPR export and erasure."""

@@ -1,0 +1,1 @@
+"""Contact records: create, read, list and search, update, delete, duplicates, merge."""

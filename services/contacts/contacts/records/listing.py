@@ -1,0 +1,217 @@
+"""Listing and searching contacts, and their likely duplicates (records' read use cases,
+independent of HTTP and DynamoDB)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from contacts.records.models import (
+    Contact,
+    ContactPage,
+    Duplicate,
+)
+from contacts.records.search import (
+    FILTER_ORDER,
+    fold,
+    full_name,
+    matches_q,
+    name_tokens,
+    query_plan,
+)
+from contacts.records.usecases import MAX_INDEX_PAGES, Contacts, Visible, get_contact
+from shared.errors import BadRequest
+from shared.pagination import decode_cursor, encode_cursor
+
+# --- list and search -------------------------------------------------------------------
+
+
+LIST_FILTERS = ("stage", "owner", "tag", "company", "country", "region", "city", "segment", "q")
+
+
+def _filter_value(name: str, raw: str) -> str:
+    if name in ("region", "city", "tag"):
+        return fold(raw)
+    if name == "country":
+        return raw.strip().upper()
+    return raw.strip()
+
+
+def _keep(contact: Contact, filters: Mapping[str, str], created: tuple[str | None, str | None]) -> bool:
+    address = contact.address
+    checks = {
+        "stage": contact.lifecycle_stage.value,
+        "owner": contact.owner_id,
+        "company": contact.company_id,
+        "country": address.country if address else None,
+        "region": fold(address.region) if address and address.region else None,
+        "city": fold(address.city) if address and address.city else None,
+    }
+    for name, wanted in filters.items():
+        if name == "tag":
+            if wanted not in contact.tags:
+                return False
+        elif name == "q":
+            if not matches_q(contact, wanted):
+                return False
+        elif name in checks and checks[name] != wanted:
+            return False
+    stamp = contact.created_at.isoformat()
+    return not ((created[0] and stamp < created[0]) or (created[1] and stamp[: len(created[1])] > created[1]))
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The list filters, validated: which index partition to read and what to keep."""
+
+    filters: dict[str, str]
+    created: tuple[str | None, str | None]
+    segment: str | None
+    plan: tuple[str, str]
+
+
+def parse_list_query(query: Mapping[str, str]) -> ListQuery:
+    """GET /contacts's filters (also an export's, contacts.exports.models): one parser, so both
+    accept and match exactly the same things. BadRequest names the filter at fault."""
+    filters = {n: _filter_value(n, query[n]) for n in LIST_FILTERS if query.get(n)}
+    created = (query.get("created_from") or None, query.get("created_to") or None)
+    for bound, name in zip(created, ("created_from", "created_to"), strict=True):
+        if bound is not None:
+            try:
+                datetime.fromisoformat(bound)
+            except ValueError:
+                raise BadRequest(f"{name} is not a date", errors=[{"field": name, "message": "ISO 8601"}]) from None
+    segment = filters.pop("segment", None)
+    plan: tuple[str, str]
+    if "q" in filters:
+        planned = query_plan(filters["q"])
+        if planned is None:
+            raise BadRequest("q needs letters or digits", errors=[{"field": "q", "message": "empty search"}])
+        plan = planned
+    else:
+        chosen = next((n for n in FILTER_ORDER if n in filters), None)
+        plan = (chosen, filters[chosen]) if chosen else ("all", "-")
+    return ListQuery(filters, created, segment, plan)
+
+
+def _within_owner(parsed: ListQuery, owner: str) -> ListQuery | None:
+    """The query confined to one owner's contacts; None when it asks for another owner's.
+    The owner's partition is read, never a wider one filtered down, except for an exact
+    email or phone ``q`` (one entry at most); every filter still applies to each profile."""
+    if parsed.filters.get("owner", owner) != owner:
+        return None
+    plan = parsed.plan if parsed.plan[0] in ("email", "phone") else ("owner", owner)
+    return ListQuery({**parsed.filters, "owner": owner}, parsed.created, parsed.segment, plan)
+
+
+def list_contacts(
+    query: Mapping[str, str], limit: int, repo: Contacts, *, owner_scope: str | None = None
+) -> ContactPage:
+    """One index partition per request (the most selective filter given), the other
+    filters applied to the profiles it yields; the cursor is the last index entry read.
+
+    ``owner_scope`` confines the list to one owner's contacts (a sales rep's reach,
+    contacts.reach); a ``segment`` is then a membership check on the owner's contacts, so
+    it costs the rep's book, not the segment's size."""
+    parsed = parse_list_query(query)
+    if owner_scope is not None:
+        confined = _within_owner(parsed, owner_scope)
+        if confined is None:
+            return ContactPage(items=[], next_cursor=None)  # another owner's contacts: none in reach
+        parsed = confined
+    filters, created, segment, plan = parsed.filters, parsed.created, parsed.segment, parsed.plan
+    cursor = decode_cursor(query.get("cursor"))
+    after = str(cursor["after"]) if cursor and "after" in cursor else None
+
+    items: list[Contact] = []
+    more = True
+    for _ in range(MAX_INDEX_PAGES):
+        page_size = min(100, limit * 2)
+        if segment is not None and owner_scope is None:
+            rows, more = repo.segment_page(segment, after=after, limit=page_size)
+        else:
+            rows, more = repo.index_page(
+                plan[0], plan[1], after=after, created_from=created[0], created_to=created[1], limit=page_size
+            )
+        wanted = [cid for _, cid in rows]
+        if segment is not None and owner_scope is not None:
+            members = repo.members_among(segment, wanted)
+            wanted = [cid for cid in wanted if cid in members]
+        profiles = repo.get_many(wanted)
+        for sk, cid in rows:
+            after = sk
+            contact = profiles.get(cid)
+            if contact is not None and _keep(contact, filters, created):
+                items.append(contact)
+                if len(items) == limit:
+                    break
+        if len(items) == limit:
+            exhausted = not more and after == rows[-1][0]
+            return ContactPage(items=items, next_cursor=None if exhausted else encode_cursor({"after": after}))
+        if not more:
+            return ContactPage(items=items, next_cursor=None)
+    return ContactPage(items=items, next_cursor=encode_cursor({"after": after}) if after else None)
+
+
+# --- duplicates ------------------------------------------------------------------------
+
+
+def find_duplicates(contact_id: str, repo: Contacts, visible: Visible | None = None) -> list[Duplicate]:
+    """Likely duplicates by index lookups only, each with a score and its reasons; only
+    those the caller may see (a duplicate's profile is a record like any other)."""
+    contact = get_contact(contact_id, repo, visible)
+    reasons: dict[str, list[tuple[float, str]]] = {}
+
+    def hit(ids: list[str], score: float, reason: str) -> None:
+        for other in ids:
+            if other != contact.id:
+                reasons.setdefault(other, []).append((score, reason))
+
+    for phone in contact.phones:
+        hit(repo.index_ids("phone", phone.lstrip("+")), 0.9, "same phone number")
+    for email in contact.emails:
+        local, _, domain = email.partition("@")
+        same_local = [
+            cid for cid in repo.index_ids("local", local) if cid != contact.id and email not in _emails(repo, cid)
+        ]
+        hit(same_local, 0.6, f"same email name at another domain than {domain}")
+    same_name = repo.index_ids("fullname", full_name(contact.first_name, contact.last_name))
+    candidates = repo.get_many(same_name)
+    same_company = [
+        cid
+        for cid, c in candidates.items()
+        if (contact.company_id and c.company_id == contact.company_id)
+        or (contact.company and c.company and fold(c.company) == fold(contact.company))
+    ]
+    hit(same_company, 0.8, "same name and company")
+    hit([cid for cid in same_name if cid not in same_company], 0.5, "same name")
+    mine = set(name_tokens(contact.first_name, contact.last_name))
+    similar: dict[str, int] = {}
+    for token in mine:
+        for cid in repo.index_ids("name", token[:3], limit=100):
+            similar[cid] = similar.get(cid, 0) + 1
+    near = [cid for cid, n in similar.items() if n >= max(2, len(mine)) and cid not in same_name]
+    hit(near, 0.3, "similar name")
+
+    profiles = repo.get_many(list(reasons))
+    found = []
+    for cid, why in reasons.items():
+        if cid not in profiles or (visible is not None and not visible(profiles[cid])):
+            continue
+        score = 1 - _product(1 - s for s, _ in why)  # independent pieces of evidence add up
+        found.append(Duplicate(contact=profiles[cid], score=round(score, 3), reasons=[r for _, r in why]))
+    return sorted(found, key=lambda d: (-d.score, d.contact.id))
+
+
+def _emails(repo: Contacts, contact_id: str) -> list[str]:
+    found = repo.get(contact_id)
+    return found.emails if found else []
+
+
+def _product(values: Any) -> float:
+    result = 1.0
+    for v in values:
+        result *= v
+    return result

@@ -1,0 +1,167 @@
+"""Request and response bodies of the contacts records API (contacts, companies, custom fields)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from shared.http import RequestModel
+from shared.types import Email
+
+PHONE_PATTERN = r"^\+?[0-9 ()\-.]{6,20}$"
+TAG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _\-:.]{0,49}$"
+MAX_TAGS = 20
+
+
+class LifecycleStage(StrEnum):
+    SUBSCRIBER = "subscriber"
+    LEAD = "lead"
+    QUALIFIED = "qualified"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+    CHURNED = "churned"
+
+
+# How far along the funnel a stage is: a merge keeps the further one.
+STAGE_ORDER = {stage: rank for rank, stage in enumerate(LifecycleStage)}
+
+
+def _country(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from phonenumbers import SUPPORTED_REGIONS  # lazy: a large module; ISO-3166 alpha-2 (+ a few)
+
+    upper = value.strip().upper()
+    if upper not in SUPPORTED_REGIONS:
+        raise ValueError("must be an ISO-3166 alpha-2 country code")
+    return upper
+
+
+class Address(RequestModel):
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    region: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=100)
+    line1: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=20)
+
+    _check_country = field_validator("country")(_country)
+
+
+class _ContactFields(RequestModel):
+    """Fields a client may set on a contact (create and partial update share them)."""
+
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    other_emails: list[Email] = Field(default_factory=list, max_length=5)
+    other_phones: list[str] = Field(default_factory=list, max_length=5)
+    title: str | None = Field(default=None, max_length=100)
+    company: str | None = Field(default=None, max_length=200)
+    company_id: str | None = Field(default=None, max_length=64)
+    address: Address | None = None
+    birthday: date | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    source: str | None = Field(default=None, max_length=50)
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    custom_fields: dict[str, Any] = Field(default_factory=dict, max_length=50)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if not re.match(TAG_PATTERN, tag):
+                raise ValueError("a tag is 1-50 letters, digits, spaces or _-:.")
+        return list(dict.fromkeys(t.lower() for t in tags))
+
+    @field_validator("other_phones")
+    @classmethod
+    def _phones(cls, phones: list[str]) -> list[str]:
+        for phone in phones:
+            if not re.match(PHONE_PATTERN, phone):
+                raise ValueError("not a phone number")
+        return phones
+
+
+class ContactIn(_ContactFields):
+    email: Email
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    lifecycle_stage: LifecycleStage = LifecycleStage.LEAD
+
+
+class ContactPatch(_ContactFields):
+    """PATCH /{id}: only the fields present change; null clears an optional field."""
+
+    email: Email | None = None
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    lifecycle_stage: LifecycleStage | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> ContactPatch:
+        for name in ("email", "first_name", "last_name", "lifecycle_stage"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be cleared")
+        return self
+
+
+class Contact(BaseModel):
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    other_emails: list[str] = Field(default_factory=list)
+    other_phones: list[str] = Field(default_factory=list)
+    title: str | None = None
+    company: str | None = None
+    company_id: str | None = None
+    address: Address | None = None
+    birthday: date | None = None
+    language: str | None = None
+    source: str | None = None
+    lifecycle_stage: LifecycleStage
+    owner_id: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    # The token subject that created it (None for imports and older records): until the
+    # contact has an owner, its creator keeps it within reach (contacts.reach).
+    created_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    # When the owner was recorded (LeadAssigned events arrive out of order): kept, not shown.
+    owner_assigned_at: datetime | None = Field(default=None, exclude=True)
+
+    @property
+    def emails(self) -> list[str]:
+        return [self.email, *self.other_emails]
+
+    @property
+    def phones(self) -> list[str]:
+        return [p for p in [self.phone, *self.other_phones] if p]
+
+
+# Fields a client sets; the rest (id, owner, creator, times, version) belong to the system.
+EDITABLE = tuple(n for n in ContactPatch.model_fields)
+
+
+class ContactPage(BaseModel):
+    items: list[Contact]
+    next_cursor: str | None = None
+
+
+class Duplicate(BaseModel):
+    contact: Contact
+    score: float
+    reasons: list[str]
+
+
+class DuplicateList(BaseModel):
+    items: list[Duplicate]
+
+
+class MergeIn(RequestModel):
+    other_id: str = Field(min_length=1, max_length=64)

@@ -1,0 +1,105 @@
+"""Contact records: create (or upsert), read, list/search, partial update, delete,
+likely duplicates and merge. Every route on a contact applies the caller's reach
+(contacts.reach): outside it, a contact is not found."""
+
+from __future__ import annotations
+
+from contacts.bootstrap import consent_repository, contact_repository
+from contacts.reach import WRITERS, guard, owner_scope, visible_to
+from contacts.records.models import ContactIn, ContactPatch, MergeIn
+from shared.auth import STAFF, Role
+from shared.errors import BadRequest
+from shared.http import Ctx, Reply, Router
+from shared.pagination import parse_limit
+
+# Deleting or merging loses a record's separate identity: managers and admins only.
+CURATORS = frozenset({Role.ADMIN, Role.MANAGER})
+
+
+def _etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+router = Router()
+
+
+@router.route("/", methods=["POST"], roles=WRITERS, body=ContactIn, status=201)
+def create_contact(ctx: Ctx) -> Reply:
+    from contacts.records.usecases import create_contact as create
+
+    mode = ctx.query.get("on_conflict")
+    if mode not in (None, "error", "update"):
+        raise BadRequest("on_conflict is error or update", errors=[{"field": "on_conflict", "message": "error|update"}])
+    result = create(
+        ctx.body,
+        contact_repository(),
+        on_conflict_update=mode == "update",
+        correlation_id=ctx.header("x-correlation-id"),
+        created_by=ctx.principal.subject,
+        visible=visible_to(ctx.principal),
+    )
+    contact = result.contact
+    headers = {"Location": f"/contacts/{contact.id}", **_etag(contact.version)}
+    return Reply(contact, 201 if result.created else 200, headers)
+
+
+@router.route("/", roles=STAFF)
+def list_contacts(ctx: Ctx) -> Reply:
+    from contacts.records.listing import list_contacts as search
+
+    limit = parse_limit(ctx.query.get("limit"))
+    return Reply(search(ctx.query, limit, contact_repository(), owner_scope=owner_scope(ctx.principal)))
+
+
+@router.route("/{contact_id}", roles=STAFF)
+def get_contact(ctx: Ctx, contact_id: str) -> Reply:
+    from contacts.records.usecases import get_contact as get
+
+    contact = get(contact_id, contact_repository(), visible_to(ctx.principal))
+    return Reply(contact, 200, _etag(contact.version))
+
+
+@router.route("/{contact_id}", methods=["PATCH"], roles=WRITERS, body=ContactPatch)
+def update_contact(ctx: Ctx, contact_id: str) -> Reply:
+    from contacts.records.usecases import parse_if_match
+    from contacts.records.usecases import update_contact as update
+
+    version = parse_if_match(ctx.header("if-match"))
+    correlation = ctx.header("x-correlation-id")
+    contact = update(
+        contact_id, ctx.body, version, contact_repository(), correlation, visible=visible_to(ctx.principal)
+    )
+    return Reply(contact, 200, _etag(contact.version))
+
+
+@router.route("/{contact_id}", methods=["DELETE"], roles=CURATORS)
+def delete_contact(ctx: Ctx, contact_id: str) -> Reply:
+    from contacts.records.usecases import delete_contact as delete
+
+    guard(ctx.principal, contact_id, contact_repository)
+    delete(contact_id, contact_repository(), correlation_id=ctx.header("x-correlation-id"))
+    return Reply(None, 204)
+
+
+@router.route("/{contact_id}/duplicates", roles=STAFF)
+def duplicates(ctx: Ctx, contact_id: str) -> Reply:
+    from contacts.records.listing import find_duplicates
+    from contacts.records.models import DuplicateList
+
+    return Reply(DuplicateList(items=find_duplicates(contact_id, contact_repository(), visible_to(ctx.principal))))
+
+
+@router.route("/{contact_id}/merge", methods=["POST"], roles=CURATORS, body=MergeIn)
+def merge(ctx: Ctx, contact_id: str) -> Reply:
+    from contacts.records.merge import merge_contacts
+
+    for either in (contact_id, ctx.body.other_id):
+        guard(ctx.principal, either, contact_repository)
+    contact = merge_contacts(
+        contact_id,
+        ctx.body.other_id,
+        contact_repository(),
+        consent_repository(),
+        correlation_id=ctx.header("x-correlation-id"),
+    )
+    return Reply(contact, 200, _etag(contact.version))

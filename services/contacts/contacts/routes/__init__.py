@@ -1,1 +1,0 @@
-"""Route modules of the contacts API, one per area; importing one registers its routes."""

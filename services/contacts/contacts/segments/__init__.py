@@ -1,0 +1,1 @@
+"""Segments: rule-based definitions, membership kept by events, backfills and the daily due job."""
