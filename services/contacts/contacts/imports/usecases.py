@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contacts.events import ContactsImported
+from contacts.fields.models import FieldDef
 from contacts.imports.models import (
     ImportJob,
     ImportStatus,
@@ -18,9 +19,9 @@ from contacts.imports.models import (
     split,
     to_contact_in,
 )
-from contacts.imports.repository import ImportRepository
+from contacts.imports.ports import ImportChunks, ImportJobs
 from contacts.records.errors import DuplicateContact, StaleVersion
-from contacts.records.models import ContactPatch
+from contacts.records.models import Contact, ContactPatch
 from contacts.records.usecases import Contacts, apply_patch
 from contacts.table.keys import email_claim_pk, phone_claim_pk
 from shared.errors import NotFound, Unprocessable
@@ -28,20 +29,20 @@ from shared.events import new_event
 from shared.observability import logger
 
 
-def create_import(imports: ImportRepository) -> ImportJob:
+def create_import(imports: ImportJobs) -> ImportJob:
     job = ImportJob(id=str(uuid.uuid4()), status=ImportStatus.AWAITING_UPLOAD, created_at=datetime.now(UTC))
     imports.add_job(job)
     return job.model_copy(update={"upload_url": imports.upload_url(job.id)})
 
 
-def get_import(import_id: str, imports: ImportRepository) -> ImportJob:
+def get_import(import_id: str, imports: ImportJobs) -> ImportJob:
     job = imports.get_job(import_id)
     if job is None:
         raise NotFound(f"import {import_id} not found")
     return job
 
 
-def start_import(import_id: str, imports: ImportRepository) -> ImportJob:
+def start_import(import_id: str, imports: ImportJobs) -> ImportJob:
     """Read the uploaded CSV once, skip in-file duplicates, queue the chunks.
 
     Idempotent: the upload's S3 event (import_uploaded) and the client's POST .../start may
@@ -78,7 +79,7 @@ class ChunkBusy(Exception):
     """Another delivery of the same chunk is running: try again later, never give up on it."""
 
 
-def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: Contacts) -> dict[str, int]:
+def process_chunk(message: dict[str, Any], imports: ImportChunks, contacts: Contacts) -> dict[str, int]:
     """One chunk: bad rows become error results, never blocking the good ones; new
     contacts are batch-written, existing ones (same email) updated one by one."""
     import_id, chunk = str(message["import_id"]), int(message["chunk"])
@@ -95,6 +96,38 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
             results.append(RowResult(row=number, status=RowStatus.ERROR, errors=errors))
         else:
             valid.append((number, values))
+    at = datetime.fromisoformat(message["at"]) if "at" in message else datetime.now(UTC)
+    placed, fresh, updated = _place_rows(import_id, valid, at, imports=imports, contacts=contacts, defs=defs)
+    lost = imports.add_many(fresh)
+    raced = {"field": "email", "message": "taken by a contact created meanwhile; import the row again to update it"}
+    results = [
+        RowResult(row=r.row, status=RowStatus.ERROR, errors=[raced]) if r.contact_id in lost else r
+        for r in results + placed
+    ]
+    created = [r.contact_id for r in results if r.status is RowStatus.CREATED and r.contact_id]
+    imports.write_results(import_id, results)
+    counts = _counts(results)
+    event = (
+        new_event(ContactsImported(import_id=import_id, created=created, updated=updated))
+        if created or updated
+        else None
+    )
+    imports.finish_chunk(import_id, chunk, counts, event)
+    return counts
+
+
+def _place_rows(
+    import_id: str,
+    valid: list[tuple[int, dict[str, Any]]],
+    at: datetime,
+    *,
+    imports: ImportChunks,
+    contacts: Contacts,
+    defs: list[FieldDef],
+) -> tuple[list[RowResult], list[Contact], list[str]]:
+    """Where each valid row goes: a new contact (to batch-write), an update of the contact
+    holding its email (done here), or an error/skip. Returns the rows' results, the new
+    contacts and the ids updated."""
     keys = [email_claim_pk(v["email"]) for _, v in valid] + [
         phone_claim_pk(v["phone"]) for _, v in valid if v.get("phone")
     ]
@@ -102,10 +135,10 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
     # A person erased on request is not brought back by an older file; one who came back
     # since (their email claimed again) is updated as usual.
     erased = imports.erased([k for _, v in valid if (k := email_claim_pk(v["email"])) not in holders])
-    at = datetime.fromisoformat(message["at"]) if "at" in message else datetime.now(UTC)
-    fresh = []
+    results: list[RowResult] = []
+    fresh: list[Contact] = []
     phones_taken: dict[str, int] = {}
-    updated = []
+    updated: list[str] = []
     for number, values in valid:
         new_id = row_contact_id(import_id, number)
         email = email_claim_pk(values["email"])
@@ -129,21 +162,7 @@ def process_chunk(message: dict[str, Any], imports: ImportRepository, contacts: 
         results.append(_update_row(import_id, number, owner, values, contacts=contacts, defs=defs))
         if results[-1].status is RowStatus.UPDATED:
             updated.append(owner)
-    lost = imports.add_many(fresh)
-    raced = {"field": "email", "message": "taken by a contact created meanwhile; import the row again to update it"}
-    results = [
-        RowResult(row=r.row, status=RowStatus.ERROR, errors=[raced]) if r.contact_id in lost else r for r in results
-    ]
-    created = [r.contact_id for r in results if r.status is RowStatus.CREATED and r.contact_id]
-    imports.write_results(import_id, results)
-    counts = _counts(results)
-    event = (
-        new_event(ContactsImported(import_id=import_id, created=created, updated=updated))
-        if created or updated
-        else None
-    )
-    imports.finish_chunk(import_id, chunk, counts, event)
-    return counts
+    return results, fresh, updated
 
 
 def _counts(results: list[RowResult]) -> dict[str, int]:
@@ -154,7 +173,7 @@ def _counts(results: list[RowResult]) -> dict[str, int]:
     return {**counts, "processed": len(results)}
 
 
-def give_up_chunk(message: dict[str, Any], reason: str, imports: ImportRepository) -> dict[str, int]:
+def give_up_chunk(message: dict[str, Any], reason: str, imports: ImportChunks) -> dict[str, int]:
     """The chunk failed on its last delivery: every row of it becomes an error result, so
     the job still completes and says which rows need another try, instead of waiting
     forever for a chunk that went to the dead-letter queue."""
@@ -169,7 +188,7 @@ def give_up_chunk(message: dict[str, Any], reason: str, imports: ImportRepositor
     return counts
 
 
-def settle_dead_chunk(message: dict[str, Any], imports: ImportRepository) -> dict[str, int]:
+def settle_dead_chunk(message: dict[str, Any], imports: ImportChunks) -> dict[str, int]:
     """A chunk in the dead-letter queue: every delivery failed without reporting it (the
     worker timed out or crashed), so its rows become error results and the job still
     completes. Raises ChunkBusy while a delivery still holds the chunk's lease."""
@@ -185,7 +204,7 @@ def settle_dead_chunk(message: dict[str, Any], imports: ImportRepository) -> dic
 
 
 def _update_row(
-    import_id: str, number: int, contact_id: str, values: dict[str, Any], *, contacts: Contacts, defs: Any
+    import_id: str, number: int, contact_id: str, values: dict[str, Any], *, contacts: Contacts, defs: list[FieldDef]
 ) -> RowResult:
     current = contacts.get(contact_id)
     if current is None:
