@@ -52,10 +52,16 @@ def stdout(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture
     """Lambda's stdout (log lines and EMF blobs), the kernel's logger writing to it."""
     from shared.observability import get_logger
 
-    # The handler keeps the stream it was created with (maybe an earlier test's capture).
-    handler: Any = get_logger().registered_handler
+    # The handler keeps the stream it was created with (maybe an earlier test's capture),
+    # and the logger the level of the process that built it (a bench run in this worker
+    # sets WARNING): these tests read INFO lines.
+    log = get_logger()
+    handler: Any = log.registered_handler
     previous, handler.stream = handler.stream, _Stdout()
+    level = log.log_level
+    log.setLevel("INFO")
     yield capsys
+    log.setLevel(level)
     handler.stream = previous
 
 
