@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chalice.app import Chalice
 
-    from shared.consumer import Consumer, Subscription
+    from shared.consumer import Consumer
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -68,15 +68,19 @@ def add_outbox_relay(app: Chalice) -> Handler:
     return add_function(app, "outbox_relay", outbox_relay)
 
 
-def add_consumer(app: Chalice, service: str, subscriptions: Callable[[], list[Subscription[Any]]]) -> Handler:
-    """``on_event``: the service's queue of bus events -> its subscriptions (shared.consumer).
-    The subscriptions are built on the first event, so API cold starts never pay for them."""
+def add_consumer(app: Chalice, service: str, subscriptions: str) -> Handler:
+    """``on_event``: the service's queue of bus events -> the ``SUBSCRIPTIONS`` of the module
+    named ``subscriptions`` (shared.consumer). It is imported on the first event, so API
+    cold starts never pay for the handlers."""
 
     @cache
     def consumer() -> Consumer:
+        import importlib
+
         from shared.consumer import Consumer
 
-        return Consumer(service, f"{service}-on-event", subscriptions())
+        declared = importlib.import_module(subscriptions).SUBSCRIPTIONS
+        return Consumer(service, f"{service}-on-event", declared)
 
     def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return consumer()(event, context)

@@ -54,6 +54,13 @@ class Ctx:
     def query(self) -> Mapping[str, str]:
         return self.request.query_params or {}
 
+    def required_query(self, name: str) -> str:
+        """A query parameter the route cannot do without: a 400 naming it when absent or blank."""
+        value = (self.query.get(name) or "").strip()
+        if not value:
+            raise BadRequest(f"{name} is required", errors=[{"field": name, "message": "required query parameter"}])
+        return value
+
     def header(self, name: str) -> str | None:
         value: str | None = self.request.headers.get(name)
         return value
@@ -118,7 +125,7 @@ def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
 
 @dataclass(frozen=True)
 class RouteSpec:
-    """One route a feature declares: what ``Api.route`` takes, kept until it is included."""
+    """One route a feature declares, kept until the service's ``Api`` includes it."""
 
     path: str
     handler: Callable[..., Any]
@@ -153,7 +160,8 @@ class Router:
 
 
 class Api:
-    """Registers authenticated, role-checked routes on one service's Chalice app."""
+    """Registers the features' routes on one service's Chalice app, each authenticated,
+    role-checked, parsed and answered with problem details on error."""
 
     def __init__(self, app: Chalice, service: str) -> None:
         self.app = app
@@ -170,51 +178,35 @@ class Api:
         with function_context(name, getattr(context, "aws_request_id", None)):
             return get_response(request)
 
-    def route(
-        self,
-        path: str,
-        *,
-        methods: Collection[str] = ("GET",),
-        roles: Collection[Role],
-        body: type[BaseModel] | None = None,
-        status: int = 200,
-    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        allowed = frozenset(roles)
-
-        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-            @functools.wraps(handler)
-            def view(**params: str) -> Response:
-                request = self.app.current_request
-                assert request is not None
-                try:
-                    principal = authenticate(request.headers.get("authorization"))
-                    authorize(principal, allowed)
-                    ctx = Ctx(principal, request, parse_body(request.raw_body, body) if body else None)
-                    key = request.headers.get("idempotency-key")
-                    if key and request.method in WRITE_METHODS:
-                        return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
-                    return _response(self._call(handler, ctx, params, status))
-                except Problem as problem:
-                    return problem_response(problem, path_of(request))
-                except Exception:
-                    # The route template, not the path: paths hold ids, logs hold no PII.
-                    logger.exception("unhandled error", extra={"route": request.path, "method": request.method})
-                    return problem_response(
-                        Problem("an unexpected error occurred; nothing was changed"), path_of(request)
-                    )
-
-            view.crm_roles = allowed  # type: ignore[attr-defined]
-            self.app.route(path, methods=list(methods))(view)
-            return handler
-
-        return register
-
     def include(self, router: Router) -> None:
         """Register every route a feature's router declared."""
         for spec in router.routes:
-            self.route(spec.path, methods=spec.methods, roles=spec.roles, body=spec.body, status=spec.status)(
-                spec.handler
-            )
+            self._register(spec)
+
+    def _register(self, spec: RouteSpec) -> None:
+        handler, body, status = spec.handler, spec.body, spec.status
+
+        @functools.wraps(handler)
+        def view(**params: str) -> Response:
+            request = self.app.current_request
+            assert request is not None
+            try:
+                principal = authenticate(request.headers.get("authorization"))
+                authorize(principal, spec.roles)
+                ctx = Ctx(principal, request, parse_body(request.raw_body, body) if body else None)
+                key = request.headers.get("idempotency-key")
+                if key and request.method in WRITE_METHODS:
+                    return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
+                return _response(self._call(handler, ctx, params, status))
+            except Problem as problem:
+                return problem_response(problem, path_of(request))
+            except Exception:
+                # The route template, not the path: paths hold ids, logs hold no PII.
+                logger.exception("unhandled error", extra={"route": request.path, "method": request.method})
+                return problem_response(Problem("an unexpected error occurred; nothing was changed"), path_of(request))
+
+        view.crm_roles = spec.roles  # type: ignore[attr-defined]
+        self.app.route(spec.path, methods=list(spec.methods))(view)
 
     @staticmethod
     def _call(handler: Callable[..., Any], ctx: Ctx, params: dict[str, str], status: int) -> Reply:

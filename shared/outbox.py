@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ from shared.settings import get_settings
 
 if TYPE_CHECKING:
     from pynamodb.models import Model
+    from pynamodb.transactions import TransactWrite
 
 OUTBOX_PREFIX = "OUTBOX#"
 OUTBOX_SK = "OUTBOX"
@@ -81,6 +84,30 @@ def outbox_put(table: str, event: Outgoing) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
+
+
+@contextmanager
+def transaction_with_events(
+    outbox: type[Model], events: Iterable[Outgoing], *, conflict: str | None = None
+) -> Iterator[TransactWrite]:
+    """A transaction whose state changes (written by the caller on the yielded ``tx``)
+    commit with an outbox record per event, or not at all. With ``conflict``, a
+    cancellation by a condition or a concurrent transaction becomes a 409 ``Conflict``
+    with that message (shared.table.transaction_conflict); anything else propagates."""
+    from pynamodb.exceptions import TransactWriteError
+
+    from shared.errors import Conflict
+    from shared.table import transaction, transaction_conflict
+
+    try:
+        with transaction() as tx:
+            yield tx
+            for event in events:
+                tx.save(outbox_record(outbox, event))
+    except TransactWriteError as exc:
+        if conflict is not None and transaction_conflict(exc):
+            raise Conflict(conflict) from None
+        raise
 
 
 def _pending(record: dict[str, Any]) -> dict[str, str] | None:

@@ -47,6 +47,24 @@ def use_in_process_aws() -> None:
 # only exception). Delete them once services/*/tests import infra.testing.
 
 
+def pk_sk_table(name: str, *, stream: bool = True) -> dict[str, Any]:
+    """CreateTable arguments for a bare ``pk``/``sk`` table (on demand, with a stream unless
+    ``stream`` is False): the shape of every service's table, for kernel and stack tests
+    that need one without a service's template."""
+    spec: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if stream:
+        spec["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    return spec
+
+
 def load_template(service_dir: Path) -> dict[str, Any]:
     """Moved: ``infra.testing.template``."""
     from infra.testing import template

@@ -132,6 +132,18 @@ class Poller(threading.Thread):
     def poll_once(self) -> int:
         raise NotImplementedError
 
+    def invoke_batch(self, records: list[dict[str, Any]]) -> tuple[bool, Any]:
+        """Invoke the function with one batch, as its event source would: (False, None) when
+        the invocation itself failed (counted, logged), else (True, its response)."""
+        self.batches += 1
+        try:
+            return True, self.invoke({"Records": records})
+        except Exception as exc:
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            say("poller", f"{self.name}: batch of {len(records)} failed ({self.last_error})")
+            return False, None
+
     def idle(self) -> None:
         """What to do after a poll that found nothing (SQS long polls: nothing more)."""
 
@@ -192,15 +204,10 @@ class SqsPoller(Poller):
                 self.stopping.wait(0.05)
             batch.extend(more)
         records = [sqs_record(m, self.wiring.queue_arn, self.clients.region) for m in batch]
-        self.batches += 1
-        try:
-            result = self.invoke({"Records": records})
-        except Exception as exc:
+        invoked, result = self.invoke_batch(records)
+        if not invoked:
             # The whole batch failed: delete nothing; every message comes back after the
             # visibility timeout and, past maxReceiveCount, goes to the DLQ.
-            self.failures += 1
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            say("poller", f"{self.name}: batch of {len(records)} failed ({self.last_error})")
             return len(records)
         failed: set[str] = set()
         if self.wiring.report_failures:
@@ -314,14 +321,9 @@ class StreamPoller(Poller):
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
         """Index of the first record to retry, or None when the batch succeeded."""
-        self.batches += 1
-        try:
-            result = self.invoke({"Records": batch})
-        except Exception as exc:
-            self.failures += 1
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            say("poller", f"{self.name}: batch of {len(batch)} failed, retrying ({self.last_error})")
-            return 0
+        invoked, result = self.invoke_batch(batch)
+        if not invoked:
+            return 0  # retried from its first record
         reported = _failures(result) if self.wiring.report_failures else None
         if reported is None:
             return None

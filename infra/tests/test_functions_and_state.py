@@ -7,6 +7,7 @@ from chalice import Chalice
 
 from infra.local.functions import Faults, InjectedFault, Runtime
 from infra.local.state import outbox_records, restore, save
+from shared.testing import pk_sk_table
 
 
 def runtime_with_relay(calls: list) -> Runtime:
@@ -46,15 +47,7 @@ def test_an_armed_fault_crashes_the_next_invocations_before_the_handler():
 
 
 def make_table(clients, name="crm-dev-demo"):
-    clients("dynamodb").create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    clients("dynamodb").create_table(**pk_sk_table(name, stream=False))
 
 
 def test_tables_survive_a_save_and_restore_and_unrelayed_outbox_records_are_found(clients, tmp_path):

@@ -10,6 +10,7 @@ import pytest
 from infra.local.filters import matches, passes
 from infra.local.pollers import SqsPoller, StreamPoller
 from infra.local.provision import SqsWiring, StreamWiring
+from shared.testing import pk_sk_table
 
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}
 
@@ -100,16 +101,7 @@ def make_stream(clients) -> tuple[str, Any]:
 
     ddb = clients("dynamodb")
     name = f"t-{uuid.uuid4().hex[:8]}"
-    table = ddb.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]
+    table = ddb.create_table(**pk_sk_table(name))["TableDescription"]
     return table["LatestStreamArn"], Table(ddb, name)
 
 

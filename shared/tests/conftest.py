@@ -23,14 +23,7 @@ def aws() -> Iterator[None]:
 def table(aws: None) -> str:
     import boto3
 
-    boto3.client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
+    from shared.testing import pk_sk_table
+
+    boto3.client("dynamodb").create_table(**pk_sk_table(TABLE))
     return TABLE

@@ -52,10 +52,16 @@ def stdout(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture
     """Lambda's stdout (log lines and EMF blobs), the kernel's logger writing to it."""
     from shared.observability import get_logger
 
-    # The handler keeps the stream it was created with (maybe an earlier test's capture).
-    handler: Any = get_logger().registered_handler
+    # The handler keeps the stream it was created with (maybe an earlier test's capture),
+    # and the logger the level of the process that built it (a bench run in this worker
+    # sets WARNING): these tests read INFO lines.
+    log = get_logger()
+    handler: Any = log.registered_handler
     previous, handler.stream = handler.stream, _Stdout()
+    level = log.log_level
+    log.setLevel("INFO")
     yield capsys
+    log.setLevel(level)
     handler.stream = previous
 
 
@@ -133,19 +139,21 @@ def test_a_worker_logs_with_its_function_name_and_request_id(stdout: pytest.Capt
 
 def test_a_route_logs_its_context_and_flushes_its_metrics(aws: None, stdout: pytest.CaptureFixture[str]) -> None:
     from shared.auth import Role
-    from shared.http import Api
+    from shared.http import Api, Router
     from shared.observability import logger, metrics
     from shared.testing import bearer
 
     # Given a service's API with a route that logs and counts
     app = _app()
-    api = Api(app, "kernel")
+    router = Router()
 
-    @api.route("/ping", roles=[Role.ADMIN])
+    @router.route("/ping", roles=[Role.ADMIN])
     def ping(ctx: Any) -> dict[str, str]:
         logger.info("pinged")
         metrics.add_metric(name="Pings", unit="Count", value=1)
         return {"pong": "yes"}
+
+    Api(app, "kernel").include(router)
 
     event = {
         "resource": "/ping",

@@ -6,27 +6,14 @@ email, once (subscriptions.py). ``outbox_relay``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from chalice.app import Chalice
 
 from campaigns import SERVICE, routes
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
 
-if TYPE_CHECKING:
-    from shared.consumer import Subscription
-
 app = Chalice(app_name=f"crm-{SERVICE}")
-api = Api(app, SERVICE)
-api.include(routes.router)
-
-
-def _subscriptions() -> list[Subscription[Any]]:
-    from campaigns.subscriptions import SUBSCRIPTIONS
-
-    return SUBSCRIPTIONS
-
-
-on_event = add_consumer(app, SERVICE, _subscriptions)
-outbox_relay = add_outbox_relay(app)
+Api(app, SERVICE).include(routes.router)
+# app.py binds each function under its name, where Lambda looks it up.
+add_consumer(app, SERVICE, "campaigns.subscriptions")
+add_outbox_relay(app)

@@ -1,8 +1,4 @@
-"""campaigns' composition root: the only place its repository and the SES mailer are built.
-
-Routes and consumers ask here; each factory builds once per process, on first use, with
-its heavy imports inside (a cold start pays only for what it uses).
-"""
+"""campaigns' composition root: the only place its repository and the SES mailer are built."""
 
 from __future__ import annotations
 

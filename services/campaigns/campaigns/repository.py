@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 from pynamodb.models import Model
 
 from campaigns import SERVICE
 from campaigns.models import Message, MessageStatus
-from shared.errors import Conflict
 from shared.events import Outgoing
-from shared.outbox import outbox_model, outbox_record
-from shared.table import is_conditional_failure, table_meta, transaction
+from shared.outbox import outbox_model, transaction_with_events
+from shared.table import is_conditional_failure, table_meta
 
 MESSAGE_PREFIX = "MESSAGE#"
 
@@ -100,19 +99,12 @@ class MessageRepository:
             actions.append(MessageItem.ses_message_id.set(message.ses_message_id))
         if message.sent_at is not None:
             actions.append(MessageItem.sent_at.set(message.sent_at))
-        try:
-            with transaction() as tx:
-                tx.update(
-                    MessageItem(pk=_pk(message.contact_id), sk=MESSAGE_PREFIX + message.template),
-                    actions=actions,
-                    condition=(MessageItem.id == message.id) & (MessageItem.status == MessageStatus.SENDING.value),
-                )
-                for event in events:
-                    tx.save(outbox_record(OutboxRecord, event))
-        except TransactWriteError as exc:
-            if is_conditional_failure(exc):
-                raise Conflict("the message is no longer in flight") from None
-            raise
+        with transaction_with_events(OutboxRecord, events, conflict="the message is no longer in flight") as tx:
+            tx.update(
+                MessageItem(pk=_pk(message.contact_id), sk=MESSAGE_PREFIX + message.template),
+                actions=actions,
+                condition=(MessageItem.id == message.id) & (MessageItem.status == MessageStatus.SENDING.value),
+            )
 
     def list_for_contact(
         self, contact_id: str, limit: int, start: dict[str, Any] | None

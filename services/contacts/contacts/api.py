@@ -4,8 +4,6 @@ feature's worker and schedule functions bound by name."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice.app import Chalice
 
 from contacts import SERVICE
@@ -33,13 +31,7 @@ for feature in (history, companies, privacy, exports, fields, imports, records, 
     api.include(feature.router)
 
 
-def _subscriptions() -> list[Any]:
-    from contacts.subscriptions import SUBSCRIPTIONS
-
-    return SUBSCRIPTIONS
-
-
-on_event = add_consumer(app, SERVICE, _subscriptions)
+on_event = add_consumer(app, SERVICE, "contacts.subscriptions")
 outbox_relay = add_outbox_relay(app)
 
 import_uploaded = app.lambda_function(name="import_uploaded")(import_workers.import_uploaded)

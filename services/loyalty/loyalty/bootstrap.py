@@ -1,8 +1,4 @@
-"""loyalty's composition root: the only place its repository (members and their ledgers) is built.
-
-Routes and consumers ask here; each factory builds once per process, on first use, with
-its heavy imports inside (a cold start pays only for what it uses).
-"""
+"""loyalty's composition root: the only place its repository (members and their ledgers) is built."""
 
 from __future__ import annotations
 

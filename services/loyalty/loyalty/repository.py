@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from loyalty import SERVICE
 from loyalty.models import LedgerEntry, Member, Tier
-from shared.errors import Conflict
 from shared.events import Outgoing
-from shared.outbox import outbox_model, outbox_record
-from shared.table import table_meta, transaction, transaction_conflict
+from shared.outbox import outbox_model, transaction_with_events
+from shared.table import table_meta
 
 PROFILE = "PROFILE"
 LEDGER_PREFIX = "LEDGER#"
@@ -124,16 +123,10 @@ class LoyaltyRepository:
         self._write(member.contact_id, entry, events, update)
 
     def _write(self, contact_id: str, entry: LedgerEntry, events: list[Outgoing], member_write: Any) -> None:
-        try:
-            with transaction() as tx:
-                member_write(tx)
-                tx.save(_entry_item(contact_id, entry), condition=LedgerItem.sk.does_not_exist())
-                for event in events:
-                    tx.save(outbox_record(OutboxRecord, event))
-        except TransactWriteError as exc:
-            if transaction_conflict(exc):
-                raise Conflict("the member changed meanwhile, or this cause was credited already") from None
-            raise
+        conflict = "the member changed meanwhile, or this cause was credited already"
+        with transaction_with_events(OutboxRecord, events, conflict=conflict) as tx:
+            member_write(tx)
+            tx.save(_entry_item(contact_id, entry), condition=LedgerItem.sk.does_not_exist())
 
     def ledger(
         self, contact_id: str, limit: int, start: dict[str, Any] | None

@@ -1,8 +1,4 @@
-"""pipeline's composition root: the only place its repository is built.
-
-Routes and consumers ask here; each factory builds once per process, on first use, with
-its heavy imports inside (a cold start pays only for what it uses).
-"""
+"""pipeline's composition root: the only place its repository is built."""
 
 from __future__ import annotations
 

@@ -15,9 +15,8 @@ from pynamodb.models import Model
 
 from pipeline import SERVICE
 from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, Rotation
-from shared.errors import Conflict
 from shared.events import Outgoing
-from shared.outbox import outbox_model, outbox_record
+from shared.outbox import outbox_model, transaction_with_events
 from shared.table import table_meta, transaction, transaction_conflict
 
 REPS = "REPS"
@@ -102,10 +101,8 @@ class PipelineRepository:
             active=rep.active,
             created_at=rep.created_at,
         )
-        with transaction() as tx:
+        with transaction_with_events(OutboxRecord, events) as tx:
             tx.save(item, condition=RepItem.sk.does_not_exist())
-            for event in events:
-                tx.save(outbox_record(OutboxRecord, event))
 
     def list_reps(self, limit: int, start: dict[str, Any] | None) -> tuple[list[Rep], dict[str, Any] | None]:
         results = RepItem.query(
@@ -164,51 +161,44 @@ class PipelineRepository:
     def assign(self, assignment: Assignment, events: list[Outgoing]) -> None:
         """Owner, rep load, rotation turn and events, all or nothing. Conflict when any guard fails."""
         contact_id, rep, rotation, at = assignment.contact_id, assignment.rep, assignment.rotation, assignment.at
-        try:
-            with transaction() as tx:
-                if assignment.queued is None:
-                    lead = LeadItem(
-                        pk=LEAD_PREFIX + contact_id,
-                        sk=LEAD_SK,
-                        status=LeadStatus.ASSIGNED.value,
-                        owner_id=rep.id,
-                        assigned_at=at,
-                        created_at=at,
-                    )
-                    tx.save(lead, condition=LeadItem.pk.does_not_exist())
-                else:
-                    tx.update(
-                        LeadItem(pk=LEAD_PREFIX + contact_id, sk=LEAD_SK),
-                        actions=[
-                            LeadItem.status.set(LeadStatus.ASSIGNED.value),
-                            LeadItem.owner_id.set(rep.id),
-                            LeadItem.assigned_at.set(at),
-                        ],
-                        # Only a lead still without an owner can be given one.
-                        condition=(LeadItem.status == LeadStatus.UNASSIGNED.value) & LeadItem.owner_id.does_not_exist(),
-                    )
-                    tx.delete(
-                        QueuedItem(pk=UNASSIGNED, sk=_queued_sk(assignment.queued)), condition=QueuedItem.pk.exists()
-                    )
-                tx.update(
-                    RepItem(pk=REPS, sk=REP_PREFIX + rep.id),
-                    actions=[RepItem.open_leads.add(1)],
-                    condition=(RepItem.active == True) & (RepItem.open_leads < RepItem.capacity),  # noqa: E712
+        with transaction_with_events(
+            OutboxRecord, events, conflict="the lead, the rep or the rotation changed meanwhile"
+        ) as tx:
+            if assignment.queued is None:
+                lead = LeadItem(
+                    pk=LEAD_PREFIX + contact_id,
+                    sk=LEAD_SK,
+                    status=LeadStatus.ASSIGNED.value,
+                    owner_id=rep.id,
+                    assigned_at=at,
+                    created_at=at,
                 )
-                if rotation.version == 0:
-                    tx.save(
-                        RotationItem(pk=ROTATION, sk=ROUND_ROBIN, last_rep_id=rep.id, version=1),
-                        condition=RotationItem.pk.does_not_exist(),
-                    )
-                else:
-                    tx.update(
-                        RotationItem(pk=ROTATION, sk=ROUND_ROBIN),
-                        actions=[RotationItem.last_rep_id.set(rep.id), RotationItem.version.set(rotation.version + 1)],
-                        condition=RotationItem.version == rotation.version,
-                    )
-                for event in events:
-                    tx.save(outbox_record(OutboxRecord, event))
-        except TransactWriteError as exc:
-            if transaction_conflict(exc):
-                raise Conflict("the lead, the rep or the rotation changed meanwhile") from None
-            raise
+                tx.save(lead, condition=LeadItem.pk.does_not_exist())
+            else:
+                tx.update(
+                    LeadItem(pk=LEAD_PREFIX + contact_id, sk=LEAD_SK),
+                    actions=[
+                        LeadItem.status.set(LeadStatus.ASSIGNED.value),
+                        LeadItem.owner_id.set(rep.id),
+                        LeadItem.assigned_at.set(at),
+                    ],
+                    # Only a lead still without an owner can be given one.
+                    condition=(LeadItem.status == LeadStatus.UNASSIGNED.value) & LeadItem.owner_id.does_not_exist(),
+                )
+                tx.delete(QueuedItem(pk=UNASSIGNED, sk=_queued_sk(assignment.queued)), condition=QueuedItem.pk.exists())
+            tx.update(
+                RepItem(pk=REPS, sk=REP_PREFIX + rep.id),
+                actions=[RepItem.open_leads.add(1)],
+                condition=(RepItem.active == True) & (RepItem.open_leads < RepItem.capacity),  # noqa: E712
+            )
+            if rotation.version == 0:
+                tx.save(
+                    RotationItem(pk=ROTATION, sk=ROUND_ROBIN, last_rep_id=rep.id, version=1),
+                    condition=RotationItem.pk.does_not_exist(),
+                )
+            else:
+                tx.update(
+                    RotationItem(pk=ROTATION, sk=ROUND_ROBIN),
+                    actions=[RotationItem.last_rep_id.set(rep.id), RotationItem.version.set(rotation.version + 1)],
+                    condition=RotationItem.version == rotation.version,
+                )

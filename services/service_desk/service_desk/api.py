@@ -13,7 +13,5 @@ from shared.functions import add_outbox_relay
 from shared.http import Api
 
 app = Chalice(app_name="crm-service-desk")
-api = Api(app, SERVICE)
-api.include(routes.router)
-
-outbox_relay = add_outbox_relay(app)
+Api(app, SERVICE).include(routes.router)
+add_outbox_relay(app)

@@ -17,8 +17,8 @@ from pynamodb.models import Model
 from service_desk import SERVICE
 from service_desk.models import Channel, Priority, Ticket, TicketStatus
 from shared.events import Outgoing
-from shared.outbox import outbox_model, outbox_record
-from shared.table import table_meta, transaction
+from shared.outbox import outbox_model, transaction_with_events
+from shared.table import table_meta
 
 TICKET_SK = "TICKET"
 
@@ -88,10 +88,8 @@ class TicketRepository:
             updated_at=ticket.updated_at,
             version=ticket.version,
         )
-        with transaction() as tx:
+        with transaction_with_events(OutboxRecord, events) as tx:
             tx.save(item, condition=TicketItem.pk.does_not_exist())
-            for event in events:
-                tx.save(outbox_record(OutboxRecord, event))
 
     def get(self, ticket_id: str) -> Ticket | None:
         try:
