@@ -22,10 +22,17 @@ from shared.table import is_conditional_failure, table_meta
 MESSAGE_PREFIX = "MESSAGE#"
 
 
-class MessageItem(Model):
+class Item(Model):
+    """An item of campaigns's table: every item type is keyed ``pk``/``sk``."""
+
     Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # CONTACT#<contact_id>
-    sk = UnicodeAttribute(range_key=True)  # MESSAGE#<template>
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class MessageItem(Item):
+    """pk ``CONTACT#<contact_id>``, sk ``MESSAGE#<template>``."""
+
     id = UnicodeAttribute()
     contact_id = UnicodeAttribute()
     template = UnicodeAttribute()

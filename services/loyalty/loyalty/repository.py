@@ -23,10 +23,17 @@ PROFILE = "PROFILE"
 LEDGER_PREFIX = "LEDGER#"
 
 
-class MemberItem(Model):
+class Item(Model):
+    """An item of loyalty's table: every item type is keyed ``pk``/``sk``."""
+
     Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # MEMBER#<contact_id>
-    sk = UnicodeAttribute(range_key=True)  # PROFILE
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class MemberItem(Item):
+    """pk ``MEMBER#<contact_id>``, sk ``PROFILE``."""
+
     points_balance = NumberAttribute()
     lifetime_points = NumberAttribute()
     tier = UnicodeAttribute()
@@ -34,10 +41,9 @@ class MemberItem(Model):
     version = NumberAttribute()
 
 
-class LedgerItem(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # MEMBER#<contact_id>
-    sk = UnicodeAttribute(range_key=True)  # LEDGER#<occurred_at>#<entry_id>
+class LedgerItem(Item):
+    """pk ``MEMBER#<contact_id>``, sk ``LEDGER#<occurred_at>#<entry_id>``."""
+
     entry_id = UnicodeAttribute()
     points = NumberAttribute()
     reason = UnicodeAttribute()

@@ -28,10 +28,17 @@ ROTATION = "ROTATION"
 ROUND_ROBIN = "ROUND_ROBIN"
 
 
-class RepItem(Model):
+class Item(Model):
+    """An item of pipeline's table: every item type is keyed ``pk``/``sk``."""
+
     Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # REPS
-    sk = UnicodeAttribute(range_key=True)  # REP#<id>
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class RepItem(Item):
+    """pk ``REPS``, sk ``REP#<id>``."""
+
     name = UnicodeAttribute()
     email = UnicodeAttribute()
     territory = UnicodeAttribute(null=True)
@@ -41,29 +48,26 @@ class RepItem(Model):
     created_at = UTCDateTimeAttribute()
 
 
-class LeadItem(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # LEAD#<contact_id>
-    sk = UnicodeAttribute(range_key=True)  # LEAD
+class LeadItem(Item):
+    """pk ``LEAD#<contact_id>``, sk ``LEAD``."""
+
     status = UnicodeAttribute()
     owner_id = UnicodeAttribute(null=True)
     assigned_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
 
-class QueuedItem(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # UNASSIGNED
-    sk = UnicodeAttribute(range_key=True)  # <queued_at iso>#<contact_id>
+class QueuedItem(Item):
+    """pk ``UNASSIGNED``, sk ``<queued_at iso>#<contact_id>``."""
+
     contact_id = UnicodeAttribute()
     queued_at = UTCDateTimeAttribute()
     correlation_id = UnicodeAttribute()
 
 
-class RotationItem(Model):
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # ROTATION
-    sk = UnicodeAttribute(range_key=True)  # ROUND_ROBIN
+class RotationItem(Item):
+    """pk ``ROTATION``, sk ``ROUND_ROBIN``."""
+
     last_rep_id = UnicodeAttribute(null=True)
     version = NumberAttribute()
 

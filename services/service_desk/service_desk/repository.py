@@ -32,10 +32,17 @@ class ByContact(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyped-
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class TicketItem(Model):
+class Item(Model):
+    """An item of service_desk's table: every item type is keyed ``pk``/``sk``."""
+
     Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)  # TICKET#<id>
-    sk = UnicodeAttribute(range_key=True)  # TICKET
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class TicketItem(Item):
+    """pk ``TICKET#<id>``, sk ``TICKET``."""
+
     gsi1pk = UnicodeAttribute()  # CONTACT#<contact_id>
     gsi1sk = UnicodeAttribute()  # <created_at>#<id>
     contact_id = UnicodeAttribute()
