@@ -204,11 +204,15 @@ def measure(samples: int = 50, sizes: Sequence[int] = SIZES, *, fast_moto: bool 
     deep-copies every table on each transaction: its artefact, not DynamoDB's)."""
     from moto import mock_aws
 
+    from infra.testing import create_table, function_environment
     from shared.aws import client
-    from shared.testing import create_table, use_in_process_aws
+    from shared.settings import get_settings
+    from shared.testing import use_in_process_aws
 
     use_in_process_aws()
     os.environ.setdefault("CRM_LOG_LEVEL", "WARNING")
+    os.environ.update(function_environment(ROOT / "services" / "contacts"))  # what its functions get
+    get_settings.cache_clear()
     if fast_moto:
         from infra.local.moto_server import patch
 

@@ -21,7 +21,7 @@ from contacts.privacy import routes as privacy
 from contacts.records import routes as records
 from contacts.segments import routes as segments
 from contacts.segments import workers as segment_workers
-from shared.functions import add_consumer, add_outbox_relay
+from shared.functions import add_consumer, add_outbox_relay, add_schedule, add_worker
 from shared.http import Api
 
 __all__ = ["app"]
@@ -42,9 +42,9 @@ def _subscriptions() -> list[Any]:
 on_event = add_consumer(app, SERVICE, _subscriptions)
 outbox_relay = add_outbox_relay(app)
 
-import_uploaded = app.lambda_function(name="import_uploaded")(import_workers.import_uploaded)
-import_worker = app.lambda_function(name="import_worker")(import_workers.import_worker)
-import_dead_letters = app.lambda_function(name="import_dead_letters")(import_workers.import_dead_letters)
-export_worker = app.lambda_function(name="export_worker")(export_workers.export_worker)
-rescore_recency = app.lambda_function(name="rescore_recency")(history_workers.rescore_recency)
-segments_due = app.lambda_function(name="segments_due")(segment_workers.segments_due)
+import_uploaded = add_worker(app, "import_uploaded", import_workers.import_uploaded)
+import_worker = add_worker(app, "import_worker", import_workers.import_worker)
+import_dead_letters = add_worker(app, "import_dead_letters", import_workers.import_dead_letters)
+export_worker = add_worker(app, "export_worker", export_workers.export_worker)
+rescore_recency = add_schedule(app, "rescore_recency", history_workers.rescore_recency)
+segments_due = add_schedule(app, "segments_due", segment_workers.segments_due)
