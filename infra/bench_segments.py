@@ -206,19 +206,18 @@ def measure(samples: int = 50, sizes: Sequence[int] = SIZES, *, fast_moto: bool 
 
     from infra.testing import create_table, function_environment
     from shared.aws import client
-    from shared.settings import get_settings
+    from shared.settings import function_environment as environment
     from shared.testing import use_in_process_aws
 
     use_in_process_aws()
     os.environ.setdefault("CRM_LOG_LEVEL", "WARNING")
-    os.environ.update(function_environment(ROOT / "services" / "contacts"))  # what its functions get
-    get_settings.cache_clear()
     if fast_moto:
         from infra.local.moto_server import patch
 
         patch()
     found: list[Measure] = []
-    with mock_aws():
+    # What contacts' functions get from their template (CRM_TABLE...), for this run only.
+    with environment(function_environment(ROOT / "services" / "contacts")), mock_aws():
         import boto3
 
         from contacts.bootstrap import segment_store
