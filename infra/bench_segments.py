@@ -204,8 +204,10 @@ def measure(samples: int = 50, sizes: Sequence[int] = SIZES, *, fast_moto: bool 
     deep-copies every table on each transaction: its artefact, not DynamoDB's)."""
     from moto import mock_aws
 
+    from infra.testing import create_table, function_environment
     from shared.aws import client
-    from shared.testing import create_table, use_in_process_aws
+    from shared.settings import function_environment as environment
+    from shared.testing import use_in_process_aws
 
     use_in_process_aws()
     os.environ.setdefault("CRM_LOG_LEVEL", "WARNING")
@@ -214,7 +216,8 @@ def measure(samples: int = 50, sizes: Sequence[int] = SIZES, *, fast_moto: bool 
 
         patch()
     found: list[Measure] = []
-    with mock_aws():
+    # What contacts' functions get from their template (CRM_TABLE...), for this run only.
+    with environment(function_environment(ROOT / "services" / "contacts")), mock_aws():
         import boto3
 
         from contacts.bootstrap import segment_store

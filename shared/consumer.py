@@ -113,9 +113,3 @@ class Consumer:
 
             self._store = idempotency_store(self.service, self.function)
         return self._store
-
-
-def receive_count(record: dict[str, Any]) -> int:
-    """How many times SQS has delivered this record of a Lambda SQS event (1 the first time):
-    a job worker gives up on the delivery that its queue's maxReceiveCount makes the last."""
-    return int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))

@@ -53,6 +53,14 @@ class Conflict(Problem):
     status, title = 409, "Conflict"
 
 
+class StaleVersion(Conflict):
+    """A write named a version (If-Match, or the version it read) that is no longer
+    current: read again, then retry. Any service's optimistic write raises it; pass
+    ``current_version=`` when the caller may know it (it goes into the problem body)."""
+
+    type_ = "https://crm.example.com/problems/stale-version"
+
+
 class PreconditionFailed(Problem):
     status, title = 412, "Precondition Failed"
 

@@ -6,7 +6,7 @@ SQS delivers it again after its visibility timeout, and after the queue's
 ``maxReceiveCount`` moves it to the dead-letter queue. A job that failed on the delivery
 that count makes the last is handed to ``give_up`` and reported done, so its job is
 marked failed rather than left running forever. The count is read from the settings
-(``CRM_MAX_RECEIVES_<QUEUE>``, which the template sets from the same parameter as the
+(``CRM_<QUEUE>_MAX_RECEIVES``, which the template sets from the same parameter as the
 queue's RedrivePolicy), never copied into code.
 
 A handler that must be retried without it counting as a failure (another delivery holds
@@ -47,7 +47,7 @@ class JobWorker:
     """One SQS-triggered job function: ``worker(event, context)`` -> partial batch response.
 
     ``max_receives`` is the queue's maxReceiveCount: an int, or the name of the settings
-    entry that holds it (``"imports"`` reads ``CRM_MAX_RECEIVES_IMPORTS``) when the
+    entry that holds it (``"imports"`` reads ``CRM_IMPORTS_MAX_RECEIVES``) when the
     batch arrives. Without ``give_up`` (or ``max_receives``) a failing job is retried until
     the queue dead-letters it.
     """

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from pynamodb.connection import Connection
+    from pynamodb.expressions.condition import Condition
+    from pynamodb.expressions.update import Action
+    from pynamodb.models import Model
     from pynamodb.transactions import TransactWrite
 
 TTL_ATTRIBUTE = "expires_at"
@@ -55,6 +60,50 @@ def transaction() -> TransactWrite:
     from pynamodb.transactions import TransactWrite
 
     return TransactWrite(connection=connection())
+
+
+class MixedTransaction:
+    """One TransactWriteItems of pynamodb models and of entries another repository wrote
+    out in DynamoDB's own form (``{"Put": {...}}``, ``{"Update": ...}``, ``{"Delete": ...}``,
+    ``{"ConditionCheck": ...}``): a write across features, each item built by the repository
+    that owns its schema. ``save``/``update``/``delete`` take the models as pynamodb's
+    ``TransactWrite`` does (version conditions included); ``add`` takes an entry. Committed
+    on leaving the ``with`` block, through pynamodb's public API only
+    (``Model.get_*_kwargs_from_instance``, ``Connection.transact_write_items``), so a
+    cancellation raises pynamodb's ``TransactWriteError`` (read by ``cancellation_codes``)."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, list[dict[str, Any]]] = {"ConditionCheck": [], "Delete": [], "Put": [], "Update": []}
+
+    def save(self, model: Model, condition: Condition | None = None) -> None:
+        self._items["Put"].append(model.get_save_kwargs_from_instance(condition=condition))
+
+    def update(self, model: Model, actions: list[Action], condition: Condition | None = None) -> None:
+        self._items["Update"].append(model.get_update_kwargs_from_instance(actions=actions, condition=condition))
+
+    def delete(self, model: Model, condition: Condition | None = None) -> None:
+        self._items["Delete"].append(model.get_delete_kwargs_from_instance(condition=condition))
+
+    def add(self, entry: dict[str, Any]) -> None:
+        (kind, operation), *_ = entry.items()
+        self._items[kind].append(operation)
+
+    def commit(self) -> None:
+        connection().transact_write_items(
+            condition_check_items=self._items["ConditionCheck"],
+            delete_items=self._items["Delete"],
+            put_items=self._items["Put"],
+            update_items=self._items["Update"],
+        )
+
+    def __enter__(self) -> MixedTransaction:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.commit()
 
 
 CONDITION_FAILED = "ConditionalCheckFailed"

@@ -11,7 +11,6 @@ import json
 import os
 import uuid
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from shared.events import Event, Outgoing, new_event
@@ -42,11 +41,6 @@ def use_in_process_aws() -> None:
     connection.cache_clear()
 
 
-# --- transitional: the template fixtures moved to infra.testing --------------------------
-# shared imports nothing from infra (infra/tests/test_layering.py names these three as the
-# only exception). Delete them once services/*/tests import infra.testing.
-
-
 def pk_sk_table(name: str, *, stream: bool = True) -> dict[str, Any]:
     """CreateTable arguments for a bare ``pk``/``sk`` table (on demand, with a stream unless
     ``stream`` is False): the shape of every service's table, for kernel and stack tests
@@ -63,27 +57,6 @@ def pk_sk_table(name: str, *, stream: bool = True) -> dict[str, Any]:
     if stream:
         spec["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     return spec
-
-
-def load_template(service_dir: Path) -> dict[str, Any]:
-    """Moved: ``infra.testing.template``."""
-    from infra.testing import template
-
-    return template(service_dir)
-
-
-def create_table(service_dir: Path, stage: str = "dev") -> str:
-    """Moved: ``infra.testing.create_table``."""
-    from infra.testing import create_table as create
-
-    return create(service_dir, stage)
-
-
-def create_buckets(service_dir: Path, stage: str = "dev") -> list[str]:
-    """Moved: ``infra.testing.create_buckets``."""
-    from infra.testing import create_buckets as create
-
-    return create(service_dir, stage)
 
 
 def eventbridge_message(event: Outgoing, bus: str = "crm-dev") -> dict[str, Any]:

@@ -9,13 +9,6 @@ from pathlib import Path
 from infra.services import ROOT, SERVICES
 
 FORBIDDEN = ("infra", *SERVICES)
-# Transitional aliases (shared/testing.py) for the template fixtures that moved to
-# infra.testing: delete them, and this list, once services/*/tests import infra.testing.
-TRANSITIONAL = {
-    ("shared/testing.py", "load_template"),
-    ("shared/testing.py", "create_table"),
-    ("shared/testing.py", "create_buckets"),
-}
 
 
 def _imports(tree: ast.AST) -> list[tuple[str | None, str, int]]:
@@ -41,8 +34,8 @@ def upward_imports(root: Path = ROOT) -> list[str]:
     violations = []
     for path in sorted((root / "shared").rglob("*.py")):
         relative = path.relative_to(root).as_posix()
-        for function, module, line in _imports(ast.parse(path.read_text(), filename=relative)):
-            if module.split(".")[0] in FORBIDDEN and (relative, function) not in TRANSITIONAL:
+        for _function, module, line in _imports(ast.parse(path.read_text(), filename=relative)):
+            if module.split(".")[0] in FORBIDDEN:
                 violations.append(f"{relative}:{line} imports {module}")
     return violations
 

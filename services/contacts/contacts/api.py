@@ -19,24 +19,23 @@ from contacts.privacy import routes as privacy
 from contacts.records import routes as records
 from contacts.segments import routes as segments
 from contacts.segments import workers as segment_workers
-from shared.functions import add_consumer, add_outbox_relay
+from shared.functions import add_consumer, add_outbox_relay, add_schedule, add_worker
 from shared.http import Api
 
 __all__ = ["app"]
 
 app = Chalice(app_name=f"crm-{SERVICE}")
 api = Api(app, SERVICE)
-
 for feature in (history, companies, privacy, exports, fields, imports, records, segments):
     api.include(feature.router)
 
+# app.py binds each function under its name, where Lambda looks it up.
+add_consumer(app, SERVICE, "contacts.subscriptions")
+add_outbox_relay(app)
 
-on_event = add_consumer(app, SERVICE, "contacts.subscriptions")
-outbox_relay = add_outbox_relay(app)
-
-import_uploaded = app.lambda_function(name="import_uploaded")(import_workers.import_uploaded)
-import_worker = app.lambda_function(name="import_worker")(import_workers.import_worker)
-import_dead_letters = app.lambda_function(name="import_dead_letters")(import_workers.import_dead_letters)
-export_worker = app.lambda_function(name="export_worker")(export_workers.export_worker)
-rescore_recency = app.lambda_function(name="rescore_recency")(history_workers.rescore_recency)
-segments_due = app.lambda_function(name="segments_due")(segment_workers.segments_due)
+add_worker(app, "import_uploaded", import_workers.import_uploaded)
+add_worker(app, "import_worker", import_workers.import_worker)
+add_worker(app, "import_dead_letters", import_workers.import_dead_letters)
+add_worker(app, "export_worker", export_workers.export_worker)
+add_schedule(app, "rescore_recency", history_workers.rescore_recency)
+add_schedule(app, "segments_due", segment_workers.segments_due)

@@ -84,7 +84,8 @@ def export_repository() -> ExportRepository:
 
 
 def bucket_name() -> str:
-    """The service's bucket: imports' uploads (imports/) and exports' files (exports/)."""
+    """The service's bucket: imports' uploads (imports/) and exports' files (exports/),
+    named by the template (``CRM_IMPORTS_BUCKET``)."""
     from shared.settings import get_settings
 
-    return f"crm-{get_settings().stage}-contacts-imports"
+    return get_settings().bucket("imports")

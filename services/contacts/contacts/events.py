@@ -160,7 +160,7 @@ class PurchaseRefunded(ContactsEvent):
 class ContactMetricsUpdated(ContactsEvent):
     """A contact's 360 metrics changed (a purchase, a refund, or recency decaying with time).
     A logged interaction moves the engagement fields (and publishes this event) too.
-    Scores and groups are defined in contacts/metrics.py; null until the first purchase."""
+    Scores and groups are defined in contacts/history/metrics.py; null until the first purchase."""
 
     contact_id: str
     total_spend: Decimal

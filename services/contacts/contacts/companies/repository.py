@@ -10,9 +10,8 @@ from pynamodb.models import Model
 
 from contacts import SERVICE
 from contacts.companies.models import Company
-from contacts.records.errors import StaleVersion
 from contacts.table.keys import CLAIM, COMPANIES_INDEX, PROFILE, company_pk, domain_claim_pk, index_pk, job_list_sk
-from shared.errors import Conflict
+from shared.errors import Conflict, StaleVersion
 from shared.table import is_conditional_failure, table_meta, transaction
 
 LIST_PK = index_pk(*COMPANIES_INDEX)

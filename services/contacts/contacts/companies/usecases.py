@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from contacts.companies.models import Company, CompanyIn, CompanyPage, CompanyPatch
-from contacts.records.errors import StaleVersion
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound, StaleVersion, Unprocessable
 from shared.pagination import decode_cursor, encode_cursor
 
 

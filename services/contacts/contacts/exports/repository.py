@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from contacts import SERVICE
@@ -16,6 +15,7 @@ from contacts.exports.models import ExportJob, ExportStatus
 from contacts.table.keys import EXPORTS_LIST_PK as JOBS
 from contacts.table.keys import JOB_SK, job_list_sk
 from contacts.table.keys import export_pk as job_pk
+from shared.codec import number, to_av
 from shared.settings import get_settings
 from shared.table import batch_get, newest_first
 
@@ -34,10 +34,6 @@ def object_key(export_id: str) -> str:
 
 def _export_id(key: str) -> str:
     return key.removeprefix("exports/").removesuffix(".csv")
-
-
-def queue_name() -> str:
-    return f"crm-{get_settings().stage}-contacts-exports"
 
 
 def _ddb() -> Any:
@@ -61,13 +57,13 @@ def _key(export_id: str) -> dict[str, Any]:
 
 
 def _job(item: dict[str, Any]) -> ExportJob | None:
-    if int(item["expires_at"]["N"]) < time.time():
+    if number(item["expires_at"]["N"]) < time.time():
         return None  # TTL deletes expired items within days, not at once
     text = {k: v["S"] for k, v in item.items() if "S" in v}
     return ExportJob(
         id=text["pk"].removeprefix(job_pk("")),
         status=ExportStatus(text["status"]),
-        rows=int(item["rows"]["N"]),
+        rows=int(number(item["rows"]["N"])),
         columns=json.loads(text["columns"]),
         segment_id=text.get("segment_id"),
         filter=json.loads(text["filter"]) if "filter" in text else None,
@@ -77,11 +73,9 @@ def _job(item: dict[str, Any]) -> ExportJob | None:
     )
 
 
-@cache
 def _queue_url() -> str:
-    from shared.aws import client
-
-    return str(client("sqs").get_queue_url(QueueName=queue_name())["QueueUrl"])
+    """The job queue's URL, from the template (``CRM_EXPORTS_QUEUE_URL``)."""
+    return get_settings().queue_url("exports")
 
 
 class ExportFile:
@@ -138,12 +132,12 @@ class ExportRepository:
         item: dict[str, Any] = {
             **_key(job.id),
             "status": {"S": job.status.value},
-            "rows": {"N": "0"},
+            "rows": to_av(0),
             "columns": {"S": json.dumps(job.columns)},
             "created_at": {"S": job.created_at.isoformat()},
             # Who took a copy of the customers' data (the token's subject: an id, no PII).
             "requested_by": {"S": requested_by},
-            "expires_at": {"N": str(int((job.created_at + KEEP).timestamp()))},
+            "expires_at": to_av(int((job.created_at + KEEP).timestamp())),
         }
         if job.segment_id is not None:
             item["segment_id"] = {"S": job.segment_id}
@@ -185,7 +179,7 @@ class ExportRepository:
             "SET #s = :done, #r = :rows, finished_at = :at",
             "#s = :running",
             {":done": ExportStatus.COMPLETED, ":running": ExportStatus.RUNNING},
-            {":rows": {"N": str(rows)}},
+            {":rows": to_av(rows)},
         )
 
     def withdraw(self, export_id: str, reason: str) -> bool:

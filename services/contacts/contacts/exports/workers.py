@@ -1,34 +1,27 @@
 """The exports feature's Lambda function (bound by name in contacts/api.py): the worker
-that writes each export's CSV from the exports queue."""
+that writes each export's CSV from the exports queue (an SQS job worker on shared.jobs)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from contacts.bootstrap import contact_repository, export_repository
-
-# The exports queue's maxReceiveCount (resources.yaml): the delivery after which SQS
-# would move the job's message to the dead-letter queue.
-LAST_RECEIVE = 3
+from shared.jobs import job_worker
 
 
-def export_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """SQS batch of export jobs (one per message); a failed export is retried (partial
-    batch), and on its last delivery the job is marked failed rather than left running."""
-    from contacts.exports.usecases import give_up_export, run_export
-    from shared.consumer import receive_count
-    from shared.observability import logger
+def run_export(message: dict[str, Any]) -> None:
+    """One export job; a failed export is retried (partial batch)."""
+    from contacts.exports.usecases import run_export as run
 
-    failures = []
-    for record in event.get("Records", []):
-        message = json.loads(record["body"])
-        try:
-            run_export(message, export_repository(), contact_repository())
-        except Exception as exc:
-            logger.exception("export failed", extra={"message_id": record.get("messageId")})
-            if receive_count(record) >= LAST_RECEIVE:
-                give_up_export(message, type(exc).__name__, export_repository())
-            else:
-                failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+    run(message, export_repository(), contact_repository())
+
+
+def give_up_export(message: dict[str, Any], exc: BaseException) -> None:
+    """An export that failed on its last delivery: the job is marked failed rather than left running."""
+    from contacts.exports.usecases import give_up_export as give_up
+
+    give_up(message, type(exc).__name__, export_repository())
+
+
+# Gives up on the exports queue's last delivery (CRM_EXPORTS_MAX_RECEIVES, its maxReceiveCount).
+export_worker = job_worker("export_worker", run_export, give_up=give_up_export, max_receives="exports")

@@ -1,7 +1,6 @@
 """History's items in DynamoDB's form and back: METRICS and timeline entries (pure
-mapping, no calls; contacts/history/repository.py reads and writes them). History keeps
-its own attribute-value codec for now: numbers come back as Decimal (the shared codec
-will replace it)."""
+mapping, no calls; contacts/history/repository.py reads and writes them), through
+shared.codec."""
 
 from __future__ import annotations
 
@@ -13,41 +12,17 @@ from typing import Any
 from contacts.history.metrics import Metrics, RfmGroup, ValueTier
 from contacts.history.models import TimelineEntry
 from contacts.table.keys import METRICS, TIMELINE_PREFIX, contact_pk
-
-# --- DynamoDB's attribute-value JSON --------------------------------------------------------
-
-
-def to_av(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {"NULL": True}
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int | Decimal):
-        return {"N": str(value)}
-    if isinstance(value, str):
-        return {"S": value}
-    if isinstance(value, dict):
-        return {"M": {k: to_av(v) for k, v in value.items()}}
-    if isinstance(value, list | tuple):
-        return {"L": [to_av(v) for v in value]}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def from_av(av: dict[str, Any]) -> Any:
-    (kind, value), *_ = av.items()
-    if kind == "N":
-        return Decimal(value)
-    if kind == "M":
-        return {k: from_av(v) for k, v in value.items()}
-    if kind == "L":
-        return [from_av(v) for v in value]
-    if kind == "NULL":
-        return None
-    return value  # S, BOOL
+from shared.codec import from_item, to_item
 
 
 def item_of(**attributes: Any) -> dict[str, Any]:
-    return {k: to_av(v) for k, v in attributes.items() if v is not None}
+    """A low-level item of these attributes; None leaves an attribute out."""
+    return to_item(attributes, omit_none=True)
+
+
+def _decimal(value: Any) -> Decimal:
+    """Amounts and intervals are Decimal in the domain (shared.codec gives int when whole)."""
+    return value if isinstance(value, Decimal) else Decimal(value)
 
 
 def time_of(value: Any) -> datetime | None:
@@ -83,18 +58,18 @@ def metrics_item(m: Metrics) -> dict[str, Any]:
 
 
 def metrics_of_item(item: dict[str, Any]) -> Metrics:
-    raw = {k: from_av(v) for k, v in item.items()}
+    raw = from_item(item) or {}
     interval = raw.get("average_interval_days")
     return Metrics(
         contact_id=str(raw["pk"]).removeprefix("CONTACT#"),
-        total_spend=raw.get("total_spend", Decimal(0)),
+        total_spend=_decimal(raw.get("total_spend", 0)),
         order_count=int(raw.get("order_count", 0)),
         first_purchase_at=time_of(raw.get("first_purchase_at")),
         last_purchase_at=time_of(raw.get("last_purchase_at")),
-        spend_by_currency=dict(raw.get("spend_by_currency") or {}),
+        spend_by_currency={k: _decimal(v) for k, v in (raw.get("spend_by_currency") or {}).items()},
         active=bool(raw.get("active", False)),
         version=int(raw.get("version", 0)),
-        average_interval_days=interval,
+        average_interval_days=None if interval is None else _decimal(interval),
         next_purchase_at=time_of(raw.get("next_purchase_at")),
         recency_score=int(raw["recency_score"]) if raw.get("recency_score") is not None else None,
         frequency_score=int(raw["frequency_score"]) if raw.get("frequency_score") is not None else None,

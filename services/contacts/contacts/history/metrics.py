@@ -24,7 +24,7 @@ Engagement: ``last_engaged_at`` is the latest inbound interaction or order, whic
 newer (a contact reaching out, or buying); ``interaction_count`` counts every logged
 interaction and ``inbound_count`` the inbound ones. Running aggregates too: each
 interaction moves them once (it claims its id), and they never decay, so no job touches
-them; "engaged in the last N days" is a segment rule that time flips (segments_rules).
+them; "engaged in the last N days" is a segment rule that time flips (contacts/segments/rules.py).
 
 No FX conversion exists yet: orders in another currency than REPORTING_CURRENCY count for
 recency and frequency and are kept in ``spend_by_currency``, but not in total_spend/monetary.

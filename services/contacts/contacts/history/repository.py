@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
-from contacts.history.items import entry_item, entry_of_item, from_av, item_of, metrics_item, metrics_of_item
+from contacts.history.items import entry_item, entry_of_item, item_of, metrics_item, metrics_of_item
 from contacts.history.metrics import Metrics
 from contacts.history.models import TimelineEntry
 from contacts.history.usecases import AlreadyRecorded, ContactMissing, HistoryWrite, VersionConflict
@@ -32,10 +32,10 @@ from contacts.table.keys import (
 )
 from contacts.table.keys import RESCORE_JOB_PK as JOB_PK
 from contacts.table.keys import RESCORE_JOB_SK as JOB_SK
-from shared.events import Outgoing
-from shared.outbox import outbox_model, outbox_record
+from shared.codec import from_item, to_av
+from shared.outbox import outbox_put
 from shared.settings import get_settings
-from shared.table import table_meta
+from shared.table import CONDITION_FAILED, cancellation_codes
 
 if TYPE_CHECKING:
     from contacts.history.merge import MetricsCommit
@@ -74,29 +74,6 @@ def _profile_check(contact_id: str) -> dict[str, Any]:
     }
 
 
-def _reasons(exc: Exception) -> list[str]:
-    response = getattr(exc, "response", {}) or {}
-    if response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        raise exc
-    reasons = [r.get("Code", "None") for r in response.get("CancellationReasons", [])]
-    if not reasons:  # some emulators omit the reasons: parse them from the message
-        message = response.get("Error", {}).get("Message", "")
-        inside = message.partition("[")[2].partition("]")[0]
-        reasons = [r.strip() for r in inside.split(",")]
-    return reasons
-
-
-_Outbox = None
-
-
-def _outbox(event: Outgoing) -> dict[str, Any]:
-    global _Outbox  # noqa: PLW0603 - the model class is built once, lazily
-    if _Outbox is None:
-        _Outbox = outbox_model(table_meta(SERVICE))
-    serialized: dict[str, Any] = outbox_record(_Outbox, event).serialize()
-    return {"Put": {"TableName": _table(), "Item": serialized}}
-
-
 class HistoryRepository:
     def contact_exists(self, contact_id: str) -> bool:
         found = _ddb().get_item(
@@ -122,10 +99,12 @@ class HistoryRepository:
         try:
             _ddb().transact_write_items(TransactItems=[_profile_check(contact_id), put])
         except ClientError as exc:
-            reasons = _reasons(exc)
-            if reasons[0] == "ConditionalCheckFailed":
+            reasons = cancellation_codes(exc)
+            if not reasons:
+                raise
+            if reasons[0] == CONDITION_FAILED:
                 return False
-            if reasons[1] == "ConditionalCheckFailed":
+            if reasons[1] == CONDITION_FAILED:
                 return True  # already there: a redelivery
             raise
         return True
@@ -196,7 +175,7 @@ class HistoryRepository:
         metrics_put: dict[str, Any] = {"TableName": table, "Item": metrics_item(write.metrics)}
         if write.metrics.version:
             metrics_put["ConditionExpression"] = "version = :v"
-            metrics_put["ExpressionAttributeValues"] = {":v": {"N": str(write.metrics.version)}}
+            metrics_put["ExpressionAttributeValues"] = {":v": to_av(write.metrics.version)}
         else:
             metrics_put["ConditionExpression"] = "attribute_not_exists(pk)"
         actions.append(("metrics", {"Put": metrics_put}))
@@ -207,14 +186,14 @@ class HistoryRepository:
         )
         for counter_pk, deltas in write.counters.items.items():
             actions.append((None, {"Update": _add(table, counter_pk, deltas)}))
-        actions.extend((None, _outbox(e)) for e in write.events)
+        actions.extend((None, outbox_put(table, e)) for e in write.events)
         try:
             _ddb().transact_write_items(TransactItems=[a for _, a in actions])
         except ClientError as exc:
-            reasons = _reasons(exc)
-            failed = {
-                meaning for (meaning, _), r in zip(actions, reasons, strict=False) if r == "ConditionalCheckFailed"
-            }
+            reasons = cancellation_codes(exc)
+            if not reasons:
+                raise
+            failed = {meaning for (meaning, _), r in zip(actions, reasons, strict=False) if r == CONDITION_FAILED}
             if "claim" in failed:
                 raise AlreadyRecorded(write.claim_sk) from None
             if "profile" in failed:
@@ -241,7 +220,7 @@ class HistoryRepository:
             }
             while True:
                 page = _ddb().query(**args)
-                found += [{k: from_av(v) for k, v in item.items()} for item in page.get("Items", [])]
+                found += [from_item(item) or {} for item in page.get("Items", [])]
                 if not page.get("LastEvaluatedKey"):
                     break
                 args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -260,7 +239,7 @@ class HistoryRepository:
             # Version 0 was read as "no item, or one written without a version": either way
             # it must still have none.
             condition: dict[str, Any] = (
-                {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": {"N": str(move.version)}}}
+                {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": to_av(move.version)}}
                 if move.version
                 else {"ConditionExpression": "attribute_not_exists(version)"}
             )
@@ -274,12 +253,12 @@ class HistoryRepository:
             )
         for counter_pk, deltas in commit.counters.items.items():
             actions.append((False, {"Update": _add(table, counter_pk, deltas)}))
-        actions.extend((False, _outbox(e)) for e in commit.events)
+        actions.extend((False, outbox_put(table, e)) for e in commit.events)
         try:
             _ddb().transact_write_items(TransactItems=[a for _, a in actions])
         except ClientError as exc:
-            reasons = _reasons(exc)
-            if any(stale and r == "ConditionalCheckFailed" for (stale, _), r in zip(actions, reasons, strict=False)):
+            reasons = cancellation_codes(exc)
+            if any(stale and r == CONDITION_FAILED for (stale, _), r in zip(actions, reasons, strict=False)):
                 raise VersionConflict(", ".join(m.contact_id for m in commit.moves)) from None
             raise
 
@@ -316,19 +295,23 @@ class HistoryRepository:
                 result = _ddb().batch_get_item(RequestItems=request)
                 for item in result.get("Responses", {}).get(_table(), []):
                     day = date.fromisoformat(item["pk"]["S"].removeprefix("STATS#"))
-                    found[day] = {k: from_av(v) for k, v in item.items() if k not in ("pk", "sk")}
+                    found[day] = _counters(item)
                 request = result.get("UnprocessedKeys") or {}
         return found
 
     def totals(self) -> dict[str, Decimal]:
         found = _ddb().get_item(TableName=_table(), Key={"pk": {"S": TOTALS_PK}, "sk": {"S": TOTALS_SK}})
-        item = found.get("Item", {})
-        return {k: from_av(v) for k, v in item.items() if k not in ("pk", "sk")}
+        return _counters(found.get("Item", {}))
+
+
+def _counters(item: dict[str, Any]) -> dict[str, Decimal]:
+    """A counter item's counters, as Decimal (what the analytics arithmetic works in)."""
+    return {k: Decimal(v) for k, v in (from_item(item) or {}).items() if k not in ("pk", "sk")}
 
 
 def _add(table: str, counter_pk: str, deltas: dict[str, Decimal]) -> dict[str, Any]:
     names = {f"#a{i}": name for i, name in enumerate(deltas)}
-    values = {f":a{i}": {"N": str(delta)} for i, delta in enumerate(deltas.values())}
+    values = {f":a{i}": to_av(delta) for i, delta in enumerate(deltas.values())}
     sk = TOTALS_SK if counter_pk == TOTALS_PK else STATS_DAY_SK
     return {
         "TableName": table,

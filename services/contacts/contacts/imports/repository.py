@@ -7,12 +7,10 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.imports.models import ImportJob, ImportStatus, RowResult
-from contacts.table.codec import outbox_put
 from contacts.table.keys import (
     CLAIM,
     JOB_SK,
@@ -26,7 +24,9 @@ from contacts.table.keys import (
 from contacts.table.keys import IMPORTS_LIST_PK as JOBS
 from contacts.table.keys import import_pk as job_pk
 from contacts.table.keys import import_row_sk as row_sk
+from shared.codec import from_item, to_av
 from shared.events import Outgoing
+from shared.outbox import outbox_put
 from shared.pagination import decode_cursor, encode_cursor
 from shared.settings import get_settings
 from shared.table import batch_get, newest_first
@@ -44,19 +44,14 @@ SQS_BATCH_BYTES = 200_000  # under SQS's 256 KiB per SendMessageBatch
 
 
 def _job(item: dict[str, Any]) -> ImportJob:
-    values: dict[str, Any] = {k: int(v["N"]) for k, v in item.items() if "N" in v}
-    values.update(
-        id=item["pk"]["S"].removeprefix(job_pk("")), status=item["status"]["S"], created_at=item["created_at"]["S"]
-    )
+    plain = from_item(item) or {}
+    values: dict[str, Any] = {k: v for k, v in plain.items() if "N" in item[k]}
+    values.update(id=plain["pk"].removeprefix(job_pk("")), status=plain["status"], created_at=plain["created_at"])
     return ImportJob.model_validate(values)
 
 
 def upload_key(import_id: str) -> str:
     return f"imports/{import_id}.csv"
-
-
-def queue_name() -> str:
-    return f"crm-{get_settings().stage}-contacts-imports"
 
 
 def _ddb() -> Any:
@@ -71,11 +66,9 @@ def _table() -> str:
     return get_settings().table_name(SERVICE)
 
 
-@cache
 def _queue_url() -> str:
-    from shared.aws import client
-
-    return str(client("sqs").get_queue_url(QueueName=queue_name())["QueueUrl"])
+    """The chunk queue's URL, from the template (``CRM_IMPORTS_QUEUE_URL``)."""
+    return get_settings().queue_url("imports")
 
 
 def _s3() -> Any:
@@ -101,7 +94,7 @@ class ImportRepository:
             "sk": {"S": JOB_SK},
             "status": {"S": job.status.value},
             "created_at": {"S": job.created_at.isoformat()},
-            **{k: {"N": "0"} for k in ("total", "processed", "created", "updated", "skipped", "errors")},
+            **{k: to_av(0) for k in ("total", "processed", "created", "updated", "skipped", "errors")},
         }
         listed = {"pk": {"S": JOBS}, "sk": {"S": job_list_sk(job.created_at, job.id)}, "id": {"S": job.id}}
         _ddb().transact_write_items(
@@ -139,8 +132,8 @@ class ImportRepository:
                 ExpressionAttributeValues={
                     ":running": {"S": ImportStatus.RUNNING.value},
                     ":waiting": {"S": ImportStatus.AWAITING_UPLOAD.value},
-                    ":t": {"N": str(total)},
-                    ":k": {"N": str(skipped)},
+                    ":t": to_av(total),
+                    ":k": to_av(skipped),
                 },
             )
         except _ddb().exceptions.ConditionalCheckFailedException:
@@ -166,7 +159,7 @@ class ImportRepository:
                     "Key": {"pk": {"S": job_pk(import_id)}, "sk": {"S": JOB_SK}},
                     "UpdateExpression": f"ADD {adds}",
                     "ExpressionAttributeNames": {f"#{k}": k for k in counts},
-                    "ExpressionAttributeValues": {f":{k}": {"N": str(v)} for k, v in counts.items()},
+                    "ExpressionAttributeValues": {f":{k}": to_av(v) for k, v in counts.items()},
                 }
             },
         ]
@@ -202,11 +195,11 @@ class ImportRepository:
                 Item={
                     "pk": {"S": job_pk(import_id)},
                     "sk": {"S": lease_sk(chunk)},
-                    "lease_until": {"N": str(now + seconds)},
-                    "expires_at": {"N": str(now + LEASE_KEPT_SECONDS)},
+                    "lease_until": to_av(now + seconds),
+                    "expires_at": to_av(now + LEASE_KEPT_SECONDS),
                 },
                 ConditionExpression="attribute_not_exists(pk) OR lease_until < :now",
-                ExpressionAttributeValues={":now": {"N": str(now)}},
+                ExpressionAttributeValues={":now": to_av(now)},
             )
         except _ddb().exceptions.ConditionalCheckFailedException:
             return False

@@ -20,11 +20,11 @@ from contacts.imports.models import (
     to_contact_in,
 )
 from contacts.imports.ports import ImportChunks, ImportJobs
-from contacts.records.errors import DuplicateContact, StaleVersion
+from contacts.records.errors import DuplicateContact
 from contacts.records.models import Contact, ContactPatch
 from contacts.records.usecases import Contacts, apply_patch
 from contacts.table.keys import email_claim_pk, phone_claim_pk
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound, StaleVersion, Unprocessable
 from shared.events import new_event
 from shared.observability import logger
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
 from contacts.privacy.models import ConsentEntry, state_key
-from contacts.table.codec import from_item, jsonable, outbox_put, page_start, to_av, transaction_conflict
 from contacts.table.keys import (
     CONSENT,
     CONSENT_RECORD_PREFIX,
@@ -31,9 +30,12 @@ from contacts.table.keys import (
     suppression_pk,
 )
 from shared.aws import client
+from shared.codec import from_av, from_item, jsonable, to_av
 from shared.errors import Conflict
-from shared.pagination import encode_cursor
+from shared.outbox import outbox_put
+from shared.pagination import encode_cursor, page_start
 from shared.settings import get_settings
+from shared.table import CONDITION_FAILED, cancellation_codes, transaction_conflict
 
 if TYPE_CHECKING:
     from contacts.history.merge import MetricsCommit
@@ -87,14 +89,13 @@ class ConsentRepository:
             except Exception as exc:
                 if not transaction_conflict(exc):
                     raise
-                reasons = exc.response.get("CancellationReasons", [])  # type: ignore[attr-defined]
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                if cancellation_codes(exc)[:1] == [CONDITION_FAILED]:
                     return False  # no profile: unknown, deleted or erased contact
         raise Conflict("consent kept changing; retry")
 
     def _state_write(self, pk: str, current: dict[str, Any] | None, key: str, value: dict[str, Any]) -> dict[str, Any]:
         if current is None:
-            item = {**_key(pk, CONSENT), "state": to_av({key: value}), "version": {"N": "1"}}
+            item = {**_key(pk, CONSENT), "state": to_av({key: value}), "version": to_av(1)}
             return {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
         version = current.get("version")
         update: dict[str, Any] = {
@@ -106,11 +107,11 @@ class ConsentRepository:
         }
         if version is None:  # written by someone without a version (a merge): claim it now
             update["ConditionExpression"] = "attribute_not_exists(version)"
-            update["ExpressionAttributeValues"][":new"] = {"N": "1"}
+            update["ExpressionAttributeValues"][":new"] = to_av(1)
         else:
             update["ConditionExpression"] = "version = :old"
             update["ExpressionAttributeValues"][":old"] = version
-            update["ExpressionAttributeValues"][":new"] = {"N": str(int(version["N"]) + 1)}
+            update["ExpressionAttributeValues"][":new"] = to_av(from_av(version) + 1)
         if "state" not in current:
             update["UpdateExpression"] = "SET #state = :m, version = :new"
             update["ExpressionAttributeNames"] = {"#state": "state"}

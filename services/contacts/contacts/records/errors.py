@@ -1,4 +1,5 @@
-"""Domain errors of contact records (the HTTP edge maps them by type: shared.http)."""
+"""Domain errors of contact records (the HTTP edge maps them by type: shared.http). A stale
+version is the kernel's generic ``shared.errors.StaleVersion``."""
 
 from __future__ import annotations
 
@@ -9,12 +10,6 @@ class DuplicateContact(Conflict):
     """Another live contact holds this email or phone (``existing_id`` names it)."""
 
     type_ = "https://crm.example.com/problems/duplicate-contact"
-
-
-class StaleVersion(Conflict):
-    """If-Match named a version that is no longer current: read again, then retry."""
-
-    type_ = "https://crm.example.com/problems/stale-version"
 
 
 class PreconditionRequired(Problem):

@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from contacts.records.errors import DuplicateContact, StaleVersion
+from contacts.records.errors import DuplicateContact
 from contacts.records.items import Claim, ContactItem, IndexEntry, OutboxRecord, index_items, to_contact, to_item
 from contacts.records.search import CLAIMED_FIELDS, claims
 from contacts.table.keys import CLAIM, PROFILE, contact_pk, email_claim_pk, index_pk, phone_claim_pk
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, StaleVersion
 from shared.outbox import outbox_record
-from shared.table import connection, is_conditional_failure
+from shared.table import MixedTransaction, is_conditional_failure
 
 if TYPE_CHECKING:
     from contacts.fields.models import FieldDef
@@ -30,16 +29,6 @@ if TYPE_CHECKING:
     from shared.events import Outgoing
 
 BATCH_GET_LIMIT = 100
-
-
-class _Transaction(TransactWrite):
-    """shared.table.transaction's pynamodb transaction, which also takes entries another
-    feature's repository wrote out in DynamoDB's own form (a merge's consent writes)."""
-
-    def add_raw(self, write: dict[str, Any]) -> None:
-        (kind, operation), *_ = write.items()
-        lists = {"Put": self._put_items, "Update": self._update_items, "Delete": self._delete_items}
-        lists[kind].append(operation)
 
 
 def now() -> datetime:
@@ -83,7 +72,7 @@ class ContactRepository:
         old_claims = claims(old) if old else set()
         new_claims = claims(new) if new else set()
         try:
-            with _Transaction(connection=connection()) as tx:
+            with MixedTransaction() as tx:
                 if new is not None:
                     item = to_item(new.model_copy(update={"version": old.version if old else 0}))
                     if old is None:
@@ -297,7 +286,7 @@ class ContactRepository:
         moved = claims(loser)
         winner_claims = claims(winner_after)
         try:
-            with _Transaction(connection=connection()) as tx:
+            with MixedTransaction() as tx:
                 # Loser: a tombstone pointing at the winner (a retried merge, or a late
                 # request, finds where it went); its index entries go.
                 tx.update(
@@ -325,7 +314,7 @@ class ContactRepository:
                 # Other features' items that change with the merge (privacy's opt-outs),
                 # as that feature's repository wrote them out.
                 for write in also:
-                    tx.add_raw(write)
+                    tx.add(write)
                 for event in events:
                     tx.save(outbox_record(OutboxRecord, event))
         except TransactWriteError as exc:

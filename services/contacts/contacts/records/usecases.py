@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from contacts.events import ContactDeleted, ContactUpdated, LeadCreated
 from contacts.fields.models import FieldDef
 from contacts.fields.usecases import validate_custom_fields
-from contacts.records.errors import PreconditionRequired, StaleVersion
+from contacts.records.errors import PreconditionRequired
 from contacts.records.models import (
     EDITABLE,
     Contact,
@@ -26,7 +26,7 @@ from contacts.records.models import (
 from contacts.records.search import (
     normalise_phone,
 )
-from shared.errors import BadRequest, NotFound, Unprocessable
+from shared.errors import BadRequest, NotFound, StaleVersion, Unprocessable
 from shared.events import EventMetadata, Outgoing, follow_up, new_event
 
 MAX_INDEX_PAGES = 20  # a sparse filter returns a partial page + cursor rather than run long

@@ -24,7 +24,6 @@ from typing import Any
 
 from contacts import SERVICE
 from contacts.segments.usecases import Backfill, Definition, Member, Segment
-from contacts.table.codec import from_item, outbox_put, page_start, to_av, transaction_conflict
 from contacts.table.keys import (
     MEMBER_PREFIX,
     segment_pk,
@@ -32,10 +31,13 @@ from contacts.table.keys import (
 from contacts.table.keys import SEGMENT_DEF_SK as DEF_SK
 from contacts.table.keys import SEGMENT_DEFS_PK as DEFS_PK
 from shared.aws import client
+from shared.codec import from_item, to_av
 from shared.errors import Conflict
 from shared.events import Outgoing
-from shared.pagination import encode_cursor
+from shared.outbox import outbox_put
+from shared.pagination import encode_cursor, page_start
 from shared.settings import get_settings
+from shared.table import transaction_conflict
 
 # Definitions change rarely and are few: a warm function re-reads them this often, so a
 # new segment is evaluated everywhere within this delay.
@@ -66,9 +68,9 @@ def _backfill_values(backfill: Backfill) -> dict[str, dict[str, Any]]:
     """A fresh run's DEF attributes (page 0, no cursor yet)."""
     return {
         "backfill_state": {"S": backfill.state},
-        "backfill_version": {"N": str(backfill.version)},
-        "backfill_page": {"N": "0"},
-        "backfill_evaluated": {"N": "0"},
+        "backfill_version": to_av(backfill.version),
+        "backfill_page": to_av(0),
+        "backfill_evaluated": to_av(0),
         "backfill_started_at": {"S": backfill.started_at.isoformat()},
     }
 
@@ -152,11 +154,11 @@ class SegmentDefinitions:
             "description": to_av(segment.description),
             "rules": {"S": rules},
             "builtin": {"BOOL": segment.builtin},
-            "member_count": {"N": "0"},
+            "member_count": to_av(0),
             "status": {"S": "active"},
             "created_at": {"S": segment.created_at.isoformat()},
             "updated_at": {"S": segment.updated_at.isoformat()},
-            "version": {"N": str(segment.version)},
+            "version": to_av(segment.version),
         }
         if segment.backfill is not None:
             definition.update(_backfill_values(segment.backfill))
@@ -232,8 +234,8 @@ class SegmentDefinitions:
             ":d": definition["description"],
             ":r": definition["rules"],
             ":u": definition["updated_at"],
-            ":new": {"N": str(segment.version)},
-            ":old": {"N": str(expected_version)},
+            ":new": to_av(segment.version),
+            ":old": to_av(expected_version),
             ":active": {"S": "active"},
         }
         # Names for every attribute: "rules" is one of DynamoDB's reserved words.

@@ -25,7 +25,6 @@ from typing import Any
 from contacts.segments.backfill import Job
 from contacts.segments.definitions import SegmentDefinitions, item_key
 from contacts.segments.usecases import Change, ContactFacts
-from contacts.table.codec import from_item, outbox_put, to_av, transaction_conflict
 from contacts.table.keys import (
     ALL_PK,
     METRICS,
@@ -39,8 +38,11 @@ from contacts.table.keys import SEGMENT_DEF_SK as DEF_SK
 from contacts.table.keys import SEGMENTS_DUE_JOB_PK as DUE_JOB_PK
 from contacts.table.keys import SEGMENTS_DUE_JOB_SK as DUE_JOB_SK
 from contacts.table.keys import segment_due_pk as due_pk
+from shared.codec import from_item, to_av
 from shared.errors import Conflict
 from shared.events import Outgoing
+from shared.outbox import outbox_put
+from shared.table import transaction_conflict
 
 # Definitions change rarely and are few: a warm function re-reads them this often, so a
 # new segment is evaluated everywhere within this delay.
@@ -123,7 +125,7 @@ class SegmentRepository(SegmentDefinitions):
                             "TableName": self.table,
                             "Key": item_key(segment_pk(sid), DEF_SK),
                             "UpdateExpression": "ADD member_count :d",
-                            "ExpressionAttributeValues": {":d": {"N": "1" if kind == "enter" else "-1"}},
+                            "ExpressionAttributeValues": {":d": to_av(1 if kind == "enter" else -1)},
                         }
                     }
                 )
@@ -152,7 +154,7 @@ class SegmentRepository(SegmentDefinitions):
         item = {
             **item_key(contact_pk(contact_id), SEGMENTS),
             "segments": to_av(memberships),
-            "version": {"N": str(version + 1)},
+            "version": to_av(version + 1),
             "updated_at": {"S": now},
         }
         if due is not None:
@@ -162,7 +164,7 @@ class SegmentRepository(SegmentDefinitions):
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
             put["ConditionExpression"] = "version = :v"
-            put["ExpressionAttributeValues"] = {":v": {"N": str(version)}}
+            put["ExpressionAttributeValues"] = {":v": to_av(version)}
         return {"Put": put}
 
     # --- time: the due index and its daily job --------------------------------------
@@ -236,10 +238,10 @@ class SegmentRepository(SegmentDefinitions):
         done = cursor is None
         names = {"#s": "backfill_state", "#v": "backfill_version", "#p": "backfill_page"}
         values: dict[str, Any] = {
-            ":v": {"N": str(job.version)},
-            ":p": {"N": str(job.page)},
-            ":next": {"N": str(job.page + 1)},
-            ":n": {"N": str(evaluated)},
+            ":v": to_av(job.version),
+            ":p": to_av(job.page),
+            ":next": to_av(job.page + 1),
+            ":n": to_av(evaluated),
             ":running": {"S": "running"},
         }
         sets = ["#p = :next", "backfill_evaluated = backfill_evaluated + :n"]

@@ -1,1 +1,1 @@
-"""The contacts table: its key catalogue (keys.py) and attribute-value codec (codec.py)."""
+"""The contacts table: its key catalogue (keys.py); the attribute-value codec is shared.codec."""

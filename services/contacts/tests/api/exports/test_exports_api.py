@@ -31,11 +31,7 @@ def buckets_and_queues(table: str) -> Iterator[None]:
     for name in (EXPORTS_QUEUE, IMPORTS_QUEUE):
         sqs.create_queue(QueueName=name)
     from contacts.bootstrap import segment_store
-    from contacts.exports.repository import _queue_url as exports_queue_url
-    from contacts.imports.repository import _queue_url as imports_queue_url
 
-    exports_queue_url.cache_clear()
-    imports_queue_url.cache_clear()
     segment_store().forget_definitions()  # a new table per test
     yield
 

@@ -5,32 +5,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from shared.testing import bearer, create_buckets, create_table, sqs_event
+from shared.testing import bearer, sqs_event
 
-SERVICE_DIR = Path(__file__).resolve().parents[3]
 HEADER = "email,first_name,last_name,phone,country,tags,lifecycle_stage\n"
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    with mock_aws():
-        create_table(SERVICE_DIR)
-        create_buckets(SERVICE_DIR)
-        boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="crm-dev-contacts-imports")
-        from contacts.api import app
-        from contacts.imports.repository import _queue_url
+def client(table: str) -> Iterator[Client]:
+    """The app on the root conftest's table and buckets (template-made, with the functions'
+    environment: the queue URL below is the one CRM_IMPORTS_QUEUE_URL names)."""
+    boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="crm-dev-contacts-imports")
+    from contacts.api import app
 
-        _queue_url.cache_clear()
-        with Client(app) as c:
-            yield c
+    with Client(app) as c:
+        yield c
 
 
 def _call(client: Client, method: str, path: str, body: Any = None, role: str = "admin") -> Any:

@@ -11,9 +11,8 @@ from typing import Any
 import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from shared.testing import bearer, call, create_buckets, create_table, failed_ids, pending_outbox, sqs_event
+from shared.testing import bearer, call, failed_ids, pending_outbox, sqs_event
 
 SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"
@@ -21,16 +20,14 @@ LEAD = {"email": "grace@example.com", "first_name": "Grace", "last_name": "Hoppe
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    with mock_aws():
-        create_table(SERVICE_DIR)
-        create_buckets(SERVICE_DIR)
-        from contacts.api import app
-        from contacts.bootstrap import segment_store
+def client(table: str) -> Iterator[Client]:
+    """The app on the root conftest's table and buckets (template-made, with the functions' environment)."""
+    from contacts.api import app
+    from contacts.bootstrap import segment_store
 
-        segment_store().forget_definitions()
-        with Client(app, project_dir=str(SERVICE_DIR)) as c:
-            yield c
+    segment_store().forget_definitions()
+    with Client(app, project_dir=str(SERVICE_DIR)) as c:
+        yield c
 
 
 def ddb() -> Any:

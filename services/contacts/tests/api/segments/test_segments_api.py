@@ -10,11 +10,10 @@ from typing import Any
 import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
 from contacts.inbound import SEGMENT_TRIGGERS
 from shared.events import Event, Outgoing, new_event
-from shared.testing import bearer, create_table, failed_ids, pending_outbox, sqs_event
+from shared.testing import bearer, failed_ids, pending_outbox, sqs_event
 
 SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"
@@ -39,15 +38,14 @@ def change(contact_id: str, detail_type: str = "LeadCreated", **data: Any) -> Ou
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    with mock_aws():
-        create_table(SERVICE_DIR)
-        from contacts.api import app
-        from contacts.bootstrap import segment_store
+def client(table: str) -> Iterator[Client]:
+    """The app on the root conftest's table (template-made, with the functions' environment)."""
+    from contacts.api import app
+    from contacts.bootstrap import segment_store
 
-        segment_store().forget_definitions()  # a new table per test
-        with Client(app, project_dir=str(SERVICE_DIR)) as c:
-            yield c
+    segment_store().forget_definitions()  # a new table per test
+    with Client(app, project_dir=str(SERVICE_DIR)) as c:
+        yield c
 
 
 def ddb() -> Any:
@@ -55,7 +53,7 @@ def ddb() -> Any:
 
 
 def put_facts(contact_id: str, profile: dict[str, Any], metrics: dict[str, Any] | None = None) -> None:
-    from contacts.table.codec import to_item
+    from shared.codec import to_item
 
     ddb().put_item(TableName=TABLE, Item=to_item({"pk": f"CONTACT#{contact_id}", "sk": "PROFILE", **profile}))
     if metrics is not None:
