@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contacts.fields.models import FieldDef
-from contacts.records.errors import DuplicateContact, StaleVersion
+from contacts.records.errors import DuplicateContact
 from contacts.records.models import Contact, LifecycleStage
 from contacts.records.search import CLAIMED_FIELDS, claims, index_values, sort_key
 from contacts.table.keys import email_claim_pk, phone_claim_pk
-from shared.errors import NotFound
+from shared.errors import NotFound, StaleVersion
 from shared.events import Outgoing
 
 
