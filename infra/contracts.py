@@ -1,6 +1,6 @@
 """Consumer-driven contract checks between the services, from code and templates only.
 
-For every consumer model in a service's CONSUMES: a rule in its resources.yaml routes the
+For every consumer model in a service's SUBSCRIPTIONS: a rule in its resources.yaml routes the
 detail-type from the bus, some service publishes it under a source that rule matches, and
 the producer's schema carries every field the consumer requires with a JSON type the
 consumer accepts. A producer that renames, drops or retypes a field fails here before it
@@ -73,7 +73,7 @@ def _rule_problems(consumer: str, rule: Rule, consumes: dict[str, Any]) -> list[
         problems.append(f"{consumer}: rule {rule.name} matches every source (name the producers)")
     for matcher in rule.detail_types:
         if isinstance(matcher, str) and matcher not in consumes:
-            problems.append(f"{consumer}: rule {rule.name} routes {matcher}, which CONSUMES does not handle")
+            problems.append(f"{consumer}: rule {rule.name} routes {matcher}, which no subscription handles")
     return problems
 
 

@@ -48,16 +48,13 @@ def events_of(service: str) -> list[Any]:
 
 
 def consumes_of(service: str) -> dict[str, list[Any]]:
-    """detail-type -> the models its handlers read (the service's ``subscriptions.SUBSCRIPTIONS``,
-    or a not yet restructured service's ``consumes.CONSUMES``), empty when it consumes nothing."""
+    """detail-type -> the models its handlers read (the service's ``subscriptions.SUBSCRIPTIONS``),
+    empty when it consumes nothing."""
     module = service_module(service, "subscriptions")
-    if module is not None:
-        models: dict[str, list[Any]] = {}
-        for subscription in module.SUBSCRIPTIONS:
-            models.setdefault(subscription.detail_type, []).append(subscription.model)
-        return models
-    module = service_module(service, "consumes")
-    return {t: [m] for t, m in getattr(module, "CONSUMES", {}).items()} if module else {}
+    models: dict[str, list[Any]] = {}
+    for subscription in getattr(module, "SUBSCRIPTIONS", []):
+        models.setdefault(subscription.detail_type, []).append(subscription.model)
+    return models
 
 
 @dataclass(frozen=True)

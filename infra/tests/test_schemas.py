@@ -79,7 +79,7 @@ def test_asyncapi_lists_every_event_with_its_schema_and_consumers():
 
 
 def test_every_consumer_model_matches_its_producer_and_rule():
-    # Given every service's CONSUMES and rules, then each binds to a producer it can read.
+    # Given every service's SUBSCRIPTIONS and rules, then each binds to a producer it can read.
     assert contracts.problems() == []
 
 
@@ -137,4 +137,4 @@ def test_a_rule_routing_an_unhandled_event_or_off_the_bus_is_reported():
     rule = Rule("test", "R", ("crm.contacts",), ("LeadCreated", "LeadMerged"), {"Fn::Sub": "default"})
     issues = contracts._rule_problems("test", rule, {"LeadCreated": object})
     assert len(issues) == 2
-    assert any("LeadMerged, which CONSUMES does not handle" in i for i in issues)
+    assert any("LeadMerged, which no subscription handles" in i for i in issues)

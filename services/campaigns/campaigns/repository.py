@@ -11,28 +11,21 @@ from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
-from pynamodb.models import Model
 
 from campaigns import SERVICE
 from campaigns.models import Message, MessageStatus
 from shared.events import Outgoing
+from shared.items import KeyedItem
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import is_conditional_failure, table_meta
 
 MESSAGE_PREFIX = "MESSAGE#"
 
 
-class Item(Model):
-    """An item of campaigns's table: every item type is keyed ``pk``/``sk``."""
-
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class MessageItem(Item):
+class MessageItem(KeyedItem):
     """pk ``CONTACT#<contact_id>``, sk ``MESSAGE#<template>``."""
 
+    Meta = table_meta(SERVICE)
     id = UnicodeAttribute()
     contact_id = UnicodeAttribute()
     template = UnicodeAttribute()

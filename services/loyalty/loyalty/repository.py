@@ -11,11 +11,11 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.models import Model
 
 from loyalty import SERVICE
 from loyalty.models import LedgerEntry, Member, Tier
 from shared.events import Outgoing
+from shared.items import KeyedItem
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import table_meta
 
@@ -23,17 +23,10 @@ PROFILE = "PROFILE"
 LEDGER_PREFIX = "LEDGER#"
 
 
-class Item(Model):
-    """An item of loyalty's table: every item type is keyed ``pk``/``sk``."""
-
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class MemberItem(Item):
+class MemberItem(KeyedItem):
     """pk ``MEMBER#<contact_id>``, sk ``PROFILE``."""
 
+    Meta = table_meta(SERVICE)
     points_balance = NumberAttribute()
     lifetime_points = NumberAttribute()
     tier = UnicodeAttribute()
@@ -41,9 +34,10 @@ class MemberItem(Item):
     version = NumberAttribute()
 
 
-class LedgerItem(Item):
+class LedgerItem(KeyedItem):
     """pk ``MEMBER#<contact_id>``, sk ``LEDGER#<occurred_at>#<entry_id>``."""
 
+    Meta = table_meta(SERVICE)
     entry_id = UnicodeAttribute()
     points = NumberAttribute()
     reason = UnicodeAttribute()

@@ -11,11 +11,11 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.models import Model
 
 from pipeline import SERVICE
 from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, Rotation
 from shared.events import Outgoing
+from shared.items import KeyedItem
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import table_meta, transaction, transaction_conflict
 
@@ -28,17 +28,10 @@ ROTATION = "ROTATION"
 ROUND_ROBIN = "ROUND_ROBIN"
 
 
-class Item(Model):
-    """An item of pipeline's table: every item type is keyed ``pk``/``sk``."""
-
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class RepItem(Item):
+class RepItem(KeyedItem):
     """pk ``REPS``, sk ``REP#<id>``."""
 
+    Meta = table_meta(SERVICE)
     name = UnicodeAttribute()
     email = UnicodeAttribute()
     territory = UnicodeAttribute(null=True)
@@ -48,26 +41,29 @@ class RepItem(Item):
     created_at = UTCDateTimeAttribute()
 
 
-class LeadItem(Item):
+class LeadItem(KeyedItem):
     """pk ``LEAD#<contact_id>``, sk ``LEAD``."""
 
+    Meta = table_meta(SERVICE)
     status = UnicodeAttribute()
     owner_id = UnicodeAttribute(null=True)
     assigned_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
 
-class QueuedItem(Item):
+class QueuedItem(KeyedItem):
     """pk ``UNASSIGNED``, sk ``<queued_at iso>#<contact_id>``."""
 
+    Meta = table_meta(SERVICE)
     contact_id = UnicodeAttribute()
     queued_at = UTCDateTimeAttribute()
     correlation_id = UnicodeAttribute()
 
 
-class RotationItem(Item):
+class RotationItem(KeyedItem):
     """pk ``ROTATION``, sk ``ROUND_ROBIN``."""
 
+    Meta = table_meta(SERVICE)
     last_rep_id = UnicodeAttribute(null=True)
     version = NumberAttribute()
 

@@ -12,11 +12,11 @@ from typing import Any
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
 from service_desk import SERVICE
 from service_desk.models import Channel, Priority, Ticket, TicketStatus
 from shared.events import Outgoing
+from shared.items import KeyedItem
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import table_meta
 
@@ -32,17 +32,10 @@ class ByContact(GlobalSecondaryIndex["TicketItem"]):  # type: ignore[no-untyped-
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class Item(Model):
-    """An item of service_desk's table: every item type is keyed ``pk``/``sk``."""
-
-    Meta = table_meta(SERVICE)
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class TicketItem(Item):
+class TicketItem(KeyedItem):
     """pk ``TICKET#<id>``, sk ``TICKET``."""
 
+    Meta = table_meta(SERVICE)
     gsi1pk = UnicodeAttribute()  # CONTACT#<contact_id>
     gsi1sk = UnicodeAttribute()  # <created_at>#<id>
     contact_id = UnicodeAttribute()
