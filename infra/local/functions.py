@@ -115,7 +115,7 @@ class Runtime:
     def __init__(self, stage: str, fault_registry: Faults = faults, environments: Environments | None = None) -> None:
         self.stage = stage
         self.faults = fault_registry
-        # The provisioned topology's environments (infra.local.provision.Topology.environment).
+        # The provisioned topology's environments (infra.local.topology.Topology.environment).
         self.environments: Environments = environments or (lambda service, logical_id: {})
         self.services: dict[str, Service] = {}
         self.warnings: list[str] = []

@@ -24,8 +24,9 @@ from typing import Any
 from infra.local.aws import Clients
 from infra.local.filters import passes
 from infra.local.log import say
-from infra.local.moto_server import LOCAL_FILTERS, STREAM_READERS_PATH
-from infra.local.provision import SqsWiring, StreamWiring
+from infra.local.moto_routes import STREAM_READERS_PATH
+from infra.local.moto_streams import LOCAL_FILTERS
+from infra.local.topology import SqsWiring, StreamWiring
 from infra.local.writes import WriteSignal
 
 Invoke = Callable[[dict[str, Any]], Any]
@@ -100,7 +101,7 @@ def _failures(result: Any) -> list[str] | None:
 
 def register_stream_readers(clients: Clients, streams: list[StreamWiring]) -> None:
     """Tell our emulator what each table's stream readers filter for, so that it stores
-    only the records one of them takes (moto_server._stream_readers)."""
+    only the records one of them takes (moto_routes.stream_readers_route)."""
     from urllib.parse import quote
 
     import requests
@@ -290,7 +291,7 @@ class StreamPoller(Poller):
             if iterator is None:
                 return 0  # a closed shard
             params = {"ShardIterator": iterator, "Limit": 1000}
-            # The emulator applies the filters itself (moto_server.LOCAL_FILTERS); the
+            # The emulator applies the filters itself (moto_streams.LOCAL_FILTERS); the
             # records it still sends are filtered again below, as on the boto3 path.
             filtered = {**params, LOCAL_FILTERS: list(self.wiring.filters)} if self.wiring.filters else params
             response = self.clients.raw("dynamodbstreams", "GetRecords", filtered)

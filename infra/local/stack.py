@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from infra.local.functions import Runtime
     from infra.local.gateway import Gateway
     from infra.local.pollers import Poller
-    from infra.local.provision import Topology
     from infra.local.scheduler import Scheduler
     from infra.local.state import Saver
+    from infra.local.topology import Topology
 
 REGION = "us-east-1"
 

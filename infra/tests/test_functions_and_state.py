@@ -87,7 +87,7 @@ def test_a_table_saved_from_our_moto_server_is_streamed_to_the_file_and_restores
     import threading
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-    from infra.local import moto_server
+    from infra.local import moto_routes
     from infra.local.aws import Clients
 
     make_table(clients)
@@ -100,7 +100,7 @@ def test_a_table_saved_from_our_moto_server_is_streamed_to_the_file_and_restores
             pass
 
     # The items route alone, over HTTP, on the same in-process moto as ``clients``.
-    server = make_server("127.0.0.1", 0, moto_server.with_local_routes(lambda e, s: []), handler_class=Quiet)
+    server = make_server("127.0.0.1", 0, moto_routes.with_local_routes(lambda e, s: []), handler_class=Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def no_scan(*args):

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from infra.local import moto_server
+from infra.local import moto_routes, moto_server, moto_streams
 from shared.testing import pk_sk_table
 
 
@@ -105,7 +105,7 @@ def test_the_items_route_returns_every_item_or_those_of_a_prefix(ddb: Any) -> No
 
         seen: list[str] = []
         body = b"".join(
-            moto_server.with_local_routes(lambda e, s: [])(
+            moto_routes.with_local_routes(lambda e, s: [])(
                 {"PATH_INFO": "/_local/items/t", "QUERY_STRING": query}, lambda status, headers: seen.append(status)
             )
         )
@@ -119,12 +119,12 @@ def test_the_items_route_returns_every_item_or_those_of_a_prefix(ddb: Any) -> No
     ]
     assert [i["pk"]["S"] for i in get("prefix=OUTBOX%23")[1]["Items"]] == ["OUTBOX#1"]
     # The state saver's form: the array alone, in chunks (here of one item)
-    moto_server.ITEMS_PER_CHUNK = 1
+    moto_routes.ITEMS_PER_CHUNK = 1
     try:
         by_pk = sorted(everything["Items"], key=lambda i: i["pk"]["S"])
         assert sorted(get("bare=1")[1], key=lambda i: i["pk"]["S"]) == by_pk
     finally:
-        moto_server.ITEMS_PER_CHUNK = 1000
+        moto_routes.ITEMS_PER_CHUNK = 1000
 
 
 def test_items_are_not_kept_in_motos_instance_registry_but_sent_mail_is(ddb: Any) -> None:
@@ -224,7 +224,7 @@ def test_get_records_keeps_only_what_the_pollers_filters_keep(ddb: Any) -> None:
 
     for pk in ("OUTBOX#1", "CONTACT#2", "OUTBOX#3"):
         ddb.put_item(TableName="t", Item={"pk": {"S": pk}, "sk": {"S": "x"}})
-    app = Client(moto_server.with_local_routes(DomainDispatcherApplication(create_backend_app)))
+    app = Client(moto_routes.with_local_routes(DomainDispatcherApplication(create_backend_app)))
     auth = (
         "AWS4-HMAC-SHA256 Credential=testing/20261122/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"
     )
@@ -243,7 +243,7 @@ def test_get_records_keeps_only_what_the_pollers_filters_keep(ddb: Any) -> None:
 
     outbox = {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}
     assert keys() == ["OUTBOX#1", "CONTACT#2", "OUTBOX#3"]
-    assert keys(**{moto_server.LOCAL_FILTERS: [outbox]}) == ["OUTBOX#1", "OUTBOX#3"]
+    assert keys(**{moto_streams.LOCAL_FILTERS: [outbox]}) == ["OUTBOX#1", "OUTBOX#3"]
 
 
 def test_a_stream_stores_only_the_records_its_readers_take(ddb: Any) -> None:
@@ -258,7 +258,7 @@ def test_a_stream_stores_only_the_records_its_readers_take(ddb: Any) -> None:
             "CONTENT_LENGTH": str(len(body)),
             "wsgi.input": io.BytesIO(body),
         }
-        answer = moto_server.with_local_routes(lambda e, s: [])(environ, lambda status, headers: None)
+        answer = moto_routes.with_local_routes(lambda e, s: [])(environ, lambda status, headers: None)
         return str(json.loads(b"".join(answer))["stored"])
 
     def stored() -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import pytest
 
 from infra.local.filters import matches, passes
 from infra.local.pollers import SqsPoller, StreamPoller
-from infra.local.provision import SqsWiring, StreamWiring
+from infra.local.topology import SqsWiring, StreamWiring
 from shared.testing import pk_sk_table
 
 OUTBOX_FILTER = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "OUTBOX#"}]}}}}

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from infra.local.cfn import Resolver, load_template
-from infra.local.provision import REPO_ROOT, Topology, ensure_bus, provision_all, provision_template
+from infra.local.provision import REPO_ROOT, provision_all, provision_template
+from infra.local.provision_events import ensure_bus
+from infra.local.topology import Topology
 
 TEMPLATE = """
 Parameters:
