@@ -5,8 +5,7 @@ company per domain (Conflict naming the holder); the list in creation order."""
 from __future__ import annotations
 
 from contacts.companies.models import Company
-from contacts.records.errors import StaleVersion
-from shared.errors import Conflict
+from shared.errors import Conflict, StaleVersion
 
 
 class FakeCompanies:

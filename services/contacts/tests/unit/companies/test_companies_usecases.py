@@ -6,9 +6,8 @@ import pytest
 
 from contacts.companies.models import CompanyIn, CompanyPatch
 from contacts.companies.usecases import create_company, get_company, list_companies, update_company
-from contacts.records.errors import StaleVersion
 from services.contacts.tests.unit.companies.fakes import FakeCompanies
-from shared.errors import Conflict, NotFound, Unprocessable
+from shared.errors import Conflict, NotFound, StaleVersion, Unprocessable
 
 
 def test_a_company_is_created_with_its_domain_normalised_and_a_domain_is_taken_once() -> None:

@@ -14,10 +14,11 @@ from typing import Any
 
 from contacts.fields.models import FieldDef
 from contacts.imports.models import ImportJob, ImportStatus, RowResult
-from contacts.records.errors import DuplicateContact, StaleVersion
+from contacts.records.errors import DuplicateContact
 from contacts.records.models import Contact
 from contacts.records.search import claims
 from contacts.table.keys import suppression_pk
+from shared.errors import StaleVersion
 from shared.events import Outgoing
 
 

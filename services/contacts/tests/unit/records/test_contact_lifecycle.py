@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 
 from contacts.fields.models import FieldDef, FieldType
-from contacts.records.errors import DuplicateContact, StaleVersion
+from contacts.records.errors import DuplicateContact
 from contacts.records.models import Address, ContactIn, ContactPatch, LifecycleStage
 from contacts.records.usecases import create_contact, delete_contact, record_owner, update_contact
 from services.contacts.tests.unit.records.fakes import T0, FakeContacts, a_contact, seeded
-from shared.errors import NotFound, Unprocessable
+from shared.errors import NotFound, StaleVersion, Unprocessable
 from shared.events import EventMetadata
 
 
