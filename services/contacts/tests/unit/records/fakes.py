@@ -12,6 +12,7 @@ ports.Consent), honest about what ContactRepository guarantees:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,20 @@ from contacts.records.search import CLAIMED_FIELDS, claims, index_values, sort_k
 from contacts.table.keys import email_claim_pk, phone_claim_pk
 from shared.errors import NotFound, StaleVersion
 from shared.events import Outgoing
+
+
+def refuse_held_claims(held: Mapping[str, str], contact_id: str, wanted: Iterable[str]) -> None:
+    """Like ContactRepository: DuplicateContact naming the holder when a contact other than
+    ``contact_id`` holds one of the ``wanted`` claim keys (``held``: key -> contact id)."""
+    for key in sorted(wanted):
+        holder = held.get(key)
+        if holder is not None and holder != contact_id:
+            what = "email" if key.startswith("EMAIL#") else "phone"
+            raise DuplicateContact(
+                f"a contact with this {what} exists",
+                existing_id=holder,
+                errors=[{"field": what, "message": "belongs to another contact"}],
+            )
 
 
 class FakeContacts:
@@ -83,15 +98,7 @@ class FakeContacts:
             raise StaleVersion(f"contact {old.id} changed", current_version=current.version)
 
     def _claim(self, contact: Contact, mine: set[str]) -> None:
-        for key in sorted(claims(contact) - mine):
-            holder = self.claims.get(key)
-            if holder is not None and holder != contact.id:
-                what = "email" if key.startswith("EMAIL#") else "phone"
-                raise DuplicateContact(
-                    f"a contact with this {what} exists",
-                    existing_id=holder,
-                    errors=[{"field": what, "message": "belongs to another contact"}],
-                )
+        refuse_held_claims(self.claims, contact.id, claims(contact) - mine)
         for key in claims(contact):
             self.claims[key] = contact.id
 
