@@ -108,12 +108,7 @@ class ContactRepository:
         for key in sorted(wanted):
             holder = self.claim_holder(key)
             if holder is not None and holder != me:
-                what = "email" if key.startswith("EMAIL#") else "phone"
-                raise DuplicateContact(
-                    f"a contact with this {what} exists",
-                    existing_id=holder,
-                    errors=[{"field": what, "message": "belongs to another contact"}],
-                )
+                raise DuplicateContact.held(key, holder)
         if old is not None:
             current = self.get(old.id)
             if current is None:

@@ -31,12 +31,7 @@ def refuse_held_claims(held: Mapping[str, str], contact_id: str, wanted: Iterabl
     for key in sorted(wanted):
         holder = held.get(key)
         if holder is not None and holder != contact_id:
-            what = "email" if key.startswith("EMAIL#") else "phone"
-            raise DuplicateContact(
-                f"a contact with this {what} exists",
-                existing_id=holder,
-                errors=[{"field": what, "message": "belongs to another contact"}],
-            )
+            raise DuplicateContact.held(key, holder)
 
 
 class FakeContacts:
