@@ -50,12 +50,14 @@ def on_timeline_event(detail_type: str) -> Callable[[Envelope[Any]], None]:
     return handle
 
 
-def _once(what: str, event_id: str, record: Callable[[], object]) -> None:
-    """Record a partner's order or refund; a repeat or an unknown contact is not an error."""
+def _once(what: str, envelope: Envelope[Any], record: Callable[..., object], value: object) -> None:
+    """Record a partner's order or refund (``record(value, store, today, cause=...)``: the
+    use case of contacts/history/orders.py); a repeat or an unknown contact is not an error."""
     from contacts.history.usecases import AlreadyRecorded, ContactMissing
 
+    event_id = envelope.metadata.event_id
     try:
-        record()
+        record(value, history_repository(), datetime.now(UTC).date(), cause=envelope.metadata)
     except AlreadyRecorded:
         logger.info(f"{what} already recorded", extra={"event_id": event_id})
     except ContactMissing:
@@ -78,11 +80,7 @@ def on_order_placed(envelope: Envelope[OrderPlacedIn]) -> None:
         occurred_at=data.occurred_at,
         source="partner",
     )
-    _once(
-        "order",
-        envelope.metadata.event_id,
-        lambda: record_order(order, history_repository(), datetime.now(UTC).date(), cause=envelope.metadata),
-    )
+    _once("order", envelope, record_order, order)
 
 
 def on_order_refunded(envelope: Envelope[OrderRefundedIn]) -> None:
@@ -99,11 +97,7 @@ def on_order_refunded(envelope: Envelope[OrderRefundedIn]) -> None:
         source="partner",
         reason=data.reason,
     )
-    _once(
-        "refund",
-        envelope.metadata.event_id,
-        lambda: record_refund(refund, history_repository(), datetime.now(UTC).date(), cause=envelope.metadata),
-    )
+    _once("refund", envelope, record_refund, refund)
 
 
 def on_contacts_merged_metrics(envelope: Envelope[ContactsMergedIn]) -> None:

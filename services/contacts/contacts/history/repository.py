@@ -18,7 +18,7 @@ from contacts import SERVICE
 from contacts.history.items import entry_item, entry_of_item, item_of, metrics_item, metrics_of_item
 from contacts.history.metrics import Metrics
 from contacts.history.models import TimelineEntry
-from contacts.history.usecases import AlreadyRecorded, ContactMissing, HistoryWrite, VersionConflict
+from contacts.history.usecases import AlreadyRecorded, ContactMissing, Counters, HistoryWrite, VersionConflict
 from contacts.table.keys import (
     METRICS,
     PROFILE,
@@ -39,6 +39,7 @@ from shared.table import CONDITION_FAILED, cancellation_codes
 
 if TYPE_CHECKING:
     from contacts.history.merge import MetricsCommit
+    from shared.events import Outgoing
 
 BATCH_GET = 100  # DynamoDB's limit per BatchGetItem
 
@@ -158,49 +159,31 @@ class HistoryRepository:
 
     def commit(self, write: HistoryWrite) -> None:
         """One transaction; raises AlreadyRecorded, ContactMissing or VersionConflict."""
-        from botocore.exceptions import ClientError
-
         table = _table()
         pk = contact_pk(write.contact_id)
-        actions: list[tuple[str | None, dict[str, Any]]] = []  # (what a failed condition means, action)
+        actions: list[_Action] = []
         if write.claim_sk:
             claim = item_of(pk=pk, sk=write.claim_sk, **write.claim)
             actions.append(
                 (
-                    "claim",
+                    AlreadyRecorded(write.claim_sk),
                     {"Put": {"TableName": table, "Item": claim, "ConditionExpression": "attribute_not_exists(pk)"}},
                 )
             )
-            actions.append(("profile", _profile_check(write.contact_id)))
+            actions.append((ContactMissing(write.contact_id), _profile_check(write.contact_id)))
         metrics_put: dict[str, Any] = {"TableName": table, "Item": metrics_item(write.metrics)}
         if write.metrics.version:
             metrics_put["ConditionExpression"] = "version = :v"
             metrics_put["ExpressionAttributeValues"] = {":v": to_av(write.metrics.version)}
         else:
             metrics_put["ConditionExpression"] = "attribute_not_exists(pk)"
-        actions.append(("metrics", {"Put": metrics_put}))
+        actions.append((VersionConflict(write.contact_id), {"Put": metrics_put}))
         if write.entry:
             actions.append((None, {"Put": {"TableName": table, "Item": entry_item(write.contact_id, write.entry)}}))
         actions.extend(
             (None, w) for w in _day_index_moves(table, write.contact_id, write.index_put, write.index_delete)
         )
-        for counter_pk, deltas in write.counters.items.items():
-            actions.append((None, {"Update": _add(table, counter_pk, deltas)}))
-        actions.extend((None, outbox_put(table, e)) for e in write.events)
-        try:
-            _ddb().transact_write_items(TransactItems=[a for _, a in actions])
-        except ClientError as exc:
-            reasons = cancellation_codes(exc)
-            if not reasons:
-                raise
-            failed = {meaning for (meaning, _), r in zip(actions, reasons, strict=False) if r == CONDITION_FAILED}
-            if "claim" in failed:
-                raise AlreadyRecorded(write.claim_sk) from None
-            if "profile" in failed:
-                raise ContactMissing(write.contact_id) from None
-            if "metrics" in failed:
-                raise VersionConflict(write.contact_id) from None
-            raise
+        _transact(table, actions, write.counters, write.events)
 
     # --- merge and erasure (contacts/history/merge.py) --------------------------------
 
@@ -230,10 +213,9 @@ class HistoryRepository:
         """METRICS items replaced or deleted (each conditioned on the version read), their
         day-index entries moved, counters and events: one transaction. VersionConflict
         when any METRICS changed meanwhile."""
-        from botocore.exceptions import ClientError
-
         table = _table()
-        actions: list[tuple[bool, dict[str, Any]]] = []  # (a failed condition means a stale read, action)
+        stale = VersionConflict(", ".join(m.contact_id for m in commit.moves))  # any METRICS' condition failing
+        actions: list[_Action] = []
         for move in commit.moves:
             key = {"pk": {"S": contact_pk(move.contact_id)}, "sk": {"S": METRICS}}
             # Version 0 was read as "no item, or one written without a version": either way
@@ -245,22 +227,13 @@ class HistoryRepository:
             )
             if move.after is not None:
                 item = metrics_item(replace(move.after, version=move.version))
-                actions.append((True, {"Put": {"TableName": table, "Item": item, **condition}}))
+                actions.append((stale, {"Put": {"TableName": table, "Item": item, **condition}}))
             else:
-                actions.append((True, {"Delete": {"TableName": table, "Key": key, **condition}}))
+                actions.append((stale, {"Delete": {"TableName": table, "Key": key, **condition}}))
             actions.extend(
-                (False, w) for w in _day_index_moves(table, move.contact_id, move.index_put, move.index_delete)
+                (None, w) for w in _day_index_moves(table, move.contact_id, move.index_put, move.index_delete)
             )
-        for counter_pk, deltas in commit.counters.items.items():
-            actions.append((False, {"Update": _add(table, counter_pk, deltas)}))
-        actions.extend((False, outbox_put(table, e)) for e in commit.events)
-        try:
-            _ddb().transact_write_items(TransactItems=[a for _, a in actions])
-        except ClientError as exc:
-            reasons = cancellation_codes(exc)
-            if any(stale and r == CONDITION_FAILED for (stale, _), r in zip(actions, reasons, strict=False)):
-                raise VersionConflict(", ".join(m.contact_id for m in commit.moves)) from None
-            raise
+        _transact(table, actions, commit.counters, commit.events)
 
     # --- the recency job and analytics -----------------------------------------------
 
@@ -307,6 +280,28 @@ class HistoryRepository:
 def _counters(item: dict[str, Any]) -> dict[str, Decimal]:
     """A counter item's counters, as Decimal (what the analytics arithmetic works in)."""
     return {k: Decimal(v) for k, v in (from_item(item) or {}).items() if k not in ("pk", "sk")}
+
+
+# A transaction's action, with the error its failed condition means (None: it has none that can fail).
+_Action = tuple[Exception | None, dict[str, Any]]
+
+
+def _transact(table: str, actions: list[_Action], counters: Counters, events: list[Outgoing]) -> None:
+    """One TransactWriteItems: ``actions``, then the counters' ADDs and the events' outbox
+    records. Cancelled by a failed condition: the error of the first action whose condition
+    failed; anything else is raised as it came."""
+    from botocore.exceptions import ClientError
+
+    items = [action for _, action in actions]
+    items += [{"Update": _add(table, counter_pk, deltas)} for counter_pk, deltas in counters.items.items()]
+    items += [outbox_put(table, e) for e in events]
+    try:
+        _ddb().transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        for (error, _), code in zip(actions, cancellation_codes(exc), strict=False):
+            if error is not None and code == CONDITION_FAILED:
+                raise error from None
+        raise
 
 
 def _add(table: str, counter_pk: str, deltas: dict[str, Decimal]) -> dict[str, Any]:

@@ -11,6 +11,16 @@ class DuplicateContact(Conflict):
 
     type_ = "https://crm.example.com/problems/duplicate-contact"
 
+    @classmethod
+    def held(cls, claim_key: str, holder: str) -> DuplicateContact:
+        """The claim ``claim_key`` (EMAIL#... or PHONE#...) is held by the contact ``holder``."""
+        what = "email" if claim_key.startswith("EMAIL#") else "phone"
+        return cls(
+            f"a contact with this {what} exists",
+            existing_id=holder,
+            errors=[{"field": what, "message": "belongs to another contact"}],
+        )
+
 
 class PreconditionRequired(Problem):
     """428: an update must say which version it read (If-Match), so it cannot lose another's change."""

@@ -12,6 +12,7 @@ from contacts.records.models import (
     Contact,
     ContactPage,
     Duplicate,
+    IndexRead,
 )
 from contacts.records.search import (
     FILTER_ORDER,
@@ -132,9 +133,7 @@ def list_contacts(
         if segment is not None and owner_scope is None:
             rows, more = repo.segment_page(segment, after=after, limit=page_size)
         else:
-            rows, more = repo.index_page(
-                plan[0], plan[1], after=after, created_from=created[0], created_to=created[1], limit=page_size
-            )
+            rows, more = repo.index_page(IndexRead(plan[0], plan[1], after, created[0], created[1], page_size))
         wanted = [cid for _, cid in rows]
         if segment is not None and owner_scope is not None:
             members = repo.members_among(segment, wanted)

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from contacts.events import ContactsMerged
-from contacts.records.models import EDITABLE, STAGE_ORDER, Address, Contact
+from contacts.records.models import EDITABLE, STAGE_ORDER, Address, Contact, MergeWrite
 from contacts.records.ports import Consent
 from contacts.records.usecases import Contacts, contact_updated
 from contacts.table.keys import CONSENT, METRICS, PROFILE, SEGMENTS
 from shared.errors import Conflict, NotFound, Unprocessable
-from shared.events import Outgoing, new_event
+from shared.events import new_event
 
 # Left to their owners' ContactsMerged handlers: the winner's METRICS are recomputed from
 # both contacts' ORDER#/REFUND# items and the loser's released (contacts/history/merge.py),
@@ -33,15 +33,7 @@ class MergeStore(Contacts, Protocol):
     def merged_into(self, contact_id: str) -> str | None: ...
     def partition(self, contact_id: str) -> Any: ...
     def copy_items(self, items: list[dict[str, Any]], to_contact: str) -> None: ...
-    def merge_profiles(
-        self,
-        winner_before: Contact,
-        winner_after: Contact,
-        loser: Contact,
-        *,
-        events: list[Outgoing],
-        also: list[dict[str, Any]] | None = None,
-    ) -> Contact: ...
+    def merge_profiles(self, merge: MergeWrite) -> Contact: ...
 
 
 def _empty(value: Any) -> bool:
@@ -120,7 +112,7 @@ def merge_contacts(
     winner_consent = consent.current(winner_id)
     opt_outs = opt_outs_to_keep(winner_consent, consent.current(other_id), now)
     also = consent.opt_out_writes(winner_id, opt_outs, winner_consent, now) if opt_outs else []
-    merged = repo.merge_profiles(winner, after, loser, events=events, also=also)
+    merged = repo.merge_profiles(MergeWrite(winner, after, loser, events, also))
     copy_history(other_id, winner_id, repo)
     return merged
 

@@ -1,14 +1,18 @@
-"""Request and response bodies of the contacts records API (contacts, companies, custom fields)."""
+"""Request and response bodies of the contacts records API (contacts, companies, custom fields),
+and the parameter objects of records' ports (IndexRead, MergeWrite)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from shared.events import Outgoing
 from shared.http import RequestModel
 from shared.types import Email
 
@@ -146,6 +150,33 @@ class Contact(BaseModel):
 
 # Fields a client sets; the rest (id, owner, creator, times, version) belong to the system.
 EDITABLE = tuple(n for n in ContactPatch.model_fields)
+
+
+@dataclass(frozen=True)
+class IndexRead:
+    """One page of an index entry partition (``Contacts.index_page``): the entries of
+    ``field`` = ``value`` after the sk ``after``, whose sk (it starts with created_at) lies in
+    ``created_from``..``created_to``, at most ``limit`` of them."""
+
+    field: str
+    value: str
+    after: str | None = None
+    created_from: str | None = None
+    created_to: str | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class MergeWrite:
+    """The merge's decisive transaction (``MergeStore.merge_profiles``): the winner as read
+    and as merged, the loser, the events queued with it and ``also``, other features'
+    TransactWriteItems entries (``{"Put": ...}`` / ``{"Update": ...}``) committed with it."""
+
+    winner_before: Contact
+    winner_after: Contact
+    loser: Contact
+    events: list[Outgoing]
+    also: list[dict[str, Any]] = dataclass_field(default_factory=list)
 
 
 class ContactPage(BaseModel):

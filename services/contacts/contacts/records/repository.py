@@ -16,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from contacts.records.errors import DuplicateContact
 from contacts.records.items import Claim, ContactItem, IndexEntry, OutboxRecord, index_items, to_contact, to_item
+from contacts.records.models import IndexRead
 from contacts.records.search import CLAIMED_FIELDS, claims
 from contacts.table.keys import CLAIM, PROFILE, contact_pk, email_claim_pk, index_pk, phone_claim_pk
 from shared.errors import Conflict, NotFound, StaleVersion
@@ -24,7 +25,7 @@ from shared.table import MixedTransaction, is_conditional_failure
 
 if TYPE_CHECKING:
     from contacts.fields.models import FieldDef
-    from contacts.records.models import Contact
+    from contacts.records.models import Contact, MergeWrite
     from contacts.records.ports import FieldDefinitions, SegmentMembers
     from shared.events import Outgoing
 
@@ -107,12 +108,7 @@ class ContactRepository:
         for key in sorted(wanted):
             holder = self.claim_holder(key)
             if holder is not None and holder != me:
-                what = "email" if key.startswith("EMAIL#") else "phone"
-                raise DuplicateContact(
-                    f"a contact with this {what} exists",
-                    existing_id=holder,
-                    errors=[{"field": what, "message": "belongs to another contact"}],
-                )
+                raise DuplicateContact.held(key, holder)
         if old is not None:
             current = self.get(old.id)
             if current is None:
@@ -162,37 +158,28 @@ class ContactRepository:
 
     # --- index queries ----------------------------------------------------------------
 
-    def index_page(
-        self,
-        field: str,
-        value: str,
-        *,
-        after: str | None = None,
-        created_from: str | None = None,
-        created_to: str | None = None,
-        limit: int = 100,
-    ) -> tuple[list[tuple[str, str]], bool]:
-        """Up to ``limit`` (sk, contact id) of one index entry partition, in sk order; and
+    def index_page(self, read: IndexRead) -> tuple[list[tuple[str, str]], bool]:
+        """Up to ``read.limit`` (sk, contact id) of one index entry partition, in sk order; and
         whether more may follow. ``created_*`` bound the sk (it starts with created_at).
         An exact email or phone (digits) is its claim's holder, if any."""
-        if field in CLAIMED_FIELDS:
-            holder = self.id_by_email(value) if field == "email" else self.id_by_phone(f"+{value}")
-            return ([(holder, holder)] if holder and after is None else []), False
+        if read.field in CLAIMED_FIELDS:
+            holder = self.id_by_email(read.value) if read.field == "email" else self.id_by_phone(f"+{read.value}")
+            return ([(holder, holder)] if holder and read.after is None else []), False
         condition: Any = None
-        if created_from and created_to:
-            condition = IndexEntry.sk.between(created_from, created_to + "\uffff")
-        elif created_from:
-            condition = IndexEntry.sk >= created_from
-        elif created_to:
-            condition = IndexEntry.sk <= created_to + "\uffff"
-        pk = index_pk(field, value)
-        start = {"pk": {"S": pk}, "sk": {"S": after}} if after else None
-        result = IndexEntry.query(pk, condition, limit=limit, last_evaluated_key=start, page_size=limit)
+        if read.created_from and read.created_to:
+            condition = IndexEntry.sk.between(read.created_from, read.created_to + "\uffff")
+        elif read.created_from:
+            condition = IndexEntry.sk >= read.created_from
+        elif read.created_to:
+            condition = IndexEntry.sk <= read.created_to + "\uffff"
+        pk = index_pk(read.field, read.value)
+        start = {"pk": {"S": pk}, "sk": {"S": read.after}} if read.after else None
+        result = IndexEntry.query(pk, condition, limit=read.limit, last_evaluated_key=start, page_size=read.limit)
         rows = [(e.sk, e.contact_id) for e in result]
         return rows, result.last_evaluated_key is not None
 
     def index_ids(self, field: str, value: str, limit: int = 50) -> list[str]:
-        rows, _ = self.index_page(field, value, limit=limit)
+        rows, _ = self.index_page(IndexRead(field, value, limit=limit))
         return [cid for _, cid in rows]
 
     def field_defs(self) -> list[FieldDef]:
@@ -270,19 +257,10 @@ class ContactRepository:
         if writes:
             client("dynamodb").transact_write_items(TransactItems=writes)
 
-    def merge_profiles(
-        self,
-        winner_before: Contact,
-        winner_after: Contact,
-        loser: Contact,
-        *,
-        events: list[Outgoing],
-        also: list[dict[str, Any]] | None = None,
-    ) -> Contact:
+    def merge_profiles(self, merge: MergeWrite) -> Contact:
         """The merge's decisive transaction: the winner's profile, the loser's tombstone,
-        claims moved, index entries re-derived, events queued; ``also``: other features'
-        TransactWriteItems entries (``{"Put": ...}`` / ``{"Update": ...}``) committed with it."""
-        also = also or []
+        claims moved, index entries re-derived, events queued, ``merge.also`` committed with it."""
+        winner_before, winner_after, loser = merge.winner_before, merge.winner_after, merge.loser
         moved = claims(loser)
         winner_claims = claims(winner_after)
         try:
@@ -313,9 +291,9 @@ class ContactRepository:
                 _index_diff(tx, winner_before, winner_after)
                 # Other features' items that change with the merge (privacy's opt-outs),
                 # as that feature's repository wrote them out.
-                for write in also:
+                for write in merge.also:
                     tx.add(write)
-                for event in events:
+                for event in merge.events:
                     tx.save(outbox_record(OutboxRecord, event))
         except TransactWriteError as exc:
             if not is_conditional_failure(exc):

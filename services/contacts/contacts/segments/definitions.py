@@ -1,15 +1,7 @@
 """Segment definitions and their members (the base of SegmentRepository, which adds
 evaluation, the due index and backfills: contacts/segments/repository.py). Segments'
-items, all in the contacts table (low-level client: transactions with ADD counters):
-
-| item | pk | sk |
-|---|---|---|
-| definition + member_count | SEGMENT#<id> | DEF |
-| member | SEGMENT#<id> | MEMBER#<contact id> |
-| listing of active definitions (what evaluation reads, one query) | SEGMENTDEFS | <id> |
-| a contact's segments {id: name} + version + due day | CONTACT#<id> | SEGMENTS |
-| contacts whose time-dependent rules flip on a day | IDX#seg_due#<yyyy-mm-dd> | <contact id> |
-| the due job's last run | SEGDUE#JOB | LAST_RUN |
+items are in the contacts table, written with the low-level client (transactions with ADD
+counters); their keys are the "segments" rows of contacts/table/keys.py.
 
 A definition's backfill is tracked on its DEF item (backfill_state, backfill_version,
 backfill_page, backfill_cursor, backfill_evaluated, backfill_started_at, backfill_finished_at).

@@ -1,18 +1,7 @@
 """Segments' storage: evaluation (a contact's facts and segments), the due index and its
-daily job, backfills; the definitions are in contacts/segments/definitions.py. The items
-(low-level client: transactions with ADD counters):
-
-| item | pk | sk |
-|---|---|---|
-| definition + member_count | SEGMENT#<id> | DEF |
-| member | SEGMENT#<id> | MEMBER#<contact id> |
-| listing of active definitions (what evaluation reads, one query) | SEGMENTDEFS | <id> |
-| a contact's segments {id: name} + version + due day | CONTACT#<id> | SEGMENTS |
-| contacts whose time-dependent rules flip on a day | IDX#seg_due#<yyyy-mm-dd> | <contact id> |
-| the due job's last run | SEGDUE#JOB | LAST_RUN |
-
-A definition's backfill is tracked on its DEF item (backfill_state, backfill_version,
-backfill_page, backfill_cursor, backfill_evaluated, backfill_started_at, backfill_finished_at).
+daily job, backfills; the definitions are in contacts/segments/definitions.py, whose
+docstring says how segments' items are written and where a backfill is tracked (their
+keys: the "segments" rows of contacts/table/keys.py).
 """
 
 from __future__ import annotations

@@ -137,28 +137,25 @@ class SegmentStore(Protocol):
 def builtins(now: datetime | None = None) -> list[Segment]:
     """RFM groups and value tiers: fixed ids, so creating them twice is harmless."""
     at = now or datetime.now(UTC)
+
+    def builtin(segment_id: str, name: str, description: str, field: str, value: str) -> Segment:
+        rules = {"field": field, "op": "eq", "value": value}
+        return Segment(
+            id=segment_id, name=name, description=description, rules=rules, builtin=True, created_at=at, updated_at=at
+        )
+
     rfm = [
-        Segment(
-            id=f"rfm-{g.replace('_', '-')}",
-            name=f"RFM: {g.replace('_', ' ')}",
-            description="built-in: contacts whose RFM group is " + g,
-            rules={"field": "rfm_group", "op": "eq", "value": g},
-            builtin=True,
-            created_at=at,
-            updated_at=at,
+        builtin(
+            f"rfm-{g.replace('_', '-')}",
+            f"RFM: {g.replace('_', ' ')}",
+            "built-in: contacts whose RFM group is " + g,
+            "rfm_group",
+            g,
         )
         for g in RFM_GROUPS
     ]
     tiers = [
-        Segment(
-            id=f"value-{t}",
-            name=f"Value: {t}",
-            description="built-in: contacts in the value tier " + t,
-            rules={"field": "value_tier", "op": "eq", "value": t},
-            builtin=True,
-            created_at=at,
-            updated_at=at,
-        )
+        builtin(f"value-{t}", f"Value: {t}", "built-in: contacts in the value tier " + t, "value_tier", t)
         for t in VALUE_TIERS
     ]
     return rfm + tiers

@@ -28,7 +28,7 @@ Who owns which items (each feature writes only its own; any may read through the
 | segment definition (+ member count, backfill) | SEGMENT#<id> | DEF | segments |
 | segment member | SEGMENT#<id> | MEMBER#<contact id> | segments |
 | active definitions (what evaluation reads, one query) | SEGMENTDEFS | <segment id> | segments |
-| a contact's segments (+ its due day) | CONTACT#<id> | SEGMENTS | segments |
+| a contact's segments {id: name} (+ version, its due day) | CONTACT#<id> | SEGMENTS | segments |
 | contacts whose time-dependent segment rules flip on a day | IDX#seg_due#<yyyy-mm-dd> | <contact id> | segments |
 | the segments due job's last run | SEGDUE#JOB | LAST_RUN | segments |
 | import job | IMPORT#<id> | JOB | imports |

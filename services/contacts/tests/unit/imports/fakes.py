@@ -14,10 +14,10 @@ from typing import Any
 
 from contacts.fields.models import FieldDef
 from contacts.imports.models import ImportJob, ImportStatus, RowResult
-from contacts.records.errors import DuplicateContact
 from contacts.records.models import Contact
 from contacts.records.search import claims
 from contacts.table.keys import suppression_pk
+from services.contacts.tests.unit.records.fakes import refuse_held_claims
 from shared.errors import StaleVersion
 from shared.events import Outgoing
 
@@ -46,15 +46,7 @@ class FakeContacts:
 
     def replace(self, old: Contact, new: Contact, events: list[Outgoing]) -> Contact:
         wanted = claims(new) - claims(old)
-        for key in sorted(wanted):
-            holder = self.claims.get(key)
-            if holder is not None and holder != new.id:
-                what = "email" if key.startswith("EMAIL#") else "phone"
-                raise DuplicateContact(
-                    f"a contact with this {what} exists",
-                    existing_id=holder,
-                    errors=[{"field": what, "message": "belongs to another contact"}],
-                )
+        refuse_held_claims(self.claims, new.id, wanted)
         current = self.rows.get(old.id)
         if current is None or current.version != old.version:
             raise StaleVersion(f"contact {old.id} changed")

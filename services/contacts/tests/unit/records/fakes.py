@@ -12,16 +12,26 @@ ports.Consent), honest about what ContactRepository guarantees:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from contacts.fields.models import FieldDef
 from contacts.records.errors import DuplicateContact
-from contacts.records.models import Contact, LifecycleStage
+from contacts.records.models import Contact, IndexRead, LifecycleStage, MergeWrite
 from contacts.records.search import CLAIMED_FIELDS, claims, index_values, sort_key
 from contacts.table.keys import email_claim_pk, phone_claim_pk
 from shared.errors import NotFound, StaleVersion
 from shared.events import Outgoing
+
+
+def refuse_held_claims(held: Mapping[str, str], contact_id: str, wanted: Iterable[str]) -> None:
+    """Like ContactRepository: DuplicateContact naming the holder when a contact other than
+    ``contact_id`` holds one of the ``wanted`` claim keys (``held``: key -> contact id)."""
+    for key in sorted(wanted):
+        holder = held.get(key)
+        if holder is not None and holder != contact_id:
+            raise DuplicateContact.held(key, holder)
 
 
 class FakeContacts:
@@ -83,15 +93,7 @@ class FakeContacts:
             raise StaleVersion(f"contact {old.id} changed", current_version=current.version)
 
     def _claim(self, contact: Contact, mine: set[str]) -> None:
-        for key in sorted(claims(contact) - mine):
-            holder = self.claims.get(key)
-            if holder is not None and holder != contact.id:
-                what = "email" if key.startswith("EMAIL#") else "phone"
-                raise DuplicateContact(
-                    f"a contact with this {what} exists",
-                    existing_id=holder,
-                    errors=[{"field": what, "message": "belongs to another contact"}],
-                )
+        refuse_held_claims(self.claims, contact.id, claims(contact) - mine)
         for key in claims(contact):
             self.claims[key] = contact.id
 
@@ -116,32 +118,23 @@ class FakeContacts:
         rows = [(sort_key(c), c.id) for c in self.profiles.values() if (field, value) in index_values(c)]
         return sorted(rows)
 
-    def index_page(
-        self,
-        field: str,
-        value: str,
-        *,
-        after: str | None = None,
-        created_from: str | None = None,
-        created_to: str | None = None,
-        limit: int = 100,
-    ) -> tuple[list[tuple[str, str]], bool]:
-        if field in CLAIMED_FIELDS:
-            holder = self.id_by_email(value) if field == "email" else self.id_by_phone(f"+{value}")
-            return ([(holder, holder)] if holder and after is None else []), False
-        rows = self._rows(field, value)
+    def index_page(self, read: IndexRead) -> tuple[list[tuple[str, str]], bool]:
+        if read.field in CLAIMED_FIELDS:
+            holder = self.id_by_email(read.value) if read.field == "email" else self.id_by_phone(f"+{read.value}")
+            return ([(holder, holder)] if holder and read.after is None else []), False
+        rows = self._rows(read.field, read.value)
         # The sk starts with created_at's iso form: DynamoDB compares the strings.
         rows = [
             r
             for r in rows
-            if (after is None or r[0] > after)
-            and (created_from is None or r[0] >= created_from)
-            and (created_to is None or r[0] <= created_to + "\uffff")
+            if (read.after is None or r[0] > read.after)
+            and (read.created_from is None or r[0] >= read.created_from)
+            and (read.created_to is None or r[0] <= read.created_to + "\uffff")
         ]
-        return rows[:limit], len(rows) > limit
+        return rows[: read.limit], len(rows) > read.limit
 
     def index_ids(self, field: str, value: str, limit: int = 50) -> list[str]:
-        rows, _ = self.index_page(field, value, limit=limit)
+        rows, _ = self.index_page(IndexRead(field, value, limit=limit))
         return [cid for _, cid in rows]
 
     def segment_page(self, segment_id: str, *, after: str | None, limit: int) -> tuple[list[tuple[str, str]], bool]:
@@ -165,15 +158,8 @@ class FakeContacts:
         existing = {i["sk"]["S"] for i in self.items.setdefault(to_contact, [])}
         self.items[to_contact].extend(i for i in items if i["sk"]["S"] not in existing)
 
-    def merge_profiles(
-        self,
-        winner_before: Contact,
-        winner_after: Contact,
-        loser: Contact,
-        *,
-        events: list[Outgoing],
-        also: list[dict[str, Any]] | None = None,
-    ) -> Contact:
+    def merge_profiles(self, merge: MergeWrite) -> Contact:
+        winner_before, winner_after, loser = merge.winner_before, merge.winner_after, merge.loser
         self._check_version(winner_before)
         self._check_version(loser)
         for key in claims(loser):
@@ -183,8 +169,8 @@ class FakeContacts:
         self._claim(winner_after, claims(winner_before))
         stored = winner_after.model_copy(update={"version": winner_before.version + 1})
         self.profiles[stored.id] = stored
-        self.merge_writes.extend(also or [])
-        self.events.extend(events)
+        self.merge_writes.extend(merge.also)
+        self.events.extend(merge.events)
         return stored
 
 

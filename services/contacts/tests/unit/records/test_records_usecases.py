@@ -13,23 +13,16 @@ from contacts.records.merge import merged_fields, opt_outs_to_keep
 from contacts.records.models import Address, Contact, LifecycleStage
 from contacts.records.search import claims, index_values, matches_q, normalise_phone, query_plan
 from contacts.records.usecases import parse_if_match
+from services.contacts.tests.unit.records.fakes import a_contact
 from shared.errors import BadRequest
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _contact(**extra: object) -> Contact:
-    base: dict[str, object] = {
-        "id": "c1",
-        "email": "zoe@example.com",
-        "first_name": "Zoë",
-        "last_name": "Saldaña",
-        "lifecycle_stage": LifecycleStage.LEAD,
-        "created_at": T0,
-        "updated_at": T0,
-        "version": 1,
-    }
-    return Contact.model_validate({**base, **extra})
+    """records' fakes' a_contact, as Zoë Saldaña at version 1 created at this module's T0."""
+    zoe: dict[str, object] = {"email": "zoe@example.com", "first_name": "Zoë", "last_name": "Saldaña"}
+    return a_contact(**{**zoe, "created_at": T0, "updated_at": T0, "version": 1, **extra})
 
 
 def test_phones_become_e164_reading_national_numbers_in_the_contacts_country() -> None:
