@@ -180,3 +180,30 @@ def newest_first(ddb: Any, table: str, list_pk: str, cursor: str | None, limit: 
     page = ddb.query(**kwargs)
     last = page.get("LastEvaluatedKey")
     return [i["id"]["S"] for i in page.get("Items", [])], encode_cursor({"after": last["sk"]["S"]}) if last else None
+
+
+def partition_page(
+    ddb: Any, table: str, pk: str, cursor: str | None, limit: int, *, prefix: str = "", newest_first: bool = False
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a partition's items (low-level client), those whose sort key starts with
+    ``prefix``: the raw items and the signed cursor of the next page. A cursor made for
+    another partition is a 400 (shared.pagination.page_start)."""
+    from shared.pagination import encode_cursor, page_start
+
+    values: dict[str, Any] = {":pk": {"S": pk}}
+    condition = "pk = :pk"
+    if prefix:
+        condition += " AND begins_with(sk, :prefix)"
+        values[":prefix"] = {"S": prefix}
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": not newest_first,
+        "Limit": limit,
+    }
+    start = page_start(cursor, pk)
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    response = ddb.query(**kwargs)
+    return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"))

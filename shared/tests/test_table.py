@@ -120,3 +120,27 @@ def test_other_errors_have_no_codes() -> None:
         assert cancellation_codes(exc) == []
         assert not is_conditional_failure(exc)
         assert not transaction_conflict(exc)
+
+
+def test_a_partition_page_reads_one_prefix_in_either_order_and_refuses_a_foreign_cursor(table: str) -> None:
+    from shared.errors import BadRequest
+    from shared.table import partition_page
+
+    # Given a partition holding five entries under one prefix and one item beside them
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    for n in range(5):
+        ddb.put_item(TableName=table, Item={"pk": {"S": "P#1"}, "sk": {"S": f"E#{n}"}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "P#1"}, "sk": {"S": "PROFILE"}})
+    # When it is read two at a time, newest first, under the prefix
+    first, cursor = partition_page(ddb, table, "P#1", None, 2, prefix="E#", newest_first=True)
+    second, cursor = partition_page(ddb, table, "P#1", cursor, 2, prefix="E#", newest_first=True)
+    third, last = partition_page(ddb, table, "P#1", cursor, 2, prefix="E#", newest_first=True)
+    # Then the pages hold the entries in order and nothing else
+    assert [i["sk"]["S"] for i in first + second + third] == ["E#4", "E#3", "E#2", "E#1", "E#0"]
+    # And the whole partition reads oldest first without a prefix
+    everything, _ = partition_page(ddb, table, "P#1", None, 10)
+    assert [i["sk"]["S"] for i in everything] == ["E#0", "E#1", "E#2", "E#3", "E#4", "PROFILE"]
+    # And a cursor of this partition is refused on another
+    with pytest.raises(BadRequest):
+        partition_page(ddb, table, "P#2", cursor, 2)
+    assert last is None

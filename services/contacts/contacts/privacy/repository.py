@@ -33,9 +33,8 @@ from shared.aws import client
 from shared.codec import from_av, from_item, jsonable, to_av
 from shared.errors import Conflict
 from shared.outbox import outbox_put
-from shared.pagination import encode_cursor, page_start
 from shared.settings import get_settings
-from shared.table import CONDITION_FAILED, cancellation_codes, transaction_conflict
+from shared.table import CONDITION_FAILED, cancellation_codes, partition_page, transaction_conflict
 
 if TYPE_CHECKING:
     from contacts.history.merge import MetricsCommit
@@ -175,19 +174,10 @@ class ConsentRepository:
     def history(self, contact_id: str, limit: int, cursor: str | None) -> tuple[list[ConsentEntry], str | None]:
         """Newest first."""
         pk = contact_pk(contact_id)
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":p": {"S": CONSENT_RECORD_PREFIX}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = page_start(cursor, pk)
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        response = self._ddb.query(**kwargs)
-        entries = [ConsentEntry.model_validate(from_item(i)) for i in response.get("Items", [])]
-        return entries, encode_cursor(response.get("LastEvaluatedKey"))
+        items, next_cursor = partition_page(
+            self._ddb, self.table, pk, cursor, limit, prefix=CONSENT_RECORD_PREFIX, newest_first=True
+        )
+        return [ConsentEntry.model_validate(from_item(i)) for i in items], next_cursor
 
 
 class PrivacyRepository:

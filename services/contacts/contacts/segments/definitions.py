@@ -27,9 +27,8 @@ from shared.codec import from_item, to_av
 from shared.errors import Conflict
 from shared.events import Outgoing
 from shared.outbox import outbox_put
-from shared.pagination import encode_cursor, page_start
 from shared.settings import get_settings
-from shared.table import transaction_conflict
+from shared.table import batch_get, partition_page, transaction_conflict
 
 # Definitions change rarely and are few: a warm function re-reads them this often, so a
 # new segment is evaluated everywhere within this delay.
@@ -195,27 +194,11 @@ class SegmentDefinitions:
         return _segment(item) if item else None
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[Segment], str | None]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": DEFS_PK}},
-            "Limit": limit,
-        }
-        start = page_start(cursor, DEFS_PK)
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        response = self._ddb.query(**kwargs)
-        ids = [item["sk"]["S"] for item in response.get("Items", [])]
-        by_id: dict[str, Segment] = {}
-        request: dict[str, Any] = {self.table: {"Keys": [item_key(segment_pk(i), DEF_SK) for i in ids]}} if ids else {}
-        while request:
-            got = self._ddb.batch_get_item(RequestItems=request)
-            for item in got.get("Responses", {}).get(self.table, []):
-                segment = _segment(item)
-                if segment:
-                    by_id[segment.id] = segment
-            request = got.get("UnprocessedKeys") or {}
-        return [by_id[i] for i in ids if i in by_id], encode_cursor(response.get("LastEvaluatedKey"))
+        items, next_cursor = partition_page(self._ddb, self.table, DEFS_PK, cursor, limit)
+        ids = [item["sk"]["S"] for item in items]
+        found = batch_get(self._ddb, self.table, [item_key(segment_pk(i), DEF_SK) for i in ids])
+        by_id = {s.id: s for s in map(_segment, found) if s}
+        return [by_id[i] for i in ids if i in by_id], next_cursor
 
     def replace(self, segment: Segment, expected_version: int, events: list[Outgoing] | None = None) -> None:
         """New name/description/rules (with new rules, a fresh backfill run and its event);
@@ -289,19 +272,7 @@ class SegmentDefinitions:
         self.forget_definitions()
 
     def members(self, segment_id: str, limit: int, cursor: str | None) -> tuple[list[Member], str | None]:
-        pk = segment_pk(segment_id)
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :m)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":m": {"S": MEMBER_PREFIX}},
-            "Limit": limit,
-        }
-        start = page_start(cursor, pk)
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        response = self._ddb.query(**kwargs)
-        members = [
-            Member(contact_id=item["contact_id"]["S"], joined_at=item["joined_at"]["S"])
-            for item in response.get("Items", [])
-        ]
-        return members, encode_cursor(response.get("LastEvaluatedKey"))
+        items, next_cursor = partition_page(
+            self._ddb, self.table, segment_pk(segment_id), cursor, limit, prefix=MEMBER_PREFIX
+        )
+        return [Member(contact_id=i["contact_id"]["S"], joined_at=i["joined_at"]["S"]) for i in items], next_cursor
