@@ -11,15 +11,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html import escape
 from typing import Protocol
 
 from campaigns.events import EmailSendFailed, EmailSent
 from campaigns.mailer import SendDeferred, SendRejected
 from campaigns.models import Email, Message, MessagePage, MessageStatus, Recipient
-from campaigns.templates import WELCOME, welcome
 from shared.events import EventMetadata, Outgoing, follow_up
 from shared.observability import logger
 from shared.pagination import decode_cursor, encode_cursor
+
+# The welcome email, in code until stored, editable templates arrive with campaigns proper.
+WELCOME = "welcome"
+
+
+def welcome(first_name: str | None) -> Email:
+    name = (first_name or "").strip() or "there"
+    return Email(
+        subject="Welcome!",
+        text=f"Hi {name},\n\nThanks for getting in touch. We will be in contact soon.\n",
+        html=f"<p>Hi {escape(name)},</p><p>Thanks for getting in touch. We will be in contact soon.</p>",
+    )
 
 
 class Messages(Protocol):

@@ -114,7 +114,7 @@ def test_a_contacts_messages_are_listed() -> None:
 
 
 def test_greeting_is_escaped_in_html() -> None:
-    from campaigns.templates import welcome
+    from campaigns.usecases import welcome
 
     email = welcome("<b>Ada</b>")
     assert "<b>Ada" not in email.html and "&lt;b&gt;Ada" in email.html
