@@ -15,7 +15,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 from campaigns import SERVICE
 from campaigns.models import Message, MessageStatus
 from shared.events import Outgoing
-from shared.items import KeyedItem
+from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import is_conditional_failure, table_meta
 
@@ -44,16 +44,7 @@ def _pk(contact_id: str) -> str:
 
 
 def _message(item: MessageItem) -> Message:
-    return Message(
-        id=item.id,
-        contact_id=item.contact_id,
-        template=item.template,
-        to=item.to,
-        status=MessageStatus(item.status),
-        ses_message_id=item.ses_message_id,
-        sent_at=item.sent_at,
-        created_at=item.created_at,
-    )
+    return Message.model_validate(fields_of(item))
 
 
 class MessageRepository:
@@ -65,16 +56,7 @@ class MessageRepository:
 
     def claim(self, message: Message) -> bool:
         """Write the message before sending it; False when it exists already."""
-        item = MessageItem(
-            pk=_pk(message.contact_id),
-            sk=MESSAGE_PREFIX + message.template,
-            id=message.id,
-            contact_id=message.contact_id,
-            template=message.template,
-            to=message.to,
-            status=message.status.value,
-            created_at=message.created_at,
-        )
+        item = item_of(MessageItem, _pk(message.contact_id), MESSAGE_PREFIX + message.template, message)
         try:
             item.save(condition=MessageItem.pk.does_not_exist())
         except PutError as exc:

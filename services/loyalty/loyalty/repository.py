@@ -13,9 +13,9 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAt
 from pynamodb.exceptions import DoesNotExist
 
 from loyalty import SERVICE
-from loyalty.models import LedgerEntry, Member, Tier
+from loyalty.models import LedgerEntry, Member
 from shared.events import Outgoing
-from shared.items import KeyedItem
+from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import table_meta
 
@@ -57,15 +57,7 @@ def _entry_sk(entry: LedgerEntry) -> str:
 
 
 def _entry_item(contact_id: str, entry: LedgerEntry) -> LedgerItem:
-    return LedgerItem(
-        pk=_member_key(contact_id),
-        sk=_entry_sk(entry),
-        entry_id=entry.entry_id,
-        points=entry.points,
-        reason=entry.reason,
-        balance_after=entry.balance_after,
-        occurred_at=entry.occurred_at,
-    )
+    return item_of(LedgerItem, _member_key(contact_id), _entry_sk(entry), entry)
 
 
 class LoyaltyRepository:
@@ -74,14 +66,7 @@ class LoyaltyRepository:
             item = MemberItem.get(_member_key(contact_id), PROFILE, consistent_read=True)
         except DoesNotExist:
             return None
-        return Member(
-            contact_id=contact_id,
-            points_balance=int(item.points_balance),
-            lifetime_points=int(item.lifetime_points),
-            tier=Tier(item.tier),
-            enrolled_at=item.enrolled_at,
-            version=int(item.version),
-        )
+        return Member.model_validate({**fields_of(item), "contact_id": contact_id})
 
     def has_entry(self, contact_id: str, entry: LedgerEntry) -> bool:
         try:
@@ -92,15 +77,7 @@ class LoyaltyRepository:
 
     def enrol(self, member: Member, entry: LedgerEntry, events: list[Outgoing]) -> None:
         """A new member with its first entry and events; Conflict when either exists already."""
-        item = MemberItem(
-            pk=_member_key(member.contact_id),
-            sk=PROFILE,
-            points_balance=member.points_balance,
-            lifetime_points=member.lifetime_points,
-            tier=member.tier.value,
-            enrolled_at=member.enrolled_at,
-            version=1,
-        )
+        item = item_of(MemberItem, _member_key(member.contact_id), PROFILE, member, version=1)
         self._write(
             member.contact_id, entry, events, lambda tx: tx.save(item, condition=MemberItem.pk.does_not_exist())
         )

@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pipeline import SERVICE
 from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, Rotation
 from shared.events import Outgoing
-from shared.items import KeyedItem
+from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import table_meta, transaction, transaction_conflict
 
@@ -72,16 +72,7 @@ OutboxRecord = outbox_model(table_meta(SERVICE))
 
 
 def _rep(item: RepItem) -> Rep:
-    return Rep(
-        id=item.sk.removeprefix(REP_PREFIX),
-        name=item.name,
-        email=item.email,
-        territory=item.territory,
-        capacity=int(item.capacity),
-        open_leads=int(item.open_leads or 0),
-        active=bool(item.active),
-        created_at=item.created_at,
-    )
+    return Rep.model_validate({**fields_of(item), "id": item.sk.removeprefix(REP_PREFIX)})
 
 
 def _queued_sk(lead: QueuedLead) -> str:
@@ -90,17 +81,7 @@ def _queued_sk(lead: QueuedLead) -> str:
 
 class PipelineRepository:
     def add_rep(self, rep: Rep, events: list[Outgoing]) -> None:
-        item = RepItem(
-            pk=REPS,
-            sk=REP_PREFIX + rep.id,
-            name=rep.name,
-            email=rep.email,
-            territory=rep.territory,
-            capacity=rep.capacity,
-            open_leads=rep.open_leads,
-            active=rep.active,
-            created_at=rep.created_at,
-        )
+        item = item_of(RepItem, REPS, REP_PREFIX + rep.id, rep)
         with transaction_with_events(OutboxRecord, events) as tx:
             tx.save(item, condition=RepItem.sk.does_not_exist())
 
@@ -135,13 +116,7 @@ class PipelineRepository:
         record = LeadItem(
             pk=LEAD_PREFIX + lead.contact_id, sk=LEAD_SK, status=LeadStatus.UNASSIGNED.value, created_at=lead.queued_at
         )
-        queued = QueuedItem(
-            pk=UNASSIGNED,
-            sk=_queued_sk(lead),
-            contact_id=lead.contact_id,
-            queued_at=lead.queued_at,
-            correlation_id=lead.correlation_id,
-        )
+        queued = item_of(QueuedItem, UNASSIGNED, _queued_sk(lead), lead)
         try:
             with transaction() as tx:
                 tx.save(record, condition=LeadItem.pk.does_not_exist())

@@ -14,9 +14,9 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from service_desk import SERVICE
-from service_desk.models import Channel, Priority, Ticket, TicketStatus
+from service_desk.models import Ticket
 from shared.events import Outgoing
-from shared.items import KeyedItem
+from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
 from shared.table import table_meta
 
@@ -55,38 +55,18 @@ OutboxRecord = outbox_model(table_meta(SERVICE))
 
 
 def _ticket(item: TicketItem) -> Ticket:
-    return Ticket(
-        id=item.pk.removeprefix("TICKET#"),
-        contact_id=item.contact_id,
-        subject=item.subject,
-        description=item.description,
-        channel=Channel(item.channel),
-        priority=Priority(item.priority),
-        status=TicketStatus(item.status),
-        opened_by=item.opened_by,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        version=int(item.version),
-    )
+    return Ticket.model_validate({**fields_of(item), "id": item.pk.removeprefix("TICKET#")})
 
 
 class TicketRepository:
     def add(self, ticket: Ticket, events: list[Outgoing]) -> None:
-        item = TicketItem(
-            pk=f"TICKET#{ticket.id}",
-            sk=TICKET_SK,
+        item = item_of(
+            TicketItem,
+            f"TICKET#{ticket.id}",
+            TICKET_SK,
+            ticket,
             gsi1pk=f"CONTACT#{ticket.contact_id}",
             gsi1sk=f"{ticket.created_at.isoformat()}#{ticket.id}",
-            contact_id=ticket.contact_id,
-            subject=ticket.subject,
-            description=ticket.description,
-            channel=ticket.channel.value,
-            priority=ticket.priority.value,
-            status=ticket.status.value,
-            opened_by=ticket.opened_by,
-            created_at=ticket.created_at,
-            updated_at=ticket.updated_at,
-            version=ticket.version,
         )
         with transaction_with_events(OutboxRecord, events) as tx:
             tx.save(item, condition=TicketItem.pk.does_not_exist())
