@@ -69,17 +69,8 @@ def on_order_placed(envelope: Envelope[OrderPlacedIn]) -> None:
     from contacts.history.models import Order
     from contacts.history.orders import record_order
 
-    data = envelope.data
-    order = Order(
-        contact_id=data.contact_id,
-        order_id=data.order_id,
-        amount=data.amount,
-        currency=data.currency,
-        items=[line.model_dump(mode="json") for line in data.items],
-        channel=data.channel,
-        occurred_at=data.occurred_at,
-        source="partner",
-    )
+    # The partner's fields as they arrived (order lines as JSON values), from a partner.
+    order = Order.model_validate({**envelope.data.model_dump(mode="json"), "source": "partner"})
     _once("order", envelope, record_order, order)
 
 
@@ -87,16 +78,7 @@ def on_order_refunded(envelope: Envelope[OrderRefundedIn]) -> None:
     from contacts.history.models import Refund
     from contacts.history.orders import record_refund
 
-    data = envelope.data
-    refund = Refund(
-        contact_id=data.contact_id,
-        order_id=data.order_id,
-        amount=data.amount,
-        currency=data.currency,
-        occurred_at=data.occurred_at,
-        source="partner",
-        reason=data.reason,
-    )
+    refund = Refund.model_validate({**envelope.data.model_dump(mode="json"), "source": "partner"})
     _once("refund", envelope, record_refund, refund)
 
 
