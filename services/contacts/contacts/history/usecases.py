@@ -22,7 +22,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from contacts.events import ContactMetricsUpdated
 from contacts.history.metrics import REPORTING_CURRENCY, Metrics
@@ -239,21 +241,18 @@ def outgoing(event: Any, cause: EventMetadata | None, correlation_id: str | None
     return follow_up(event, cause) if cause else new_event(event, correlation_id=correlation_id)
 
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def from_metrics(model: type[ModelT], m: Metrics, **extra: Any) -> ModelT:
+    """``model`` filled with the metrics it carries, by name: the published event and the
+    API body carry different subsets, each declared once in its own model."""
+    values = {name: getattr(m, name) for name in model.model_fields if hasattr(m, name)}
+    return model.model_validate({**values, **extra})
+
+
 def metrics_event(m: Metrics) -> ContactMetricsUpdated:
-    return ContactMetricsUpdated(
-        contact_id=m.contact_id,
-        total_spend=m.total_spend,
-        order_count=m.order_count,
-        last_purchase_at=m.last_purchase_at,
-        recency_score=m.recency_score,
-        frequency_score=m.frequency_score,
-        monetary_score=m.monetary_score,
-        rfm_group=m.rfm_group.value if m.rfm_group else None,
-        value_tier=m.value_tier.value if m.value_tier else None,
-        last_engaged_at=m.last_engaged_at,
-        interaction_count=m.interaction_count,
-        inbound_count=m.inbound_count,
-    )
+    return from_metrics(ContactMetricsUpdated, m)
 
 
 def with_retries(contact_id: str, store: HistoryStore, build: Any) -> Metrics:
@@ -272,26 +271,7 @@ def with_retries(contact_id: str, store: HistoryStore, build: Any) -> Metrics:
 
 
 def metrics_view(m: Metrics) -> MetricsOut:
-    return MetricsOut(
-        contact_id=m.contact_id,
-        currency=REPORTING_CURRENCY,
-        total_spend=m.total_spend,
-        order_count=m.order_count,
-        first_purchase_at=m.first_purchase_at,
-        last_purchase_at=m.last_purchase_at,
-        average_interval_days=m.average_interval_days,
-        next_purchase_at=m.next_purchase_at,
-        recency_score=m.recency_score,
-        frequency_score=m.frequency_score,
-        monetary_score=m.monetary_score,
-        rfm_group=m.rfm_group.value if m.rfm_group else None,
-        value_tier=m.value_tier.value if m.value_tier else None,
-        spend_by_currency=m.spend_by_currency,
-        scored_on=m.scored_on,
-        last_engaged_at=m.last_engaged_at,
-        interaction_count=m.interaction_count,
-        inbound_count=m.inbound_count,
-    )
+    return from_metrics(MetricsOut, m, currency=REPORTING_CURRENCY)
 
 
 def metrics_of(contact_id: str, store: HistoryStore, today: date) -> MetricsOut:
