@@ -102,6 +102,15 @@ def failed_ids(response: Any) -> list[str]:
     return [f["itemIdentifier"] for f in payload["batchItemFailures"]]
 
 
+def failed_positions(client: Any, messages: Iterable[Outgoing | str], function: str = "on_event") -> list[int]:
+    """Invoke ``function`` through a ``chalice.test.Client`` with one SQS batch of
+    ``messages`` and return the positions of the records its partial batch response
+    reported failed (a poison record must fail alone)."""
+    event = sqs_event(messages)
+    failed = set(failed_ids(client.lambda_.invoke(function, event)))
+    return [i for i, record in enumerate(event["Records"]) if record["messageId"] in failed]
+
+
 def pending_outbox(table: str) -> list[Outgoing]:
     """Events written to a table's outbox and not yet relayed, oldest first (a scan: tests only)."""
     import boto3

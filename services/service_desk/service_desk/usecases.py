@@ -33,19 +33,8 @@ def open_ticket(
     data: TicketIn, opened_by: str, repo: Tickets, correlation_id: str | None = None, clock: Clock = _now
 ) -> Ticket:
     now = clock()
-    ticket = Ticket(
-        id=str(uuid.uuid4()),
-        contact_id=data.contact_id,
-        subject=data.subject,
-        description=data.description,
-        channel=data.channel,
-        priority=data.priority,
-        status=TicketStatus.OPEN,
-        opened_by=opened_by,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
+    fresh = {"id": str(uuid.uuid4()), "status": TicketStatus.OPEN, "opened_by": opened_by, "version": 1}
+    ticket = Ticket.model_validate({**data.model_dump(), **fresh, "created_at": now, "updated_at": now})
     event = TicketOpened(
         ticket_id=ticket.id,
         contact_id=ticket.contact_id,

@@ -146,14 +146,9 @@ def create_contact(
     changed = [k for k in EDITABLE if getattr(contact, k) not in (None, [], {})]
     events = [new_event(contact_updated(contact, changed), correlation_id=correlation_id)]
     if contact.lifecycle_stage is LifecycleStage.LEAD:
-        lead = LeadCreated(
-            contact_id=contact.id,
-            email=contact.email,
-            first_name=contact.first_name,
-            last_name=contact.last_name,
-            phone=contact.phone,
-            company=contact.company,
-            source=contact.source,
+        # The event's fields, by name, from the contact (LeadCreated declares which).
+        lead = LeadCreated.model_validate(
+            {**contact.model_dump(include=set(LeadCreated.model_fields)), "contact_id": contact.id}
         )
         events.insert(0, new_event(lead, correlation_id=correlation_id))
     return Created(repo.add(contact, events), created=True)

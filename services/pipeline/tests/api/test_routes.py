@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.testing import call, failed_ids, failed_positions, lead_created, pending_outbox, sqs_event
 
 
 def _add_rep(client: Any, name: str = "Grace", **extra: Any) -> dict[str, Any]:
@@ -103,12 +103,9 @@ def test_poison_records_fail_alone(client: Any) -> None:
     good = lead_created()
     broken = lead_created()
     del broken.detail["data"]["contact_id"]
-    event = sqs_event([good, "{not json", broken])
-    # When the consumer runs
-    response = client.lambda_.invoke("on_event", event)
+    # When the consumer runs on a batch of the three
     # Then only the bad records are reported, and the good one is processed
-    records = event["Records"]
-    assert failed_ids(response) == [records[1]["messageId"], records[2]["messageId"]]
+    assert failed_positions(client, [good, "{not json", broken]) == [1, 2]
     assert _lead(client, good.detail["data"]["contact_id"]).json["status"] == "assigned"
 
 
