@@ -108,9 +108,9 @@ class Settings(BaseModel):
         return f"crm-{self.stage}"
 
     def table_name(self, service: str) -> str:
-        """The service's table: ``CRM_TABLE``. Only where the variable is absent (a tool run
-        outside any function, a service not yet on its template's environment) the
-        ``crm-<stage>-<service>`` convention the templates follow."""
+        """The service's table: ``CRM_TABLE``, which every function's template sets. Only a
+        tool run outside any function (and no variable) gets the ``crm-<stage>-<service>``
+        convention the templates follow."""
         return self.table or f"crm-{self.stage}-{service.replace('_', '-')}"
 
     def bucket(self, name: str) -> str:
