@@ -29,10 +29,18 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
+QueryT = TypeVar("QueryT", bound=BaseModel)
 
 
 class RequestModel(BaseModel):
     """Base of request bodies: unknown fields are rejected (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class QueryModel(BaseModel):
+    """Base of a route's query parameters (``Router.route(query=...)``): validated like a
+    body, each value a string as it arrived; an unknown parameter is refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -49,6 +57,8 @@ class Ctx:
     principal: Principal
     request: Request
     body: Any = None
+    # The route's validated query (its ``query=`` model), None when it declares none.
+    params: Any = None
 
     @property
     def query(self) -> Mapping[str, str]:
@@ -123,6 +133,16 @@ def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
         raise Unprocessable(f"invalid fields: {names}", errors=errors) from None
 
 
+def parse_query(raw: Mapping[str, str] | None, model: type[QueryT]) -> QueryT:
+    """The query string as the route's model; a 400 naming each parameter at fault."""
+    try:
+        return model.model_validate(dict(raw or {}))
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        names = ", ".join(e["field"] for e in errors)
+        raise BadRequest(f"invalid query parameters: {names}", errors=errors) from None
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     """One route a feature declares, kept until the service's ``Api`` includes it."""
@@ -133,6 +153,9 @@ class RouteSpec:
     roles: frozenset[Role]
     body: type[BaseModel] | None
     status: int
+    query: type[BaseModel] | None = None
+    # What a success answers (for the OpenAPI document); None: not declared.
+    response: Any = None
 
 
 class Router:
@@ -151,9 +174,12 @@ class Router:
         roles: Collection[Role],
         body: type[BaseModel] | None = None,
         status: int = 200,
+        query: type[BaseModel] | None = None,
+        response: Any = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def declare(handler: Callable[..., Any]) -> Callable[..., Any]:
-            self.routes.append(RouteSpec(path, handler, tuple(methods), frozenset(roles), body, status))
+            spec = RouteSpec(path, handler, tuple(methods), frozenset(roles), body, status, query, response)
+            self.routes.append(spec)
             return handler
 
         return declare
@@ -166,6 +192,8 @@ class Api:
     def __init__(self, app: Chalice, service: str) -> None:
         self.app = app
         self.service = service
+        # Every route included, in order: what the service's OpenAPI document is made from.
+        self.routes: list[RouteSpec] = []
         self._store: DynamoDBPersistenceLayer | None = None
         # Log context and the metrics flush of every request, as shared.functions gives the others.
         app.register_middleware(self._observed, "http")
@@ -181,10 +209,11 @@ class Api:
     def include(self, router: Router) -> None:
         """Register every route a feature's router declared."""
         for spec in router.routes:
+            self.routes.append(spec)
             self._register(spec)
 
     def _register(self, spec: RouteSpec) -> None:
-        handler, body, status = spec.handler, spec.body, spec.status
+        handler, body, status, query = spec.handler, spec.body, spec.status, spec.query
 
         @functools.wraps(handler)
         def view(**params: str) -> Response:
@@ -193,7 +222,12 @@ class Api:
             try:
                 principal = authenticate(request.headers.get("authorization"))
                 authorize(principal, spec.roles)
-                ctx = Ctx(principal, request, parse_body(request.raw_body, body) if body else None)
+                ctx = Ctx(
+                    principal,
+                    request,
+                    parse_body(request.raw_body, body) if body else None,
+                    parse_query(request.query_params, query) if query else None,
+                )
                 key = request.headers.get("idempotency-key")
                 if key and request.method in WRITE_METHODS:
                     return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
