@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from shared.testing import use_in_process_aws
+from shared.testing import use_dev_auth, use_in_process_aws
 
 use_in_process_aws()  # before any repository binds its table to the settings
+use_dev_auth()  # before any service's app is built: tests sign their tokens with the dev key
 
 
 def _service_dir(test_path: Path) -> Path:

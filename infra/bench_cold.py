@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 
 from infra.services import ROOT, SERVICES, existing_services, service_module
+from shared.settings import DEV_AUTH_ENVIRONMENT
 
 # What each kind of function pulls in on its first invocation (kept in step with the code:
 # shared/http.py, shared/consumer.py, shared/outbox.py).
@@ -70,6 +71,8 @@ def _sample(body: str) -> dict[str, float]:
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+        # The APIs refuse to be built without token verification: the local one here.
+        **DEV_AUTH_ENVIRONMENT,
         "PYTHONPATH": os.pathsep.join([str(ROOT), *(str(ROOT / "services" / s) for s in SERVICES)]),
     }
     out = subprocess.run(  # noqa: S603 - our own interpreter and code

@@ -1,8 +1,13 @@
 """Bearer-token authentication and role authorisation.
 
-Locally and in dev the tokens are HS256 JWTs signed with the dev key; in the cloud,
-Cognito issues RS256 tokens verified against its JWKS (``CRM_JWKS_URL``). The role is
-the ``custom:role`` claim, or the first of ``cognito:groups``.
+Deployed, Cognito issues the tokens (ID tokens): RS256, verified against its JWKS
+(``CRM_JWKS_URL``) with its issuer and audience, and nothing else is accepted: an HS256
+token, the dev key's among them, is a 401. Only where the local flag is set
+(``CRM_DEV_AUTH``, shared/settings.py: the local stack and the tests) are HS256 tokens
+signed with the dev key accepted instead. Either way a token must carry ``exp``, ``iat``
+and a non-blank ``sub``, live no longer than ``CRM_JWT_MAX_LIFETIME`` (``exp - iat``) and
+name a known role: the ``custom:role`` claim, or the first of ``cognito:groups``.
+Otherwise 401; a known role the route does not admit is a 403.
 """
 
 from __future__ import annotations
@@ -62,14 +67,21 @@ def _claims(token: str) -> dict[str, Any]:
     import jwt
 
     settings = get_settings()
-    options: Any = {"require": ["exp", "sub"], "verify_aud": bool(settings.jwt_audience)}
+    options: Any = {"require": ["exp", "iat", "sub"], "verify_aud": bool(settings.jwt_audience)}
     try:
         if settings.jwks_url:
+            # Checked before the JWKS is fetched: a token of another algorithm (HS256 with
+            # the dev key, say) is refused without a round trip to the identity provider.
+            if jwt.get_unverified_header(token).get("alg") != "RS256":
+                raise Unauthorized("invalid token: only RS256 tokens of the identity provider are accepted")
             key: Any = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token).key
             algorithms = ["RS256"]
-        else:
+        elif settings.signing_key:
             key, algorithms = settings.signing_key, ["HS256"]
-        return jwt.decode(
+        else:
+            # Unreachable behind shared.http.Api, which refuses to be built without either.
+            raise Unauthorized("no token is accepted: token verification is not configured")
+        claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=algorithms,
@@ -79,16 +91,23 @@ def _claims(token: str) -> dict[str, Any]:
         )
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"invalid token: {exc}") from None
+    if float(claims["exp"]) - float(claims["iat"]) > settings.jwt_max_lifetime:
+        raise Unauthorized(f"invalid token: it lives longer than {settings.jwt_max_lifetime} s")
+    return claims
 
 
 def authenticate(authorization: str | None) -> Principal:
     claims = _claims(_bearer(authorization))
+    subject = str(claims["sub"]).strip()
+    if not subject:
+        raise Unauthorized("invalid token: its sub is blank")
     raw_role = claims.get("custom:role") or next(iter(claims.get("cognito:groups") or []), None)
     try:
         role = Role(str(raw_role))
     except ValueError:
-        raise Forbidden("the token carries no known role") from None
-    return Principal(subject=str(claims["sub"]), role=role, email=claims.get("email"))
+        # Not who may do what (403) but who this is: a token naming no role identifies no user of ours.
+        raise Unauthorized("the token carries no known role") from None
+    return Principal(subject=subject, role=role, email=claims.get("email"))
 
 
 def authorize(principal: Principal, allowed: frozenset[Role]) -> None:
@@ -97,12 +116,12 @@ def authorize(principal: Principal, allowed: frozenset[Role]) -> None:
 
 
 def issue_dev_token(role: Role | str, subject: str | None = None, ttl_seconds: int = 12 * 3600) -> str:
-    """A token signed with the dev key (local stack and tests only)."""
+    """A token signed with the dev key (local stack and tests only: ``CRM_DEV_AUTH``)."""
     import jwt
 
     settings = get_settings()
     if settings.signing_key is None:
-        raise RuntimeError("dev tokens are only available when no JWKS is configured")
+        raise RuntimeError("dev tokens exist only where CRM_DEV_AUTH=1 is set and no JWKS is configured")
     role = Role(role)
     now = int(time.time())
     claims = {

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from shared.auth import Principal, Role, authenticate, authorize
 from shared.errors import PROBLEM_CONTENT_TYPE, BadRequest, Conflict, Problem, Unprocessable, field_errors
 from shared.observability import logger
+from shared.settings import get_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -190,6 +191,8 @@ class Api:
     role-checked, parsed and answered with problem details on error."""
 
     def __init__(self, app: Chalice, service: str) -> None:
+        # Fail closed at cold start: an API that could not verify tokens is not built at all.
+        get_settings().require_authentication()
         self.app = app
         self.service = service
         # Every route included, in order: what the service's OpenAPI document is made from.

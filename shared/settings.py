@@ -17,6 +17,18 @@ re-derived from a naming convention:
   ``bucket(name)``, ``queue_url(name)``, ``max_receive_count(name)``: typed, validated at
   cold start, and a missing one is an error naming its variable.
 
+Authentication fails closed. A deployed API verifies Cognito's RS256 tokens against its
+JWKS and needs all three of ``CRM_JWKS_URL``, ``CRM_JWT_ISSUER`` and ``CRM_JWT_AUDIENCE``
+(the packaged templates pass them from their Cognito parameters, infra/apigateway.py);
+``CRM_JWT_MAX_LIFETIME`` bounds a token's ``exp - iat`` (seconds). The HS256 dev key
+(``DEV_SIGNING_KEY``, or ``CRM_JWT_SECRET``) is honoured only where ``CRM_DEV_AUTH=1``
+says so explicitly: the local stack (infra/local) and the test fixtures set it, nothing
+that deploys does, and it is refused inside Lambda (``AWS_LAMBDA_FUNCTION_NAME`` set).
+Without the flag and without the three variables, building a service's API raises
+``ConfigurationError`` naming the missing variables (``require_authentication``): the
+function fails at cold start instead of answering every request with an error. The stage
+(``CRM_STAGE``) decides nothing here: a deployed "dev" stage is not the local stack.
+
 The local stack runs every service's functions in one process, so it cannot give each
 its environment through ``os.environ``: it lays each function's template environment over
 the process's for the length of one invocation (``function_environment``, a context
@@ -35,6 +47,10 @@ from typing import Annotated, NoReturn
 from pydantic import BaseModel, ConfigDict, Field
 
 DEV_SIGNING_KEY = "crm-dev-signing-key-not-for-production-use"
+# What the local stack and the test fixtures set, and only they: dev-key tokens are accepted.
+DEV_AUTH_ENVIRONMENT = {"CRM_DEV_AUTH": "1"}
+# Cognito's ID tokens live 1 h; `make token`'s default lifetime (12 h) stays within this.
+DEFAULT_JWT_MAX_LIFETIME_SECONDS = 12 * 3600
 
 # field -> environment variable
 ENVIRONMENT = {
@@ -46,6 +62,10 @@ ENVIRONMENT = {
     "jwks_url": "CRM_JWKS_URL",
     "jwt_issuer": "CRM_JWT_ISSUER",
     "jwt_audience": "CRM_JWT_AUDIENCE",
+    "jwt_max_lifetime": "CRM_JWT_MAX_LIFETIME",
+    "dev_auth": "CRM_DEV_AUTH",
+    # Set by the Lambda runtime itself: the dev flag is refused there.
+    "lambda_function_name": "AWS_LAMBDA_FUNCTION_NAME",
     "sender_email": "CRM_SENDER_EMAIL",
     "log_level": "CRM_LOG_LEVEL",
     "table": "CRM_TABLE",
@@ -67,6 +87,14 @@ class MissingResource(LookupError):
     """A resource the code asks for is not in this function's environment (its template)."""
 
 
+class ConfigurationError(RuntimeError):
+    """The function's environment cannot run it safely (raised at cold start)."""
+
+
+# What a deployed API needs to verify tokens: field -> its variable.
+VERIFICATION = ("jwks_url", "jwt_issuer", "jwt_audience")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -75,11 +103,16 @@ class Settings(BaseModel):
     # The emulator (moto server, or LocalStack on the same port); None means real AWS.
     endpoint_url: str | None = None
     account_id: str = Field(default="123456789012", pattern=r"^[0-9]{12}$")
-    # Local/dev tokens are HS256 with this key; in the cloud set jwks_url (Cognito) instead.
+    # Local tokens are HS256 with this key (DEV_SIGNING_KEY by default), only with dev_auth.
     jwt_secret: str | None = None
+    # Deployed: Cognito's JWKS, its issuer and the app client id (the ID tokens' aud).
     jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
+    # A token whose exp - iat exceeds this is refused, however it was signed.
+    jwt_max_lifetime: int = Field(default=DEFAULT_JWT_MAX_LIFETIME_SECONDS, ge=60, le=7 * 24 * 3600)
+    dev_auth: bool = False
+    lambda_function_name: str | None = None
     sender_email: str = "hello@crm.example.com"
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     # The service's table (CRM_TABLE), and its own buckets, queues and their max receives.
@@ -124,10 +157,28 @@ class Settings(BaseModel):
 
     @property
     def signing_key(self) -> str | None:
-        """The HS256 key, only when no JWKS is configured (dev/local)."""
-        if self.jwks_url:
+        """The HS256 key: only with the local flag, outside Lambda, and when no JWKS is
+        configured (with one, only its RS256 tokens are accepted)."""
+        if self.jwks_url or not self.dev_auth or self.lambda_function_name:
             return None
         return self.jwt_secret or DEV_SIGNING_KEY
+
+    def require_authentication(self) -> None:
+        """Raise ``ConfigurationError`` unless tokens can be verified: the JWKS, issuer and
+        audience all set, or the local flag (outside Lambda). Called when an API is built."""
+        if self.dev_auth and self.lambda_function_name:
+            raise ConfigurationError(
+                f"{ENVIRONMENT['dev_auth']} is set in Lambda function {self.lambda_function_name}: the dev signing"
+                " key is for the local stack and tests only; remove it and set"
+                f" {', '.join(ENVIRONMENT[f] for f in VERIFICATION)}"
+            )
+        if self.dev_auth and not self.jwks_url:
+            return
+        if missing := [ENVIRONMENT[f] for f in VERIFICATION if not getattr(self, f)]:
+            raise ConfigurationError(
+                f"refusing to start without token verification: {', '.join(missing)} not set (the Cognito user"
+                f" pool's JWKS URL, issuer and app client id; {ENVIRONMENT['dev_auth']}=1 is for the local stack only)"
+            )
 
 
 def _missing(field: str, name: str) -> NoReturn:

@@ -19,6 +19,15 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
+def use_dev_auth() -> None:
+    """Accept tokens signed with the dev key in this process (``CRM_DEV_AUTH``), as the
+    local stack does: what ``bearer``/``call`` send. Call before a service's app is built."""
+    from shared.settings import DEV_AUTH_ENVIRONMENT, get_settings
+
+    os.environ.update(DEV_AUTH_ENVIRONMENT)
+    get_settings.cache_clear()
+
+
 def use_in_process_aws() -> None:
     """Point the kernel at moto's in-process ``mock_aws`` (no endpoint, dummy credentials).
 

@@ -10,7 +10,7 @@ import sys
 
 import requests
 
-from shared.auth import issue_dev_token
+from infra.local.token import local_token
 
 REPS = [
     {"name": "Grace Hopper", "email": "grace.hopper@northwind.example", "territory": "EMEA", "capacity": 40},
@@ -32,8 +32,8 @@ LEADS = [
 
 def load(url: str) -> int:
     session = requests.Session()
-    manager = {"Authorization": f"Bearer {issue_dev_token('manager', subject='demo-manager')}"}
-    sales = {"Authorization": f"Bearer {issue_dev_token('sales', subject='demo-sales')}"}
+    manager = {"Authorization": f"Bearer {local_token('manager', subject='demo-manager')}"}
+    sales = {"Authorization": f"Bearer {local_token('sales', subject='demo-sales')}"}
     existing = session.get(f"{url}/pipeline/reps?limit=100", headers=manager, timeout=10)
     existing.raise_for_status()
     known = {rep["email"] for rep in existing.json()["items"]}

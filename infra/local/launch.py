@@ -39,9 +39,9 @@ class LocalStack:
     session: requests.Session = field(default_factory=requests.Session)
 
     def token(self, role: str = "admin") -> str:
-        from shared.auth import issue_dev_token
+        from infra.local.token import local_token
 
-        return issue_dev_token(role)
+        return local_token(role)
 
     def arm_fault(self, function: str, count: int = 1) -> None:
         """The next ``count`` invocations of ``function`` crash before its handler runs."""

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from infra.local.log import say
 from infra.local.provision import REPO_ROOT
+from shared.settings import DEV_AUTH_ENVIRONMENT
 
 if TYPE_CHECKING:
     from infra.local.aws import Clients
@@ -79,13 +80,16 @@ class Stack:
         started = time.perf_counter()
         self.emulator = emulator.start(self.args.emulator_port, self.args.log_dir / "emulator.log", self.args.host)
         say("stack", f"emulator: {self.emulator.kind} at {self.emulator.url}")
-        # Before any service module is imported: shared.settings reads them once.
+        # Before any service module is imported: shared.settings reads them once. Every
+        # function's environment is laid over this one, so all of them get the local flag
+        # (dev-key tokens accepted); nothing that deploys sets it.
         os.environ.update(
             AWS_ENDPOINT_URL=self.emulator.url,
             AWS_DEFAULT_REGION=REGION,
             AWS_ACCESS_KEY_ID="testing",
             AWS_SECRET_ACCESS_KEY="testing",
             CRM_STAGE=self.stage,
+            **DEV_AUTH_ENVIRONMENT,
         )
         os.environ.pop("AWS_PROFILE", None)
         self._provision()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
 from chalice import Chalice
 from chalice.test import Client
@@ -13,6 +15,7 @@ from chalice.test import Client
 from shared.auth import Role, issue_dev_token
 from shared.errors import NotFound
 from shared.http import Api, Ctx, Reply, RequestModel, Router
+from shared.settings import DEV_SIGNING_KEY, ConfigurationError, function_environment
 
 calls: list[str] = []
 
@@ -72,6 +75,24 @@ def test_no_token_is_401_problem(client: Client) -> None:
     r = client.http.get("/things/7")
     assert r.status_code == 401 and _problem(r)["title"] == "Unauthorized"
     assert "Bearer" in r.headers["WWW-Authenticate"]
+
+
+def test_an_api_without_token_verification_is_not_built() -> None:
+    # Given a deployed function's environment without the pool (and without the local flag)
+    deployed = function_environment({"CRM_DEV_AUTH": "", "CRM_STAGE": "prod"})
+    # Then building the API fails, naming what is missing: at cold start, not per request
+    with deployed, pytest.raises(ConfigurationError, match="CRM_JWKS_URL"):
+        _app()
+
+
+def test_a_token_naming_no_known_role_is_401(client: Client) -> None:
+    token = jwt.encode(
+        {"sub": "u", "custom:role": "root", "iat": int(time.time()), "exp": int(time.time()) + 60},
+        DEV_SIGNING_KEY,
+        algorithm="HS256",
+    )
+    r = client.http.get("/things/7", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and _problem(r)["detail"] == "the token carries no known role"
 
 
 def test_wrong_role_is_403_and_nothing_runs(client: Client) -> None:

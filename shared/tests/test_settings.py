@@ -7,7 +7,14 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-from shared.settings import MissingResource, Settings, function_environment, get_settings
+from shared.settings import (
+    DEV_SIGNING_KEY,
+    ConfigurationError,
+    MissingResource,
+    Settings,
+    function_environment,
+    get_settings,
+)
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/crm-dev-contacts-imports"
 
@@ -70,3 +77,61 @@ def test_a_function_environment_applies_to_its_invocation_only() -> None:
     # Then it sees the process's, and so does this thread afterwards
     assert seen == [before.table]
     assert get_settings() is before
+
+
+DEPLOYED = {
+    "CRM_STAGE": "prod",
+    "CRM_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1/.well-known/jwks.json",
+    "CRM_JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1",
+    "CRM_JWT_AUDIENCE": "example-app-client",
+}
+
+
+def test_a_deployed_function_without_token_verification_refuses_to_start() -> None:
+    # Given what `make package STAGE=prod` once gave a function: its stage, nothing more
+    settings = Settings.from_environment({"CRM_STAGE": "prod"})
+    # Then it holds no key, and asking it to authenticate names every missing variable
+    assert settings.signing_key is None
+    with pytest.raises(ConfigurationError, match="CRM_JWKS_URL, CRM_JWT_ISSUER, CRM_JWT_AUDIENCE"):
+        settings.require_authentication()
+
+
+@pytest.mark.parametrize("missing", ["CRM_JWKS_URL", "CRM_JWT_ISSUER", "CRM_JWT_AUDIENCE"])
+def test_each_verification_variable_is_required(missing: str) -> None:
+    env = {k: v for k, v in DEPLOYED.items() if k != missing}
+    with pytest.raises(ConfigurationError, match=f"{missing} not set"):
+        Settings.from_environment(env).require_authentication()
+    # also beside the local flag: a JWKS half configured is not a local stack
+    if missing != "CRM_JWKS_URL":
+        with pytest.raises(ConfigurationError, match=missing):
+            Settings.from_environment({**env, "CRM_DEV_AUTH": "1"}).require_authentication()
+
+
+def test_a_deployed_function_with_the_pool_starts_and_holds_no_dev_key() -> None:
+    settings = Settings.from_environment(DEPLOYED)
+    settings.require_authentication()
+    assert settings.signing_key is None
+    assert Settings.from_environment({**DEPLOYED, "CRM_DEV_AUTH": "1"}).signing_key is None  # the JWKS wins
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_only_the_local_flag_gives_the_dev_key(stage: str) -> None:
+    assert Settings.from_environment({"CRM_STAGE": stage}).signing_key is None
+    local = Settings.from_environment({"CRM_STAGE": stage, "CRM_DEV_AUTH": "1"})
+    local.require_authentication()
+    assert local.signing_key == DEV_SIGNING_KEY
+    assert Settings.from_environment({"CRM_DEV_AUTH": "1", "CRM_JWT_SECRET": "s" * 32}).signing_key == "s" * 32
+
+
+def test_the_local_flag_in_lambda_refuses_to_start() -> None:
+    settings = Settings.from_environment({"CRM_DEV_AUTH": "1", "AWS_LAMBDA_FUNCTION_NAME": "crm-prod-loyalty"})
+    assert settings.signing_key is None
+    with pytest.raises(ConfigurationError, match="CRM_DEV_AUTH is set in Lambda function crm-prod-loyalty"):
+        settings.require_authentication()
+
+
+def test_the_maximum_token_lifetime_is_a_setting() -> None:
+    assert Settings.from_environment({}).jwt_max_lifetime == 12 * 3600
+    assert Settings.from_environment({"CRM_JWT_MAX_LIFETIME": "3600"}).jwt_max_lifetime == 3600
+    with pytest.raises(ValidationError):
+        Settings.from_environment({"CRM_JWT_MAX_LIFETIME": "0"})
