@@ -23,9 +23,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra import apigateway
 from infra.permissions import missing as missing_permissions
 from infra.services import ROOT, SERVICES, service_dir
 from infra.templates import REGION, Finding, blocking, lint, load_template
+from shared.settings import DEV_AUTH_ENVIRONMENT
 
 BUILD = ROOT / "build"
 SKIP = shutil.ignore_patterns("tests", "testing.py", "__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache")
@@ -84,12 +86,28 @@ def _remove(path: Path) -> None:
 
 def merge_template(service: str, stage: str, project: Path) -> Path:
     """resources.yaml with the Stage parameter defaulting to ``stage`` (written as JSON,
-    which chalice's YAML loader reads too), so the template deploys without overrides."""
+    which chalice's YAML loader reads too), so the template deploys without overrides;
+    and the Cognito parameters every function's environment gets (infra/apigateway.py)."""
     template = load_template(service_dir(service) / "resources.yaml")
     template.setdefault("Parameters", {}).setdefault("Stage", {"Type": "String"})["Default"] = stage
+    apigateway.add_parameters(template)
     path = project / f"resources.{stage}.json"
     path.write_text(json.dumps(template, indent=2) + "\n")
     return path
+
+
+def _secure(path: Path) -> None:
+    """The authorizer on every method and problem+json gateway responses, written into the
+    API chalice generated (infra/apigateway.py); a template giving any function the local
+    flag is refused."""
+    import yaml
+
+    template = load_template(path)
+    if leaks := apigateway.dev_auth_set(template):
+        flag = next(iter(DEV_AUTH_ENVIRONMENT))
+        raise PackagingError(f"{path}: {flag} is for the local stack only, yet set for {', '.join(leaks)}")
+    apigateway.secure(template)
+    path.write_text(yaml.safe_dump(template, default_flow_style=False))
 
 
 def _prune_zip_cache(project: Path) -> None:
@@ -101,12 +119,16 @@ def _prune_zip_cache(project: Path) -> None:
 
 def _chalice_env() -> dict[str, str]:
     """Dummy credentials and a fixed region: packaging never calls AWS. PYTHONPATH is
-    dropped so chalice imports the app from vendor/, proving the package is complete."""
+    dropped so chalice imports the app from vendor/, proving the package is complete.
+    Chalice imports the app only to read its routes, never to serve a request: it runs
+    with the local flag (an API refuses to be built without token verification). The
+    packaged functions' environments come from the templates, which never set it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONPATH"}
     env.update(
         AWS_ACCESS_KEY_ID="packaging-needs-no-credentials",
         AWS_SECRET_ACCESS_KEY="packaging-needs-no-credentials",
         AWS_DEFAULT_REGION=REGION,
+        **DEV_AUTH_ENVIRONMENT,
     )
     return env
 
@@ -138,6 +160,7 @@ def package(service: str, stage: str, build_root: Path = BUILD, *, dependencies:
     )
     _prune_zip_cache(project)
     template = out / "sam.yaml"
+    _secure(template)
     findings = lint(template, informational=True)
     if failing := blocking(findings):
         raise PackagingError(f"{template} does not lint clean:\n" + "\n".join(f"  {f}" for f in failing))

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from infra import apigateway
 from infra import package as packaging
 from infra.permissions import missing as missing_permissions
 from infra.services import ROOT, existing_services, service_dir
@@ -85,6 +86,98 @@ def test_contacts_openapi_lists_its_routes(contacts):
     assert "post" in document["paths"]["/"]
 
 
+COGNITO = ("CognitoUserPoolArn", "JwtIssuer", "JwtAudience", "JwksUrl")
+
+
+def _api_body(template: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    return body
+
+
+def _methods(body: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, op) for path, ops in body["paths"].items() for method, op in ops.items()]
+
+
+def test_contacts_template_takes_the_cognito_pool_and_gives_it_to_every_function(contacts):
+    template = load_template(contacts.template)
+    parameters = template["Parameters"]
+    # The pool has no default: a stack cannot be deployed without one
+    assert all(name in parameters and "Default" not in parameters[name] for name in COGNITO)
+    assert parameters["JwtMaxLifetime"]["Default"] == 3600
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["CRM_JWKS_URL"] == {"Ref": "JwksUrl"}
+    assert variables["CRM_JWT_ISSUER"] == {"Ref": "JwtIssuer"}
+    assert variables["CRM_JWT_AUDIENCE"] == {"Ref": "JwtAudience"}
+    assert variables["CRM_JWT_MAX_LIFETIME"] == {"Ref": "JwtMaxLifetime"}
+    functions = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert "APIHandler" in functions
+    for name, function in functions.items():
+        own = function["Properties"].get("Environment", {}).get("Variables", {})
+        assert not set(own) & set(apigateway.ENVIRONMENT), f"{name} overrides the pool's variables"
+    # and nothing that deploys sets the local flag
+    assert apigateway.dev_auth_set(template) == []
+    assert "CRM_DEV_AUTH" not in contacts.template.read_text()
+
+
+def test_contacts_api_has_the_cognito_authorizer_on_every_method(contacts):
+    body = _api_body(load_template(contacts.template))
+    authorizer = body["securityDefinitions"]["CognitoUserPool"]
+    assert authorizer["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+    assert authorizer["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [{"Ref": "CognitoUserPoolArn"}],
+    }
+    methods = _methods(body)
+    assert len(methods) > 10
+    unguarded = [f"{m} {p}" for p, m, op in methods if op.get("security") != [{"CognitoUserPool": []}]]
+    assert unguarded == []
+
+
+def test_contacts_api_gateway_answers_problem_json_and_unknown_routes_404(contacts):
+    responses = _api_body(load_template(contacts.template))["x-amazon-apigateway-gateway-responses"]
+    assert {"MISSING_AUTHENTICATION_TOKEN", "UNAUTHORIZED", "ACCESS_DENIED", "UNSUPPORTED_MEDIA_TYPE"} <= set(responses)
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED", "INTEGRATION_TIMEOUT"} <= set(responses)
+    # An unknown route (API Gateway's "missing authentication token") is a 404, not a 403
+    unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert unknown["statusCode"] == "404"
+    assert json.loads(unknown["responseTemplates"]["application/json"]) == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "no route matches this method and path",
+    }
+    for kind, response in responses.items():
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'", kind
+        # Static values only: no request header (the bearer token...) is mapped back
+        assert all(v.startswith("'") and v.endswith("'") for v in headers.values()), kind
+        (template,) = response["responseTemplates"].values()
+        assert "$" not in template, f"{kind} echoes something of the request"  # no $context/$input variable
+        problem = json.loads(template)
+        assert problem["title"] and problem["detail"], kind
+        if "statusCode" in response:
+            assert problem["status"] == int(response["statusCode"]), kind
+    assert responses["UNAUTHORIZED"]["responseParameters"]["gatewayresponse.header.WWW-Authenticate"] == (
+        "'Bearer realm=\"crm\"'"
+    )
+
+
+def test_a_template_that_gives_a_function_the_local_flag_is_refused():
+    template = {
+        "Globals": {"Function": {"Environment": {"Variables": {"CRM_TABLE": "t"}}}},
+        "Resources": {
+            "APIHandler": {"Type": "AWS::Serverless::Function", "Properties": {}},
+            "OnEvent": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Environment": {"Variables": {"CRM_DEV_AUTH": "1"}}},
+            },
+        },
+    }
+    assert apigateway.dev_auth_set(template) == ["OnEvent"]
+    template["Globals"]["Function"]["Environment"]["Variables"]["CRM_DEV_AUTH"] = "1"
+    assert apigateway.dev_auth_set(template) == ["Globals", "OnEvent"]
+
+
 PACKAGEABLE = [s for s in existing_services() if (service_dir(s) / "app.py").is_file()]
 
 
@@ -97,6 +190,13 @@ def test_every_service_template_lints_clean_when_merged(service, tmp_path):
     assert missing_permissions(template) == []
     resources = template["Resources"]
     assert all("Type" in r for r in resources.values()), "an overlay names no Chalice function"
+    # Every service: the pool's parameters in every function's environment, the authorizer
+    # on every method, problem+json from the gateway itself
+    assert set(COGNITO) <= set(template["Parameters"])
+    assert set(apigateway.ENVIRONMENT) <= set(template["Globals"]["Function"]["Environment"]["Variables"])
+    body = _api_body(template)
+    assert [m for m in _methods(body) if m[2].get("security") != [{"CognitoUserPool": []}]] == []
+    assert body["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
 
 
 def test_every_service_has_a_resources_template():
