@@ -91,7 +91,7 @@ class ConfigurationError(RuntimeError):
     """The function's environment cannot run it safely (raised at cold start)."""
 
 
-# What a deployed API needs to verify tokens: field -> its variable.
+# The fields a deployed API needs to verify tokens (errors name their variables).
 VERIFICATION = ("jwks_url", "jwt_issuer", "jwt_audience")
 
 
