@@ -8,7 +8,9 @@ row count -> GET /exports/{id} answers with a presigned download URL.
 
 The file is in the import's format (contacts.imports.models): same column names, tags joined
 with ';', custom fields as ``custom.<name>``; the default columns are exactly those an
-import reads back, so an export re-imports unchanged.
+import reads back, so an export re-imports unchanged. A text cell a spreadsheet would run
+as a formula (starting with =, +, -, @, tab or CR: a phone's +, too) is written with a
+leading quote, which the import takes off again; numbers stay numbers.
 """
 
 from __future__ import annotations

@@ -8,10 +8,11 @@ import io
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from contacts.exports.models import CUSTOM_PREFIX, IMPORTABLE_COLUMNS, ExportIn, ExportJob, ExportStatus
-from contacts.imports.models import LIST_SEPARATOR
+from contacts.imports.models import LIST_SEPARATOR, escape_cell
 from contacts.records.listing import list_contacts, parse_list_query
 from contacts.records.usecases import Contacts
 from shared.errors import BadRequest, NotFound, Unprocessable
@@ -170,6 +171,8 @@ def _contacts(job: ExportJob, contacts: Contacts) -> Iterator[Contact]:
 
 
 def csv_row(contact: Contact, columns: Sequence[str]) -> list[str]:
+    """One contact's cells; every text cell escaped against formula injection (a cell
+    starting with =, +, -, @, tab or CR gets a leading quote: imports.models.escape_cell)."""
     return [_cell(contact, column) for column in columns]
 
 
@@ -189,4 +192,9 @@ def _cell(contact: Contact, column: str) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"  # what the import reads for a boolean field
-    return str(value)
+    if isinstance(value, int | float | Decimal):
+        # A number the system stored as one (a number custom field) stays a number for the
+        # spreadsheet (-5, not '-5): its text is digits, a sign, a point or an exponent,
+        # never a formula. Text is escaped whatever it holds, digits or not.
+        return str(value)
+    return escape_cell(str(value))

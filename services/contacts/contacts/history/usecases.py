@@ -275,10 +275,9 @@ def metrics_view(m: Metrics) -> MetricsOut:
 
 
 def metrics_of(contact_id: str, store: HistoryStore, today: date) -> MetricsOut:
-    """The stored metrics, with recency as of today (a read never waits for the daily job)."""
-    stored = store.metrics(contact_id)
-    if stored is None:
-        if not store.contact_exists(contact_id):
-            raise NotFound(f"contact {contact_id} not found")
-        stored = Metrics(contact_id=contact_id)
+    """The stored metrics, with recency as of today (a read never waits for the daily job).
+    A deleted contact's metrics are kept until its erasure, unreadable: 404 like its profile."""
+    if not store.contact_exists(contact_id):
+        raise NotFound(f"contact {contact_id} not found")
+    stored = store.metrics(contact_id) or Metrics(contact_id=contact_id)
     return metrics_view(stored.scored(today))

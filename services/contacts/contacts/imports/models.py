@@ -29,6 +29,22 @@ CHUNK_ROWS = 500
 CUSTOM_PREFIX = "custom."
 ADDRESS_COLUMNS = ("country", "region", "city", "line1", "postal_code")
 LIST_SEPARATOR = ";"
+# CSV injection (OWASP): a spreadsheet runs a cell starting with one of these as a formula.
+# An export prefixes such a cell with ESCAPE (and one already so prefixed with another, so
+# that the escape is reversible); the import takes exactly one off again (unescape_cell),
+# so an exported file still re-imports unchanged.
+FORMULA_TRIGGERS = frozenset({"=", "+", "-", "@", "\t", "\r"})
+ESCAPE = "'"
+
+
+def escape_cell(value: str) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text, never runs."""
+    return ESCAPE + value if value.lstrip(ESCAPE)[:1] in FORMULA_TRIGGERS else value
+
+
+def unescape_cell(value: str) -> str:
+    """The value ``escape_cell`` was given (a cell that is not escaped is read as is)."""
+    return value[1:] if value[:1] == ESCAPE and value.lstrip(ESCAPE)[:1] in FORMULA_TRIGGERS else value
 
 
 class ImportStatus(StrEnum):
@@ -76,11 +92,15 @@ class JobPage(BaseModel):
 
 
 def read_rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, {column: value}) for every data row; BOM and blank lines tolerated."""
+    """(row number, {column: value}) for every data row; BOM and blank lines tolerated, an
+    exported cell's formula escape taken off."""
     text = io.StringIO(data.decode("utf-8-sig", errors="replace"))
     reader = csv.DictReader(text)
     for number, row in enumerate(reader, start=1):
-        yield number, {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+        yield (
+            number,
+            {(k or "").strip().lower(): unescape_cell((v or "").strip()) for k, v in row.items() if isinstance(v, str)},
+        )
 
 
 def split(rows: Iterator[tuple[int, dict[str, str]]]) -> tuple[list[list[Any]], list[RowResult], int]:

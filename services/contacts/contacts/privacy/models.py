@@ -54,6 +54,14 @@ class Export(BaseModel):
     items: list[dict[str, Any]]
 
 
+class Deleted(BaseModel):
+    """What records' delete left for an erasure (its DELETED marker): when, and the
+    suppression keys of the contact's emails, already hashed (table.keys.suppression_pk)."""
+
+    deleted_at: datetime
+    suppress: list[str] = []
+
+
 class Erasure(BaseModel):
     contact_id: str
     erased_at: datetime

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from contacts import SERVICE
-from contacts.privacy.models import ConsentEntry, state_key
+from contacts.privacy.models import ConsentEntry, Deleted, state_key
 from contacts.table.keys import (
     CONSENT,
     CONSENT_RECORD_PREFIX,
+    DELETED,
     ERASED,
     PROFILE,
     SEGMENTS,
@@ -43,7 +45,10 @@ if TYPE_CHECKING:
     from shared.events import Outgoing
 
 BATCH = 25  # BatchWriteItem's limit
-KEEP = {PROFILE, SEGMENTS, ERASED}  # removed by the seal / the ContactErased handler
+# Removed by the seal (the profile, a deleted contact's marker) or by the ContactErased
+# handler (SEGMENTS); the marker stays until the seal so that a crashed erasure of a
+# deleted contact can be retried.
+KEEP = {PROFILE, DELETED, SEGMENTS, ERASED}
 ATTEMPTS = 4
 
 
@@ -229,6 +234,13 @@ class PrivacyRepository:
         ).get("Item")
         return datetime.fromisoformat(item["erased_at"]["S"]) if item else None
 
+    def deleted(self, contact_id: str) -> Deleted | None:
+        """Records' DELETED marker: the contact was deleted (and not yet erased)."""
+        item = self._ddb.get_item(
+            TableName=self.table, Key=_key(contact_pk(contact_id), DELETED), ConsistentRead=True
+        ).get("Item")
+        return Deleted.model_validate(from_item(item)) if item else None
+
     def held_keys(self, contact_id: str) -> tuple[list[str], list[tuple[str, str]]]:
         """The claims and IDX# entries records keeps for this contact (records derives them)."""
         return self._records.held_keys(contact_id)
@@ -272,24 +284,28 @@ class PrivacyRepository:
     def commit_metrics(self, commit: MetricsCommit) -> None:
         self._history.commit_metrics(commit)
 
-    def seal(self, contact_id: str, erased_at: datetime, event: Outgoing, emails: list[str]) -> bool:
-        """Profile gone, tombstone + suppressions + ContactErased in, in one transaction.
-        False: already sealed."""
+    def seal(
+        self, contact_id: str, erased_at: datetime, event: Outgoing, emails: list[str], hashed: Sequence[str] = ()
+    ) -> bool:
+        """Profile (or a deleted contact's marker) gone, tombstone + suppressions +
+        ContactErased in, in one transaction. ``emails``: email claim keys; ``hashed``:
+        suppression keys already hashed (a deleted contact's). False: already sealed."""
         pk = contact_pk(contact_id)
         tombstone = {**_key(pk, ERASED), "contact_id": {"S": contact_id}, "erased_at": {"S": erased_at.isoformat()}}
         suppressions = [
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": {**_key(suppression_pk(e), SUPPRESS), "erased_at": tombstone["erased_at"]},
+                    "Item": {**_key(key, SUPPRESS), "erased_at": tombstone["erased_at"]},
                 }
             }
-            for e in emails
+            for key in sorted({*map(suppression_pk, emails), *hashed})
         ]
         try:
             self._ddb.transact_write_items(
                 TransactItems=[
                     {"Delete": {"TableName": self.table, "Key": _key(pk, PROFILE)}},
+                    {"Delete": {"TableName": self.table, "Key": _key(pk, DELETED)}},
                     {
                         "Put": {
                             "TableName": self.table,

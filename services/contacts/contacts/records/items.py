@@ -60,6 +60,19 @@ class Claim(Model):
     contact_id = UnicodeAttribute()
 
 
+class DeletedMarker(Model):
+    """What a delete leaves of the profile: no personal data, only what a later erasure of
+    the contact needs (the contact's history stays under its partition until then): the
+    suppression keys of its emails, already hashed (table.keys.suppression_pk)."""
+
+    Meta = table_meta(SERVICE)
+    pk = UnicodeAttribute(hash_key=True)  # CONTACT#<id>
+    sk = UnicodeAttribute(range_key=True)  # DELETED
+    contact_id = UnicodeAttribute()
+    deleted_at = UTCDateTimeAttribute()
+    suppress = ListAttribute(of=UnicodeAttribute, null=True)
+
+
 class IndexEntry(Model):
     Meta = table_meta(SERVICE)
     pk = UnicodeAttribute(hash_key=True)  # IDX#<field>#<value>

@@ -179,6 +179,25 @@ class MergeWrite:
     also: list[dict[str, Any]] = dataclass_field(default_factory=list)
 
 
+# What DELETE /contacts/{id} keeps under the contact, hidden from every route (each answers
+# 404 for a deleted contact, the GDPR export too) until an erasure removes it: the history
+# (orders and refunds for accounting, interactions, the timeline, the metrics derived from
+# them) and the consent records (proof of what the person agreed to). Segment memberships
+# end with the delete (ContactDeleted: SegmentExited); the profile, its claims and index
+# entries go at once.
+KEPT_ON_DELETE = ("orders", "refunds", "interactions", "timeline", "metrics", "consents")
+
+
+class ContactDeletion(BaseModel):
+    """DELETE /contacts/{id}'s answer, when asked for (``Prefer: return=representation``)."""
+
+    id: str
+    deleted: bool = True
+    deleted_at: datetime
+    kept: list[str] = Field(default_factory=lambda: list(KEPT_ON_DELETE))
+    erase: str  # the erasure that removes what is kept (GDPR)
+
+
 class ContactPage(BaseModel):
     items: list[Contact]
     next_cursor: str | None = None

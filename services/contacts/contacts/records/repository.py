@@ -15,10 +15,29 @@ from typing import TYPE_CHECKING, Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from contacts.records.errors import DuplicateContact
-from contacts.records.items import Claim, ContactItem, IndexEntry, OutboxRecord, index_items, to_contact, to_item
+from contacts.records.items import (
+    Claim,
+    ContactItem,
+    DeletedMarker,
+    IndexEntry,
+    OutboxRecord,
+    index_items,
+    to_contact,
+    to_item,
+)
 from contacts.records.models import IndexRead
 from contacts.records.search import CLAIMED_FIELDS, claims
-from contacts.table.keys import CLAIM, PROFILE, contact_pk, email_claim_pk, index_pk, phone_claim_pk
+from contacts.table.keys import (
+    CLAIM,
+    DELETED,
+    EMAIL_CLAIM_PREFIX,
+    PROFILE,
+    contact_pk,
+    email_claim_pk,
+    index_pk,
+    phone_claim_pk,
+    suppression_pk,
+)
 from shared.errors import Conflict, NotFound, StaleVersion
 from shared.outbox import outbox_record
 from shared.table import MixedTransaction, is_conditional_failure
@@ -66,10 +85,18 @@ class ContactRepository:
         """Replace ``old`` (conditional on its version) by ``new``; claims and index follow."""
         return self._write(old, new, events)
 
-    def remove(self, old: Contact, events: list[Outgoing]) -> None:
-        self._write(old, None, events)
+    def remove(self, old: Contact, events: list[Outgoing], deleted_at: datetime | None = None) -> None:
+        """Delete the profile, its claims and index entries; leave the DELETED marker (the
+        erasure of a deleted contact reads it: records.items.DeletedMarker)."""
+        suppress = sorted(suppression_pk(k) for k in claims(old) if k.startswith(EMAIL_CLAIM_PREFIX))
+        marker = DeletedMarker(
+            pk=contact_pk(old.id), sk=DELETED, contact_id=old.id, deleted_at=deleted_at or now(), suppress=suppress
+        )
+        self._write(old, None, events, also=[marker])
 
-    def _write(self, old: Contact | None, new: Contact | None, events: list[Outgoing]) -> Contact:
+    def _write(
+        self, old: Contact | None, new: Contact | None, events: list[Outgoing], also: list[Any] | None = None
+    ) -> Contact:
         old_claims = claims(old) if old else set()
         new_claims = claims(new) if new else set()
         try:
@@ -92,6 +119,8 @@ class ContactRepository:
                     assert old is not None
                     tx.delete(Claim(pk=key, sk=CLAIM), condition=Claim.contact_id == old.id)
                 _index_diff(tx, old, new)
+                for extra in also or []:
+                    tx.save(extra)
                 for event in events:
                     tx.save(outbox_record(OutboxRecord, event))
         except TransactWriteError as exc:

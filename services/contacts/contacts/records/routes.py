@@ -14,6 +14,8 @@ from shared.pagination import parse_limit
 
 # Deleting or merging loses a record's separate identity: managers and admins only.
 CURATORS = frozenset({Role.ADMIN, Role.MANAGER})
+# The link relation of a deleted contact's erasure (an extension relation: RFC 8288).
+ERASE_REL = "https://crm.example.com/rels/erase"
 
 
 def _etag(version: int) -> dict[str, str]:
@@ -72,13 +74,24 @@ def update_contact(ctx: Ctx, contact_id: str) -> Reply:
     return Reply(contact, 200, _etag(contact.version))
 
 
+def _wants_representation(prefer: str | None) -> bool:
+    """RFC 7240: ``Prefer: return=representation`` among the client's preferences."""
+    tokens = (p.split(";")[0].strip().replace('"', "").lower() for p in (prefer or "").split(","))
+    return "return=representation" in tokens
+
+
 @router.route("/{contact_id}", methods=["DELETE"], roles=CURATORS)
 def delete_contact(ctx: Ctx, contact_id: str) -> Reply:
+    """204 as always; the ``Link`` header names the erasure that removes what a delete keeps,
+    and ``Prefer: return=representation`` gets 200 with the deletion (what it kept)."""
     from contacts.records.usecases import delete_contact as delete
 
     guard(ctx.principal, contact_id, contact_repository)
-    delete(contact_id, contact_repository(), correlation_id=ctx.header("x-correlation-id"))
-    return Reply(None, 204)
+    deletion = delete(contact_id, contact_repository(), correlation_id=ctx.header("x-correlation-id"))
+    headers = {"Link": f'<{deletion.erase}>; rel="{ERASE_REL}"'}
+    if _wants_representation(ctx.header("prefer")):
+        return Reply(deletion, 200, {**headers, "Preference-Applied": "return=representation"})
+    return Reply(None, 204, headers)
 
 
 @router.route("/{contact_id}/duplicates", roles=STAFF)

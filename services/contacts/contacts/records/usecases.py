@@ -19,6 +19,7 @@ from contacts.records.errors import PreconditionRequired
 from contacts.records.models import (
     EDITABLE,
     Contact,
+    ContactDeletion,
     ContactIn,
     ContactPatch,
     IndexRead,
@@ -40,7 +41,7 @@ Visible = Callable[[Contact], bool]
 class Contacts(Protocol):
     def add(self, contact: Contact, events: list[Outgoing]) -> Contact: ...
     def replace(self, old: Contact, new: Contact, events: list[Outgoing]) -> Contact: ...
-    def remove(self, old: Contact, events: list[Outgoing]) -> None: ...
+    def remove(self, old: Contact, events: list[Outgoing], deleted_at: datetime | None = None) -> None: ...
     def get(self, contact_id: str) -> Contact | None: ...
     def get_many(self, ids: list[str]) -> dict[str, Contact]: ...
     def id_by_email(self, email: str) -> str | None: ...
@@ -234,9 +235,15 @@ def apply_patch(
     return repo.replace(current, updated, [event])
 
 
-def delete_contact(contact_id: str, repo: Contacts, correlation_id: str | None = None) -> None:
+def delete_contact(contact_id: str, repo: Contacts, correlation_id: str | None = None) -> ContactDeletion:
+    """The record goes (profile, claims, index entries: the email is free again); the
+    contact's history and consent records stay, unreadable, until an erasure
+    (``KEPT_ON_DELETE``). The answer says so, and where the erasure is."""
     current = get_contact(contact_id, repo)
-    repo.remove(current, [new_event(ContactDeleted(contact_id=contact_id), correlation_id=correlation_id)])
+    deleted_at = _now()
+    event = new_event(ContactDeleted(contact_id=contact_id), correlation_id=correlation_id)
+    repo.remove(current, [event], deleted_at=deleted_at)
+    return ContactDeletion(id=contact_id, deleted_at=deleted_at, erase=f"/contacts/{contact_id}/erase")
 
 
 def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, repo: Contacts) -> bool:

@@ -23,6 +23,7 @@ Who owns which items (each feature writes only its own; any may read through the
 | the recency job's last run | STATS#RESCORE | LAST_RUN | history |
 | consent record (append-only) | CONTACT#<id> | CONSENT#<iso time>#<channel>#<purpose> | privacy |
 | current consent (+ version) | CONTACT#<id> | CONSENT | privacy |
+| a deleted contact's marker (id + time + its emails' suppression keys, hashed) | CONTACT#<id> | DELETED | records |
 | an erased contact's tombstone (id + time) | CONTACT#<id> | ERASED | privacy |
 | an erased person's email, hashed (imports skip it) | ERASED#<sha256 of the email claim> | SUPPRESS | privacy |
 | segment definition (+ member count, backfill) | SEGMENT#<id> | DEF | segments |
@@ -56,6 +57,7 @@ METRICS = "METRICS"
 CONSENT = "CONSENT"
 SEGMENTS = "SEGMENTS"
 ERASED = "ERASED"
+DELETED = "DELETED"
 CLAIM = "CLAIM"
 SUPPRESS = "SUPPRESS"
 TIMELINE_PREFIX = "T#"
@@ -94,8 +96,11 @@ def interaction_sk(ref: str) -> str:
 # --- claims and indexes ------------------------------------------------------------------
 
 
+EMAIL_CLAIM_PREFIX = "EMAIL#"
+
+
 def email_claim_pk(email: str) -> str:
-    return f"EMAIL#{email.strip().lower()}"
+    return f"{EMAIL_CLAIM_PREFIX}{email.strip().lower()}"
 
 
 def phone_claim_pk(e164: str) -> str:

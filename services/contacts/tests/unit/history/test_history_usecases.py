@@ -179,6 +179,16 @@ def test_metrics_of_a_contact_without_orders_are_empty_and_of_nobody_404() -> No
         metrics_of("nobody", store, TODAY)
 
 
+def test_a_deleted_contacts_kept_metrics_are_not_readable() -> None:
+    # Given a contact with metrics, deleted (its metrics are kept until an erasure)
+    store = FakeHistory("c1")
+    store.stored["c1"] = Metrics(contact_id="c1", total_spend=Decimal(5), order_count=1)
+    store.profiles.discard("c1")
+    # When its metrics are read, then it is not found, like its profile
+    with pytest.raises(NotFound):
+        metrics_of("c1", store, TODAY)
+
+
 # --- recency --------------------------------------------------------------------------------
 
 

@@ -3,20 +3,22 @@ about what ConsentRepository and PrivacyRepository guarantee:
 
 - consent is recorded only on a live contact (False otherwise, nothing written); the
   records are append-only and read newest first; the state holds the latest per key;
-- ``seal`` succeeds once per contact (a tombstone already there: False); ``purge`` keeps
-  the profile, SEGMENTS and the tombstone; ``commit_metrics`` is conditional on the
+- ``seal`` succeeds once per contact (a tombstone already there: False) and removes the
+  profile or a deleted contact's marker; ``purge`` keeps the profile, the DELETED marker,
+  SEGMENTS and the tombstone; ``commit_metrics`` is conditional on the
   version read (VersionConflict otherwise).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from contacts.history.merge import MetricsCommit
 from contacts.history.metrics import Metrics
 from contacts.history.usecases import VersionConflict
-from contacts.privacy.models import ConsentEntry, state_key
+from contacts.privacy.models import ConsentEntry, Deleted, state_key
 from shared.events import Outgoing
 
 
@@ -49,7 +51,7 @@ class FakeConsentStore:
         return page, str(start + limit) if more else None
 
 
-KEEP = {"PROFILE", "SEGMENTS", "ERASED"}
+KEEP = {"PROFILE", "DELETED", "SEGMENTS", "ERASED"}
 
 
 class FakePrivacyStore:
@@ -71,6 +73,16 @@ class FakePrivacyStore:
         self.items[contact_id] = [{"sk": "PROFILE", "email": "ada@example.com"}] + [{"sk": sk} for sk in items]
         self.keys[contact_id] = (claims, index_keys)
         self.held[contact_id] = set(claims) | {f"{pk}/{sk}" for pk, sk in index_keys}
+
+    def delete_contact(self, contact_id: str, at: datetime, suppress: list[str]) -> None:
+        """What records' delete does: profile, claims and index entries gone, the marker in."""
+        self.held[contact_id] = set()
+        items = [i for i in self.items.get(contact_id, []) if i["sk"] != "PROFILE"]
+        self.items[contact_id] = [*items, {"sk": "DELETED", "deleted_at": at.isoformat(), "suppress": suppress}]
+
+    def deleted(self, contact_id: str) -> Deleted | None:
+        found = next((i for i in self.items.get(contact_id, []) if i["sk"] == "DELETED"), None)
+        return Deleted.model_validate(found) if found else None
 
     def partition(self, contact_id: str) -> list[dict[str, Any]]:
         return [dict(i) for i in self.items.get(contact_id, [])]
@@ -96,16 +108,19 @@ class FakePrivacyStore:
         self.items[contact_id] = kept
         return len(before) - len(kept)
 
-    def seal(self, contact_id: str, erased_at: datetime, event: Outgoing, emails: list[str]) -> bool:
+    def seal(
+        self, contact_id: str, erased_at: datetime, event: Outgoing, emails: list[str], hashed: Sequence[str] = ()
+    ) -> bool:
         self.steps.append("seal")
         if self.sealed_by_someone_else is not None:
             self.tombstones[contact_id] = self.sealed_by_someone_else
         if contact_id in self.tombstones:
             return False
-        self.items[contact_id] = [i for i in self.items.get(contact_id, []) if i["sk"] != "PROFILE"]
+        gone = {"PROFILE", "DELETED"}
+        self.items[contact_id] = [i for i in self.items.get(contact_id, []) if i["sk"] not in gone]
         self.items[contact_id].append({"sk": "ERASED", "contact_id": contact_id, "erased_at": erased_at.isoformat()})
         self.tombstones[contact_id] = erased_at
-        self.suppressed.update(emails)
+        self.suppressed.update(emails, hashed)
         self.events.append(event)
         return True
 

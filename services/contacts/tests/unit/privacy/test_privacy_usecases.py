@@ -161,3 +161,62 @@ def test_an_erasure_that_loses_the_race_answers_the_winners_time() -> None:
     erasure = erase_contact("c1", store)
     # Then it answers the time that was recorded, and announces nothing itself
     assert erasure.erased_at == ERASED_BEFORE and store.events == []
+
+
+# --- a deleted contact ---------------------------------------------------------------------
+
+DELETED_AT = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def _deleted_contact(store: FakePrivacyStore) -> None:
+    """A contact with history, metrics and consent, then deleted (what DELETE keeps)."""
+    _stored_contact(store)
+    store.items["c1"] += [{"sk": "METRICS"}, {"sk": "INTERACTION#i1"}, {"sk": "ORDER#o1"}]
+    store.stored_metrics["c1"] = Metrics(contact_id="c1", total_spend=Decimal(9), order_count=1, active=True, version=1)
+    store.delete_contact("c1", DELETED_AT, suppress=["ERASED#hash-of-ada"])
+
+
+def test_a_deleted_contacts_export_is_not_found_though_its_history_is_kept() -> None:
+    # Given a deleted contact whose history and consent are kept until an erasure
+    store = FakePrivacyStore()
+    _deleted_contact(store)
+    assert "ORDER#o1" in [i["sk"] for i in store.items["c1"]]
+    # When exported, then it is not found, like every other route on it
+    with pytest.raises(NotFound):
+        export_contact("c1", store)
+
+
+def test_a_deleted_contact_can_be_erased_once_with_contact_erased() -> None:
+    # Given a deleted contact
+    store = FakePrivacyStore()
+    _deleted_contact(store)
+    # When erased
+    erasure = erase_contact("c1", store, correlation_id="c-9")
+    # Then nothing is released (the delete freed its claims), metrics and items go, then the seal
+    assert store.steps == ["metrics", "purge", "seal"]
+    assert "c1" not in store.stored_metrics
+    # ... the marker goes with the seal: only the tombstone and SEGMENTS remain
+    assert sorted(i["sk"] for i in store.items["c1"]) == ["ERASED", "SEGMENTS"]
+    # ... the emails hashed at the delete are suppressed
+    assert store.suppressed == {"ERASED#hash-of-ada"}
+    # ... and ContactErased is published as for a live contact
+    [event] = store.events
+    assert (event.detail_type, event.detail["data"]["contact_id"]) == ("ContactErased", "c1")
+    assert event.detail["metadata"]["correlation_id"] == "c-9"
+    # ... and its export is now the tombstone
+    assert [i["sk"] for i in export_contact("c1", store).items if i["sk"] != "SEGMENTS"] == ["ERASED"]
+    # When erased again, then the same answer and no second event
+    assert erase_contact("c1", store) == erasure
+    assert len(store.events) == 1
+
+
+def test_an_erasure_of_a_deleted_contact_that_crashed_before_its_seal_is_completed() -> None:
+    # Given a deleted contact whose erasure purged its items, then crashed before the seal
+    store = FakePrivacyStore()
+    _deleted_contact(store)
+    store.purge("c1")
+    assert "DELETED" in [i["sk"] for i in store.items["c1"]]
+    # When the erasure is retried, then it seals and publishes once
+    erase_contact("c1", store)
+    assert [e.detail_type for e in store.events] == ["ContactErased"]
+    assert store.suppressed == {"ERASED#hash-of-ada"}

@@ -7,7 +7,8 @@ ports.Consent), honest about what ContactRepository guarantees:
   raises DuplicateContact naming the holder, and changes nothing;
 - index entries are derived from the profile (contacts.records.search), sk = sort_key,
   read in sk order; an exact email or phone is its claim's holder;
-- a merged contact is a tombstone: ``get`` no longer finds it, ``merged_into`` does.
+- a merged contact is a tombstone: ``get`` no longer finds it, ``merged_into`` does;
+- a deleted contact leaves a marker (``deleted``: its id -> deleted_at), nothing else.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class FakeContacts:
         self.copied: list[tuple[list[dict[str, Any]], str]] = []
         self.merge_writes: list[dict[str, Any]] = []
         self.conflicts_to_raise = 0  # the next N replaces meet a concurrent change
+        self.deleted: dict[str, datetime | None] = {}
 
     # --- writes -----------------------------------------------------------------------
 
@@ -73,11 +75,12 @@ class FakeContacts:
         self.events.extend(events)
         return stored
 
-    def remove(self, old: Contact, events: list[Outgoing]) -> None:
+    def remove(self, old: Contact, events: list[Outgoing], deleted_at: datetime | None = None) -> None:
         self._check_version(old)
         for key in claims(old):
             self.claims.pop(key, None)
         del self.profiles[old.id]
+        self.deleted[old.id] = deleted_at
         self.events.extend(events)
 
     def _bump(self, contact_id: str) -> None:

@@ -244,9 +244,13 @@ def test_deleting_announces_contact_deleted_and_a_missing_one_is_not_found() -> 
     # Given a contact
     repo = seeded(a_contact())
     # When it is deleted
-    delete_contact("c1", repo, correlation_id="c-7")
+    deletion = delete_contact("c1", repo, correlation_id="c-7")
     # Then it is gone, with one ContactDeleted
     assert repo.get("c1") is None
+    # ... and the answer says what is kept until an erasure, and where that is
+    assert (deletion.id, deletion.deleted, deletion.erase) == ("c1", True, "/contacts/c1/erase")
+    assert deletion.kept == ["orders", "refunds", "interactions", "timeline", "metrics", "consents"]
+    assert repo.deleted == {"c1": deletion.deleted_at}
     assert _kinds(repo) == ["ContactDeleted"]
     assert repo.events[0].detail["data"] == {"contact_id": "c1"}
     assert repo.events[0].detail["metadata"]["correlation_id"] == "c-7"
