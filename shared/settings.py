@@ -49,6 +49,7 @@ ENVIRONMENT = {
     "sender_email": "CRM_SENDER_EMAIL",
     "log_level": "CRM_LOG_LEVEL",
     "table": "CRM_TABLE",
+    "cursor_secret": "CRM_CURSOR_SECRET",
 }
 # field -> suffix of the variables that fill it: CRM_<NAME><suffix> -> field[name]
 RESOURCE_SUFFIXES = {
@@ -87,6 +88,9 @@ class Settings(BaseModel):
     buckets: dict[str, BucketName] = Field(default_factory=dict)
     queues: dict[str, QueueUrl] = Field(default_factory=dict)
     max_receives: dict[str, ReceiveCount] = Field(default_factory=dict)
+    # Signs pagination cursors (shared.pagination), one per stage; unset: a key derived
+    # from the stage, for local stacks and tests only.
+    cursor_secret: str | None = Field(default=None, min_length=32)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +132,11 @@ class Settings(BaseModel):
         if self.jwks_url:
             return None
         return self.jwt_secret or DEV_SIGNING_KEY
+
+    @property
+    def cursor_key(self) -> bytes:
+        """The HMAC key of pagination cursors: ``CRM_CURSOR_SECRET``, else a dev key of the stage."""
+        return (self.cursor_secret or f"crm-dev-cursor-key-not-for-production-use:{self.stage}").encode()
 
 
 def _missing(field: str, name: str) -> NoReturn:
