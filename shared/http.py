@@ -18,8 +18,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.auth import Principal, Role, authenticate, authorize
-from shared.errors import PROBLEM_CONTENT_TYPE, BadRequest, Conflict, Problem, Unprocessable, field_errors
+from shared.errors import (
+    PROBLEM_CONTENT_TYPE,
+    BadRequest,
+    Conflict,
+    ContentTooLarge,
+    Problem,
+    Unprocessable,
+    field_errors,
+)
 from shared.observability import logger
+from shared.types import json_depth_exceeds
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -27,6 +36,15 @@ if TYPE_CHECKING:
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Bodies are refused unread above this (413), on every route. Why 256 KiB: a body becomes
+# one DynamoDB item (400 KB at most) and one event (EventBridge takes 256 KB an entry), so
+# nothing larger could be kept; API Gateway (10 MB) and Lambda (6 MB) would let it through.
+# The largest body here (a contact with its custom fields, a segment) is a few KB; files
+# (imports, exports) go to S3 through presigned URLs, never through the API.
+MAX_BODY_BYTES = 256 * 1024
+# Arrays/objects a body may nest (422 beyond it, checked before the parser recurses): the
+# deepest real one, a segment's rule tree, nests about 12.
+MAX_BODY_DEPTH = 32
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 QueryT = TypeVar("QueryT", bound=BaseModel)
@@ -116,12 +134,27 @@ def path_of(request: Request) -> str:
     return path
 
 
+def check_body_size(raw: bytes | str | None) -> None:
+    """A 413 for a body over ``MAX_BODY_BYTES``, whatever the route does with it."""
+    if raw and len(_bytes(raw)) > MAX_BODY_BYTES:
+        raise ContentTooLarge(
+            f"the body is larger than {MAX_BODY_BYTES} bytes",
+            errors=[{"field": "body", "message": f"at most {MAX_BODY_BYTES} bytes"}],
+        )
+
+
 def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
     if not raw:
         raise BadRequest("a JSON body is required", errors=[{"field": "body", "message": "missing"}])
+    check_body_size(raw)
+    if json_depth_exceeds(_bytes(raw), MAX_BODY_DEPTH):
+        raise Unprocessable(
+            f"the body nests deeper than {MAX_BODY_DEPTH} levels",
+            errors=[{"field": "body", "message": f"nests at most {MAX_BODY_DEPTH} levels"}],
+        )
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("the body is not valid JSON", errors=[{"field": "body", "message": "invalid JSON"}]) from None
     if not isinstance(data, dict):
         raise Unprocessable("the body must be a JSON object", errors=[{"field": "body", "message": "not an object"}])
@@ -220,6 +253,7 @@ class Api:
             request = self.app.current_request
             assert request is not None
             try:
+                check_body_size(request.raw_body)
                 principal = authenticate(request.headers.get("authorization"))
                 authorize(principal, spec.roles)
                 ctx = Ctx(
