@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -23,8 +24,10 @@ from shared.errors import (
     BadRequest,
     Conflict,
     ContentTooLarge,
+    MethodNotAllowed,
     Problem,
     Unprocessable,
+    UnsupportedMediaType,
     field_errors,
 )
 from shared.observability import logger
@@ -45,6 +48,17 @@ MAX_BODY_BYTES = 256 * 1024
 # Arrays/objects a body may nest (422 beyond it, checked before the parser recurses): the
 # deepest real one, a segment's rule tree, nests about 12.
 MAX_BODY_DEPTH = 32
+
+# First segment of the public path -> service: the API custom domain's base-path mappings
+# (its template, and the local gateway, infra/local/gateway.py, map the same). A service's
+# routes are relative to its base path; what a client sees (``instance``) is not.
+BASE_PATHS = {
+    "contacts": "contacts",
+    "pipeline": "pipeline",
+    "service-desk": "service_desk",
+    "loyalty": "loyalty",
+    "campaigns": "campaigns",
+}
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 QueryT = TypeVar("QueryT", bound=BaseModel)
@@ -124,6 +138,30 @@ def problem_response(problem: Problem, instance: str | None = None) -> Response:
     if problem.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="crm"'
     return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status, headers=headers)
+
+
+def base_path(service: str) -> str:
+    """``/service-desk`` for ``service_desk``: where the service is mounted on the API domain."""
+    mounted = {svc: prefix for prefix, svc in BASE_PATHS.items()}
+    return "/" + mounted.get(service, service.replace("_", "-"))
+
+
+# Chalice answers some requests itself, before any view runs ({"Code", "Message"} bodies):
+# each becomes a problem with a fixed detail (Chalice's message echoes the request).
+_CHALICE_ERRORS: dict[int, Problem] = {
+    400: BadRequest("the request is not valid"),
+    405: MethodNotAllowed("this method is not allowed on this resource (see the Allow header)"),
+    415: UnsupportedMediaType("the body must be JSON (Content-Type: application/json)"),
+}
+
+
+def _chalice_problem(status: int) -> Problem:
+    if status in _CHALICE_ERRORS:
+        return _CHALICE_ERRORS[status]
+    problem = Problem("the request could not be served" if status < 500 else None)
+    problem.status = status
+    problem.title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return problem
 
 
 def path_of(request: Request) -> str:
@@ -225,6 +263,7 @@ class Api:
     def __init__(self, app: Chalice, service: str) -> None:
         self.app = app
         self.service = service
+        self.base_path = base_path(service)
         # Every route included, in order: what the service's OpenAPI document is made from.
         self.routes: list[RouteSpec] = []
         self._store: DynamoDBPersistenceLayer | None = None
@@ -237,7 +276,22 @@ class Api:
         context = self.app.lambda_context
         name = getattr(context, "function_name", None) or f"{self.service}-api"
         with function_context(name, getattr(context, "aws_request_id", None)):
-            return get_response(request)
+            return self._problem_of_chalice(request, get_response(request))
+
+    def instance(self, request: Request) -> str:
+        """The public path of the request (``/contacts/analytics``), for ``instance``."""
+        return (self.base_path + path_of(request)).rstrip("/") or "/"
+
+    def _problem_of_chalice(self, request: Request, response: Response) -> Response:
+        """Chalice's own error answers (405 with Allow, 415, 400...) as problem details."""
+        body = response.body
+        if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+            return response
+        answer = problem_response(_chalice_problem(response.status_code), self.instance(request))
+        allow = (response.headers or {}).get("Allow")
+        if allow:
+            answer.headers["Allow"] = allow
+        return answer
 
     def include(self, router: Router) -> None:
         """Register every route a feature's router declared."""
@@ -267,11 +321,13 @@ class Api:
                     return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
                 return _response(self._call(handler, ctx, params, status))
             except Problem as problem:
-                return problem_response(problem, path_of(request))
+                return problem_response(problem, self.instance(request))
             except Exception:
                 # The route template, not the path: paths hold ids, logs hold no PII.
                 logger.exception("unhandled error", extra={"route": request.path, "method": request.method})
-                return problem_response(Problem("an unexpected error occurred; nothing was changed"), path_of(request))
+                return problem_response(
+                    Problem("an unexpected error occurred; nothing was changed"), self.instance(request)
+                )
 
         view.crm_roles = spec.roles  # type: ignore[attr-defined]
         self.app.route(spec.path, methods=list(spec.methods))(view)
