@@ -330,6 +330,7 @@ class Api:
                 )
 
         view.crm_roles = spec.roles  # type: ignore[attr-defined]
+        view.crm_body = spec.body  # type: ignore[attr-defined]
         self.app.route(spec.path, methods=list(spec.methods))(view)
 
     @staticmethod
