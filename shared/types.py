@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import operator
 import re
+from itertools import accumulate, count
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -25,23 +27,22 @@ Email = Annotated[str, Field(max_length=254, json_schema_extra={"format": "email
 # --- free-form JSON ----------------------------------------------------------------------
 
 # A JSON string, from its opening quote to its closing one (or to the end of the input:
-# the pattern always matches, so a scan never backtracks), or one bracket.
-_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.?)*(?:"|$)|[\[\]{}]', re.DOTALL)
+# the pattern always matches, so a scan never backtracks).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]+|\\.?)*(?:"|$)', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# An opening bracket steps 2, a closing one 0: the depth after n brackets is the sum - n.
+_STEPS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
 
 
 def json_depth_exceeds(raw: bytes, limit: int) -> bool:
-    """True when the JSON text ``raw`` nests arrays/objects deeper than ``limit``: a scan of
-    the brackets outside strings, linear, before any parser recurses into it."""
-    depth = 0
-    for token in _JSON_TOKEN.finditer(raw):
-        char = token.group()[:1]
-        if char in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in (b"]", b"}"):
-            depth -= 1
-    return False
+    """True when the JSON text ``raw`` nests arrays/objects deeper than ``limit``: the
+    brackets outside strings, counted before any parser recurses into them (linear, and in
+    C: a few ms for 256 KiB of brackets)."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    if len(brackets) <= limit:
+        return False
+    depths = map(operator.sub, accumulate(brackets.translate(_STEPS)), count(1))
+    return max(depths) > limit
 
 
 def _depth(value: Any) -> int:
