@@ -1,7 +1,8 @@
 """What every packaged service's API gets, defined once for the five (infra/package.py):
 
 - the Cognito user pool as template parameters (``CognitoUserPoolArn``, ``JwtIssuer``,
-  ``JwtAudience``, ``JwksUrl``, ``JwtMaxLifetime``), passed to every function's environment
+  ``JwtAudience``, ``JwksUrl``, ``JwtMaxLifetime``) and the cursor signing key
+  (``CursorSecret``), passed to every function's environment
   (``Globals``): without them an API function refuses to start (shared/settings.py);
 - a Cognito user pools authorizer on every method of the REST API, a second lock in front
   of the functions' own verification (it checks ID tokens of that pool: signature, expiry,
@@ -48,6 +49,12 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "Description": "The pool's signing keys: <issuer>/.well-known/jwks.json",
         "AllowedPattern": r"^https://\S+$",
     },
+    "CursorSecret": {
+        "Type": "String",
+        "NoEcho": True,
+        "Description": "The HMAC key that signs pagination cursors (32+ characters, one per stage).",
+        "MinLength": 32,
+    },
     "JwtMaxLifetime": {
         "Type": "Number",
         "Description": "Seconds a token may live (exp - iat); Cognito's ID tokens live 3600 by default.",
@@ -62,6 +69,7 @@ ENVIRONMENT = {
     "CRM_JWT_ISSUER": "JwtIssuer",
     "CRM_JWT_AUDIENCE": "JwtAudience",
     "CRM_JWT_MAX_LIFETIME": "JwtMaxLifetime",
+    "CRM_CURSOR_SECRET": "CursorSecret",
 }
 
 # Response type -> (status, title, detail). Every type API Gateway has a default status for;

@@ -49,6 +49,10 @@ class NotFound(Problem):
     status, title = 404, "Not Found"
 
 
+class MethodNotAllowed(Problem):
+    status, title = 405, "Method Not Allowed"
+
+
 class Conflict(Problem):
     status, title = 409, "Conflict"
 
@@ -65,6 +69,16 @@ class PreconditionFailed(Problem):
     status, title = 412, "Precondition Failed"
 
 
+class ContentTooLarge(Problem):
+    """413: the body is over the size a route accepts, refused unread."""
+
+    status, title = 413, "Content Too Large"
+
+
+class UnsupportedMediaType(Problem):
+    status, title = 415, "Unsupported Media Type"
+
+
 class Unprocessable(Problem):
     """422: the body parsed, but fields are wrong. ``errors`` names each field."""
 
@@ -75,13 +89,26 @@ class TooManyRequests(Problem):
     status, title = 429, "Too Many Requests"
 
 
+def field_error(field: str, message: str) -> Exception:
+    """What a model validator (``model_validator``) raises about one of its fields: its
+    error names that field (``field_errors``), where a plain ValueError's location is the
+    model's own (``body`` at the top)."""
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError("value_error", message, {"field": field})
+
+
+def _field_of(err: Any) -> str:
+    loc = [str(p) for p in err["loc"]]
+    named = (err.get("ctx") or {}).get("field")
+    if isinstance(named, str) and err["type"] == "value_error":
+        loc.append(named)
+    return ".".join(loc) or "body"
+
+
 def field_errors(exc: Any) -> list[dict[str, str]]:
     """pydantic ValidationError -> [{"field": "a.b", "message": ...}] (no input echoed: PII)."""
     return [
-        {
-            "field": ".".join(str(p) for p in err["loc"]) or "body",
-            "message": err["msg"],
-            "type": err["type"],
-        }
+        {"field": _field_of(err), "message": err["msg"], "type": err["type"]}
         for err in exc.errors(include_input=False, include_url=False)
     ]

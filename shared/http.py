@@ -13,14 +13,26 @@ import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.auth import Principal, Role, authenticate, authorize
-from shared.errors import PROBLEM_CONTENT_TYPE, BadRequest, Conflict, Problem, Unprocessable, field_errors
+from shared.errors import (
+    PROBLEM_CONTENT_TYPE,
+    BadRequest,
+    Conflict,
+    ContentTooLarge,
+    MethodNotAllowed,
+    Problem,
+    Unprocessable,
+    UnsupportedMediaType,
+    field_errors,
+)
 from shared.observability import logger
 from shared.settings import get_settings
+from shared.types import json_depth_exceeds
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -28,6 +40,26 @@ if TYPE_CHECKING:
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Bodies are refused unread above this (413), on every route. Why 256 KiB: a body becomes
+# one DynamoDB item (400 KB at most) and one event (EventBridge takes 256 KB an entry), so
+# nothing larger could be kept; API Gateway (10 MB) and Lambda (6 MB) would let it through.
+# The largest body here (a contact with its custom fields, a segment) is a few KB; files
+# (imports, exports) go to S3 through presigned URLs, never through the API.
+MAX_BODY_BYTES = 256 * 1024
+# Arrays/objects a body may nest (422 beyond it, checked before the parser recurses): the
+# deepest real one, a segment's rule tree, nests about 12.
+MAX_BODY_DEPTH = 32
+
+# First segment of the public path -> service: the API custom domain's base-path mappings
+# (its template, and the local gateway, infra/local/gateway.py, map the same). A service's
+# routes are relative to its base path; what a client sees (``instance``) is not.
+BASE_PATHS = {
+    "contacts": "contacts",
+    "pipeline": "pipeline",
+    "service-desk": "service_desk",
+    "loyalty": "loyalty",
+    "campaigns": "campaigns",
+}
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 QueryT = TypeVar("QueryT", bound=BaseModel)
@@ -109,6 +141,30 @@ def problem_response(problem: Problem, instance: str | None = None) -> Response:
     return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status, headers=headers)
 
 
+def base_path(service: str) -> str:
+    """``/service-desk`` for ``service_desk``: where the service is mounted on the API domain."""
+    mounted = {svc: prefix for prefix, svc in BASE_PATHS.items()}
+    return "/" + mounted.get(service, service.replace("_", "-"))
+
+
+# Chalice answers some requests itself, before any view runs ({"Code", "Message"} bodies):
+# each becomes a problem with a fixed detail (Chalice's message echoes the request).
+_CHALICE_ERRORS: dict[int, Problem] = {
+    400: BadRequest("the request is not valid"),
+    405: MethodNotAllowed("this method is not allowed on this resource (see the Allow header)"),
+    415: UnsupportedMediaType("the body must be JSON (Content-Type: application/json)"),
+}
+
+
+def _chalice_problem(status: int) -> Problem:
+    if status in _CHALICE_ERRORS:
+        return _CHALICE_ERRORS[status]
+    problem = Problem("the request could not be served" if status < 500 else None)
+    problem.status = status
+    problem.title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    return problem
+
+
 def path_of(request: Request) -> str:
     """The requested path (Chalice's ``request.path`` is the route template, e.g. /leads/{id})."""
     path: str = request.path
@@ -117,12 +173,27 @@ def path_of(request: Request) -> str:
     return path
 
 
+def check_body_size(raw: bytes | str | None) -> None:
+    """A 413 for a body over ``MAX_BODY_BYTES``, whatever the route does with it."""
+    if raw and len(_bytes(raw)) > MAX_BODY_BYTES:
+        raise ContentTooLarge(
+            f"the body is larger than {MAX_BODY_BYTES} bytes",
+            errors=[{"field": "body", "message": f"at most {MAX_BODY_BYTES} bytes"}],
+        )
+
+
 def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
     if not raw:
         raise BadRequest("a JSON body is required", errors=[{"field": "body", "message": "missing"}])
+    check_body_size(raw)
+    if json_depth_exceeds(_bytes(raw), MAX_BODY_DEPTH):
+        raise Unprocessable(
+            f"the body nests deeper than {MAX_BODY_DEPTH} levels",
+            errors=[{"field": "body", "message": f"nests at most {MAX_BODY_DEPTH} levels"}],
+        )
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("the body is not valid JSON", errors=[{"field": "body", "message": "invalid JSON"}]) from None
     if not isinstance(data, dict):
         raise Unprocessable("the body must be a JSON object", errors=[{"field": "body", "message": "not an object"}])
@@ -195,6 +266,7 @@ class Api:
         get_settings().require_authentication()
         self.app = app
         self.service = service
+        self.base_path = base_path(service)
         # Every route included, in order: what the service's OpenAPI document is made from.
         self.routes: list[RouteSpec] = []
         self._store: DynamoDBPersistenceLayer | None = None
@@ -207,7 +279,22 @@ class Api:
         context = self.app.lambda_context
         name = getattr(context, "function_name", None) or f"{self.service}-api"
         with function_context(name, getattr(context, "aws_request_id", None)):
-            return get_response(request)
+            return self._problem_of_chalice(request, get_response(request))
+
+    def instance(self, request: Request) -> str:
+        """The public path of the request (``/contacts/analytics``), for ``instance``."""
+        return (self.base_path + path_of(request)).rstrip("/") or "/"
+
+    def _problem_of_chalice(self, request: Request, response: Response) -> Response:
+        """Chalice's own error answers (405 with Allow, 415, 400...) as problem details."""
+        body = response.body
+        if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+            return response
+        answer = problem_response(_chalice_problem(response.status_code), self.instance(request))
+        allow = (response.headers or {}).get("Allow")
+        if allow:
+            answer.headers["Allow"] = allow
+        return answer
 
     def include(self, router: Router) -> None:
         """Register every route a feature's router declared."""
@@ -223,6 +310,7 @@ class Api:
             request = self.app.current_request
             assert request is not None
             try:
+                check_body_size(request.raw_body)
                 principal = authenticate(request.headers.get("authorization"))
                 authorize(principal, spec.roles)
                 ctx = Ctx(
@@ -236,13 +324,16 @@ class Api:
                     return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
                 return _response(self._call(handler, ctx, params, status))
             except Problem as problem:
-                return problem_response(problem, path_of(request))
+                return problem_response(problem, self.instance(request))
             except Exception:
                 # The route template, not the path: paths hold ids, logs hold no PII.
                 logger.exception("unhandled error", extra={"route": request.path, "method": request.method})
-                return problem_response(Problem("an unexpected error occurred; nothing was changed"), path_of(request))
+                return problem_response(
+                    Problem("an unexpected error occurred; nothing was changed"), self.instance(request)
+                )
 
         view.crm_roles = spec.roles  # type: ignore[attr-defined]
+        view.crm_body = spec.body  # type: ignore[attr-defined]
         self.app.route(spec.path, methods=list(spec.methods))(view)
 
     @staticmethod

@@ -69,6 +69,7 @@ ENVIRONMENT = {
     "sender_email": "CRM_SENDER_EMAIL",
     "log_level": "CRM_LOG_LEVEL",
     "table": "CRM_TABLE",
+    "cursor_secret": "CRM_CURSOR_SECRET",
 }
 # field -> suffix of the variables that fill it: CRM_<NAME><suffix> -> field[name]
 RESOURCE_SUFFIXES = {
@@ -120,6 +121,9 @@ class Settings(BaseModel):
     buckets: dict[str, BucketName] = Field(default_factory=dict)
     queues: dict[str, QueueUrl] = Field(default_factory=dict)
     max_receives: dict[str, ReceiveCount] = Field(default_factory=dict)
+    # Signs pagination cursors (shared.pagination), one per stage; unset: a key derived
+    # from the stage, for local stacks and tests only.
+    cursor_secret: str | None = Field(default=None, min_length=32)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -179,6 +183,25 @@ class Settings(BaseModel):
                 f"refusing to start without token verification: {', '.join(missing)} not set (the Cognito user"
                 f" pool's JWKS URL, issuer and app client id; {ENVIRONMENT['dev_auth']}=1 is for the local stack only)"
             )
+        if not self.cursor_secret:
+            raise ConfigurationError(_NO_CURSOR_SECRET)
+
+    @property
+    def cursor_key(self) -> bytes:
+        """The HMAC key of pagination cursors: ``CRM_CURSOR_SECRET``; a dev key of the stage
+        only under the local flag, outside Lambda (the same rule as the dev signing key: a
+        key anyone can read would let anyone forge a cursor)."""
+        if self.cursor_secret:
+            return self.cursor_secret.encode()
+        if self.dev_auth and not self.lambda_function_name:
+            return f"crm-dev-cursor-key-not-for-production-use:{self.stage}".encode()
+        raise ConfigurationError(_NO_CURSOR_SECRET)
+
+
+_NO_CURSOR_SECRET = (
+    f"refusing to sign cursors: {ENVIRONMENT['cursor_secret']} is not set (the template's CursorSecret parameter;"
+    f" {ENVIRONMENT['dev_auth']}=1 is for the local stack only)"
+)
 
 
 def _missing(field: str, name: str) -> NoReturn:

@@ -164,7 +164,7 @@ def batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], consistent: bool
 
 def newest_first(ddb: Any, table: str, list_pk: str, cursor: str | None, limit: int) -> tuple[list[str], str | None]:
     """A page of a list partition whose sort keys start with a timestamp, newest first:
-    the ``id`` attribute of each entry, and the cursor of the next page."""
+    the ``id`` attribute of each entry, and the signed cursor of the next page."""
     from shared.pagination import decode_cursor, encode_cursor
 
     kwargs: dict[str, Any] = {
@@ -174,12 +174,14 @@ def newest_first(ddb: Any, table: str, list_pk: str, cursor: str | None, limit: 
         "ScanIndexForward": False,
         "Limit": limit,
     }
-    start = decode_cursor(cursor)
+    of = f"{table}/{list_pk}"
+    start = decode_cursor(cursor, of=of)
     if start:
         kwargs["ExclusiveStartKey"] = {"pk": {"S": list_pk}, "sk": {"S": str(start["after"])}}
     page = ddb.query(**kwargs)
     last = page.get("LastEvaluatedKey")
-    return [i["id"]["S"] for i in page.get("Items", [])], encode_cursor({"after": last["sk"]["S"]}) if last else None
+    next_cursor = encode_cursor({"after": last["sk"]["S"]}, of=of) if last else None
+    return [i["id"]["S"] for i in page.get("Items", [])], next_cursor
 
 
 def partition_page(
@@ -187,7 +189,7 @@ def partition_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a partition's items (low-level client), those whose sort key starts with
     ``prefix``: the raw items and the signed cursor of the next page. A cursor made for
-    another partition is a 400 (shared.pagination.page_start)."""
+    another list (table, partition or prefix) is a 400 (shared.pagination.page_start)."""
     from shared.pagination import encode_cursor, page_start
 
     values: dict[str, Any] = {":pk": {"S": pk}}
@@ -202,8 +204,10 @@ def partition_page(
         "ScanIndexForward": not newest_first,
         "Limit": limit,
     }
-    start = page_start(cursor, pk)
+    # The list: the table, the partition and the prefix read (a cursor of one is no other's).
+    of = f"{table}/{pk}/{prefix}"
+    start = page_start(cursor, pk, of=of)
     if start:
         kwargs["ExclusiveStartKey"] = start
     response = ddb.query(**kwargs)
-    return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"))
+    return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"), of=of)

@@ -194,3 +194,98 @@ def lead_created(contact_id: str | None = None, email: str = "ada@example.com", 
         contact_id=contact_id or str(uuid.uuid4()), email=email, first_name=first_name, last_name="Lovelace"
     )
     return new_event(event)
+
+
+# --- the edge: every route refuses forged cursors, deep and oversized bodies --------------
+
+
+def forged_cursors() -> dict[str, str]:
+    """Cursors no list may accept, by shape: made up, unsigned, signed for another list,
+    altered, truncated, huge."""
+    import base64
+
+    from shared.pagination import encode_cursor
+
+    def b64(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    foreign = encode_cursor({"pk": {"S": "ELSEWHERE"}, "sk": {"S": "X#1"}}, of="another/list") or ""
+    payload, _, mac = foreign.partition(".")
+    return {
+        "garbage": "%%%not-a-cursor",
+        "base64-not-json": "bm90LWpzb24",
+        "unsigned-key": b64({"pk": {"S": "x"}, "sk": {"S": "y"}}),
+        "unsigned-after": b64({"after": "x"}),
+        "another-list": foreign,
+        "altered-signature": f"{payload}.{mac[:-2]}{'AB' if mac[-2:] != 'AB' else 'CD'}",
+        "altered-payload": f"{b64({'of': 'x', 'key': {'pk': {'S': 'x'}}})}.{mac}",
+        "truncated": foreign[:-6],
+        "huge": "A" * 5000,
+    }
+
+
+def deep_json(levels: int = 1000) -> str:
+    """A body nested ``levels`` deep (~2 KB for 1,000): the parser recursed into it."""
+    return '{"a": ' + "[" * levels + "]" * levels + "}"
+
+
+def get_routes(app: Any) -> list[str]:
+    """The path templates of an app's GET routes."""
+    return sorted(path for path, methods in app.routes.items() if "GET" in methods)
+
+
+def write_routes(app: Any) -> list[tuple[str, str, bool]]:
+    """(method, path template, takes a JSON body) of each write route of an app."""
+    return sorted(
+        (method, path, getattr(entry.view_function, "crm_body", None) is not None)
+        for path, methods in app.routes.items()
+        for method, entry in methods.items()
+        if method in ("POST", "PUT", "PATCH")
+    )
+
+
+def fill(template: str, ids: dict[str, str]) -> str:
+    """A path template with its parameters filled from ``ids`` (a KeyError names one missing)."""
+    import re
+
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], template)
+
+
+def list_paths(client: Any, app: Any, ids: dict[str, str], queries: dict[str, str] | None = None) -> list[str]:
+    """The app's list routes, found by asking each GET route (parameters from ``ids``,
+    its query from ``queries``): those answering a page (``next_cursor``)."""
+    found = []
+    for template in get_routes(app):
+        path = fill(template, ids) + (f"?{queries[template]}" if queries and template in queries else "")
+        response = call(client, "GET", path)
+        assert response.status_code < 500, (path, response.status_code)
+        if response.status_code == 200 and isinstance(response.json, dict) and "next_cursor" in response.json:
+            found.append(path)
+    return found
+
+
+def refuses_forged_cursors(client: Any, path: str) -> None:
+    """Each forged cursor on the list ``path`` is a 400 naming ``cursor``."""
+    from urllib.parse import quote
+
+    for shape, cursor in forged_cursors().items():
+        sep = "&" if "?" in path else "?"
+        response = call(client, "GET", f"{path}{sep}cursor={quote(cursor, safe='')}")
+        assert response.status_code == 400, (path, shape, response.status_code, response.json)
+        assert "cursor" in [e["field"] for e in response.json["errors"]], (path, shape)
+
+
+def refuses_deep_and_oversized_bodies(client: Any, app: Any, ids: dict[str, str]) -> None:
+    """Every write route answers a 413 to an oversized body; those taking a body a 422
+    naming ``body`` to a deeply nested one. Nothing is written either way."""
+    from shared.http import MAX_BODY_BYTES
+
+    huge = json.dumps({"a": "x" * MAX_BODY_BYTES})
+    for method, template, takes_body in write_routes(app):
+        path = fill(template, ids)
+        response = getattr(client.http, method.lower())(path, headers=bearer("admin"), body=huge)
+        assert response.status_code == 413, (method, path, response.status_code)
+        if takes_body:
+            response = getattr(client.http, method.lower())(path, headers=bearer("admin"), body=deep_json())
+            assert response.status_code == 422, (method, path, response.status_code)
+            assert json.loads(response.body)["errors"][0]["field"] == "body"

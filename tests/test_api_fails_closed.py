@@ -16,6 +16,7 @@ POOL = {
     "CRM_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1/.well-known/jwks.json",
     "CRM_JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1",
     "CRM_JWT_AUDIENCE": "example-app-client",
+    "CRM_CURSOR_SECRET": "a-stage-secret-of-at-least-32-characters",
 }
 
 
@@ -49,3 +50,12 @@ def test_a_prod_api_without_the_pool_refuses_to_start(service: str) -> None:
 def test_a_prod_api_with_the_pool_starts(service: str) -> None:
     started = _cold_start(service, {"CRM_STAGE": "prod", "CRM_TABLE": f"crm-prod-{service}", **POOL})
     assert started.returncode == 0, started.stderr
+
+
+@pytest.mark.parametrize("service", existing_services())
+def test_a_prod_api_without_a_cursor_secret_refuses_to_start(service: str) -> None:
+    # A cursor key anyone can read would let anyone forge a cursor into another list
+    pool = {k: v for k, v in POOL.items() if k != "CRM_CURSOR_SECRET"}
+    started = _cold_start(service, {"CRM_STAGE": "prod", "CRM_TABLE": f"crm-prod-{service}", **pool})
+    assert started.returncode != 0
+    assert "CRM_CURSOR_SECRET is not set" in started.stderr

@@ -7,6 +7,14 @@ Local differences: requests to one service are handled one at a time (Chalice ke
 ``current_request`` on the app object, so one app cannot serve two threads at once;
 Lambda would run more sandboxes); the services share one process, each request seeing
 the environment its API function's template declares (shared.settings.function_environment).
+
+Routing, as API Gateway does it: the path is split into segments as sent (percent-encoded,
+``raw_path``), so an encoded ``/``, ``?`` or ``#`` is a character of its segment and each
+path parameter arrives decoded (``/contacts/abc%2Fmetrics`` is contact ``abc/metrics``,
+never the metrics route). A path no route matches is a 404 problem (API Gateway's
+"Missing Authentication Token" 403, mapped to a 404 by the API's gateway responses); a
+method a matched route does not declare reaches the app, which answers a 405 problem with
+``Allow`` (in AWS that request gets the same 403-become-404: the only local difference).
 """
 
 from __future__ import annotations
@@ -24,26 +32,64 @@ from werkzeug.wrappers import Request, Response
 
 from infra.local.functions import Faults, Runtime
 from infra.local.log import say
+from shared.http import BASE_PATHS  # first path segment -> service: one map, the API's own
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-# First path segment -> service, as the base-path mappings of the API custom domain.
-BASE_PATHS = {
-    "contacts": "contacts",
-    "pipeline": "pipeline",
-    "service-desk": "service_desk",
-    "loyalty": "loyalty",
-    "campaigns": "campaigns",
-}
+# The request line logged: paths hold ids only; query values hold emails and phone numbers.
+MAX_LOGGED_PATH = 300
 SES_MODELS = ("Message", "RawMessage", "TemplateMessage", "BulkTemplateMessage")
 
 HealthCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
 
 def split_path(path: str) -> tuple[str | None, str]:
-    """``/pipeline/leads/x`` -> (``pipeline``, ``/leads/x``); ``/contacts`` -> (``contacts``, ``/``)."""
+    """``/pipeline/leads/x`` -> (``pipeline``, ``/leads/x``); ``/contacts`` -> (``contacts``, ``/``).
+    Given the raw (still percent-encoded) path, the rest stays encoded."""
     segment, _, rest = path.lstrip("/").partition("/")
     service = BASE_PATHS.get(segment)
     return service, "/" + rest
+
+
+def raw_path(environ: dict[str, Any]) -> str:
+    """The path as the client sent it, percent-encoded: werkzeug's ``PATH_INFO`` is decoded,
+    and a decoded ``%2F``, ``%3F`` or ``%23`` would change which route (and query) is served.
+    The server (and werkzeug's test client) keep the request target in ``RAW_URI``."""
+    from urllib.parse import quote, urlsplit
+
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not raw:
+        return quote(environ.get("PATH_INFO") or "/", safe="/")
+    if "://" in raw.split("?", 1)[0]:  # the absolute form of a request target
+        raw = urlsplit(raw).path or "/"
+    # A fragment is never sent; a literal '#' is kept as a character of its segment.
+    return raw.split("?", 1)[0].replace("#", "%23") or "/"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+def request_line(method: str, path: str, query: str) -> str:
+    """What the gateway logs of a request: the raw path (control characters escaped) and the
+    names of its query parameters, never their values (``?email=…&limit=…``)."""
+    from urllib.parse import parse_qsl
+
+    names = list(dict.fromkeys(name for name, _ in parse_qsl(query, keep_blank_values=True)))
+    line = path[:MAX_LOGGED_PATH] + ("?" + "&".join(f"{name}=…" for name in names) if names else "")
+    return f"{_printable(method[:16])} {_printable(line)}"
+
+
+def _decoded_parameters(convert: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Chalice's event converter, matching routes on the encoded path (one segment per
+    parameter, whatever it holds) and giving each path parameter decoded, as API Gateway does."""
+    from urllib.parse import unquote
+
+    def create_lambda_event(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        event = convert(*args, **kwargs)
+        event["pathParameters"] = {k: unquote(v) for k, v in (event.get("pathParameters") or {}).items()}
+        return event
+
+    return create_lambda_event
 
 
 def problem(status: int, title: str, detail: str, instance: str | None = None) -> Response:
@@ -76,6 +122,8 @@ class _ServiceApi:
             default_params={"api_gateway_stage": "api", "autogen_policy": True},
         )
         self.gateway = LocalGateway(app, chalice_config)
+        converter = self.gateway.event_converter
+        converter.create_lambda_event = _decoded_parameters(converter.create_lambda_event)  # type: ignore[method-assign]
         self.lock = threading.Lock()
 
 
@@ -107,31 +155,35 @@ class Gateway:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        path = raw_path(environ)
         started = time.perf_counter()
         try:
-            response = self.dispatch(request)
+            response = self.dispatch(request, path)
         except Exception as exc:  # a bug in the gateway itself, never a service's error
-            say("gateway", f"internal error: {type(exc).__name__}: {exc}")
-            response = problem(500, "Local gateway error", f"{type(exc).__name__}: {exc}")
+            say("gateway", f"internal error: {type(exc).__name__}")
+            response = problem(500, "Local gateway error", f"the local gateway failed ({type(exc).__name__})")
         elapsed = (time.perf_counter() - started) * 1000
         if not request.path.startswith("/_local/health"):
-            say("gateway", f"{request.method} {request.full_path.rstrip('?')} {response.status_code} {elapsed:.0f}ms")
+            line = request_line(request.method, path, request.query_string.decode("latin-1"))
+            say("gateway", f"{line} {response.status_code} {elapsed:.0f}ms")
         return response(environ, start_response)
 
-    def dispatch(self, request: Request) -> Response:
+    def dispatch(self, request: Request, path: str | None = None) -> Response:
+        """Route ``path`` (raw, percent-encoded; the request's own when not given)."""
         if request.path.startswith("/_local/"):
             return self._local(request)
-        service, path = split_path(request.path)
+        raw = path if path is not None else raw_path(request.environ)
+        service, rest = split_path(raw)
         if service is None or service not in self.apis:
             known = ", ".join(f"/{p}" for p, s in BASE_PATHS.items() if s in self.apis)
-            detail = f"no service is mapped to {request.path} (known prefixes: {known})"
+            detail = f"no service is mapped to this path (known prefixes: {known})"
             if service is not None:
                 detail = f"the {service} service is not loaded in this local stack"
-            return problem(404, "Not Found", detail, request.path)
-        return self._invoke(self.apis[service], request, path)
+            return problem(404, "Not Found", detail, raw)
+        return self._invoke(self.apis[service], request, rest, raw)
 
-    def _invoke(self, api: _ServiceApi, request: Request, path: str) -> Response:
-        from chalice.local import LocalGatewayException
+    def _invoke(self, api: _ServiceApi, request: Request, path: str, public: str) -> Response:
+        from chalice.local import ForbiddenError, LocalGatewayException
 
         from shared.settings import function_environment
 
@@ -147,10 +199,13 @@ class Gateway:
                 return _json({"message": "Internal server error"}, 502)
             try:
                 result = api.gateway.handle_request(request.method, full_path, headers, body)
+            except ForbiddenError:
+                # No route matches: API Gateway's 403 "Missing Authentication Token" (which
+                # chalice's local copy answers echoing the Authorization header), answered
+                # as the API's template maps it: a 404 problem, nothing of the request in it.
+                return problem(404, "Not Found", "no resource is served at this path", public)
             except LocalGatewayException as exc:
-                # API Gateway's own answers (e.g. 403 "Missing Authentication Token" for an
-                # unknown route), kept as AWS sends them.
-                return Response(exc.body, status=exc.CODE, headers=dict(exc.headers), content_type="application/json")
+                return problem(exc.CODE, "Gateway error", "the local gateway refused the request", public)
             except Exception as exc:
                 say("gateway", f"{api.function_name} raised {type(exc).__name__}: {exc}")
                 return _json({"message": "Internal server error"}, 502)

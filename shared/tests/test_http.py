@@ -157,3 +157,115 @@ def test_a_router_registers_nothing_until_included_and_then_guards_its_routes(ta
         assert c.http.get("/ping/3", headers=_auth("marketer")).status_code == 403
         assert c.http.get("/ping/3").status_code == 401
     assert app.routes["/ping/{n}"]["GET"].view_function.crm_roles == frozenset({Role.AGENT})
+
+
+# --- limits, Chalice's own errors, instance, model-level errors --------------------------
+
+
+def test_an_oversized_body_is_a_413_before_it_is_read(client: Client) -> None:
+    from shared.http import MAX_BODY_BYTES
+
+    big = json.dumps({"name": "a" * MAX_BODY_BYTES})
+    r = client.http.post("/things", headers=_auth(), body=big)
+    assert r.status_code == 413 and _problem(r)["errors"][0]["field"] == "body"
+    # On a route that takes no body too
+    r = client.http.get("/things/7", headers=_auth(), body=big)
+    assert r.status_code == 413
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "a", "x": ' + "[" * 1000 + "]" * 1000 + "}",  # ~2 KB: RecursionError in the parser before
+        '{"name": "a", "x": ' + '{"a":' * 40 + "1" + "}" * 40 + "}",
+        "[" * 100_000,  # unbalanced, deep
+    ],
+)
+def test_a_deeply_nested_body_is_a_422_naming_body(client: Client, body: str) -> None:
+    r = client.http.post("/things", headers=_auth(), body=body)
+    assert r.status_code == 422 and _problem(r)["errors"][0]["field"] == "body"
+    assert calls == []
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    from shared.types import json_depth_exceeds
+
+    assert not json_depth_exceeds(json.dumps({"a": "[" * 500, "b": ['\\"{{{', "]]"]}).encode(), 3)
+    assert json_depth_exceeds(b'{"a": [[[[1]]]]}', 4)
+    assert not json_depth_exceeds(b'{"a": [[[1]]]}', 4)
+    assert not json_depth_exceeds(b'"unterminated \\', 1)
+
+
+def test_a_free_form_json_field_is_bounded_in_depth_and_size() -> None:
+    from pydantic import BaseModel, ValidationError
+
+    from shared.errors import field_errors
+    from shared.types import JsonObject
+
+    class Free(BaseModel):
+        data: JsonObject
+
+    assert Free(data={"a": [{"b": 1}]}).data == {"a": [{"b": 1}]}
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(255):
+        node["a"] = {}
+        node = node["a"]  # type: ignore[assignment]
+    for bad in (deep, {"a": "x" * 40_000}):
+        with pytest.raises(ValidationError) as err:
+            Free(data=bad)
+        assert [e["field"] for e in field_errors(err.value)] == ["data"]
+
+
+def test_a_model_validator_error_names_its_field() -> None:
+    from pydantic import BaseModel, ValidationError, model_validator
+
+    from shared.errors import field_error, field_errors
+
+    class Patch(BaseModel):
+        email: str | None = None
+
+        @model_validator(mode="after")
+        def _kept(self) -> Patch:
+            if self.email is None:
+                raise field_error("email", "email cannot be cleared")
+            return self
+
+    class Outer(BaseModel):
+        patch: Patch
+
+    with pytest.raises(ValidationError) as err:
+        Patch(email=None)
+    assert field_errors(err.value) == [{"field": "email", "message": "email cannot be cleared", "type": "value_error"}]
+    with pytest.raises(ValidationError) as err:
+        Outer(patch={"email": None})  # type: ignore[arg-type]
+    assert field_errors(err.value)[0]["field"] == "patch.email"
+
+
+def test_chalice_own_405_and_415_are_problem_details(client: Client) -> None:
+    r = client.http.delete("/things/7", headers=_auth())
+    assert r.status_code == 405 and _problem(r)["title"] == "Method Not Allowed"
+    assert r.headers["Allow"] == "GET"
+    assert _problem(r)["instance"] == "/kernel/things/7"
+    r = client.http.post("/things", headers=_auth(**{"Content-Type": "text/plain"}), body="name=a")
+    assert r.status_code == 415 and _problem(r)["title"] == "Unsupported Media Type"
+    assert "text/plain" not in r.body.decode()
+    assert calls == []
+
+
+def test_instance_is_the_public_path_under_the_service_base_path(table: str) -> None:
+    from shared.http import base_path
+
+    assert base_path("service_desk") == "/service-desk" and base_path("contacts") == "/contacts"
+    router = Router()
+
+    @router.route("/tickets/{ticket_id}", roles={Role.AGENT})
+    def ticket(ctx: Ctx, ticket_id: str) -> None:
+        raise NotFound("no such ticket")
+
+    app = Chalice(app_name="kernel-instance")
+    Api(app, "service_desk").include(router)
+    with Client(app) as c:
+        r = c.http.get("/tickets/t-1", headers=_auth("agent"))
+    assert _problem(r)["instance"] == "/service-desk/tickets/t-1"

@@ -84,6 +84,7 @@ DEPLOYED = {
     "CRM_JWKS_URL": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1/.well-known/jwks.json",
     "CRM_JWT_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1",
     "CRM_JWT_AUDIENCE": "example-app-client",
+    "CRM_CURSOR_SECRET": "a-stage-secret-of-at-least-32-characters",
 }
 
 
@@ -121,6 +122,16 @@ def test_only_the_local_flag_gives_the_dev_key(stage: str) -> None:
     local.require_authentication()
     assert local.signing_key == DEV_SIGNING_KEY
     assert Settings.from_environment({"CRM_DEV_AUTH": "1", "CRM_JWT_SECRET": "s" * 32}).signing_key == "s" * 32
+
+
+def test_cursors_are_signed_with_the_stage_secret_and_a_dev_key_only_under_the_local_flag() -> None:
+    assert Settings.from_environment(DEPLOYED).cursor_key == b"a-stage-secret-of-at-least-32-characters"
+    without = {k: v for k, v in DEPLOYED.items() if k != "CRM_CURSOR_SECRET"}
+    with pytest.raises(ConfigurationError, match="CRM_CURSOR_SECRET"):
+        Settings.from_environment(without).require_authentication()
+    with pytest.raises(ConfigurationError, match="CRM_CURSOR_SECRET"):
+        _ = Settings.from_environment(without).cursor_key
+    assert Settings.from_environment({"CRM_STAGE": "dev", "CRM_DEV_AUTH": "1"}).cursor_key
 
 
 def test_the_local_flag_in_lambda_refuses_to_start() -> None:

@@ -95,5 +95,6 @@ def send_welcome(
 
 
 def list_messages(contact_id: str, repo: Messages, limit: int, cursor: str | None) -> MessagePage:
-    messages, last = repo.list_for_contact(contact_id, limit, decode_cursor(cursor))
-    return MessagePage(items=messages, next_cursor=encode_cursor(last))
+    of = f"campaigns/messages/{contact_id}"  # a cursor is good for this contact's messages only
+    messages, last = repo.list_for_contact(contact_id, limit, decode_cursor(cursor, of=of))
+    return MessagePage(items=messages, next_cursor=encode_cursor(last, of=of))

@@ -111,5 +111,6 @@ def get_member(contact_id: str, repo: Loyalty) -> Member:
 
 def ledger(contact_id: str, repo: Loyalty, limit: int, cursor: str | None) -> LedgerPage:
     get_member(contact_id, repo)
-    entries, last = repo.ledger(contact_id, limit, decode_cursor(cursor))
-    return LedgerPage(items=entries, next_cursor=encode_cursor(last))
+    of = f"loyalty/ledger/{contact_id}"  # a cursor is good for this member's ledger only
+    entries, last = repo.ledger(contact_id, limit, decode_cursor(cursor, of=of))
+    return LedgerPage(items=entries, next_cursor=encode_cursor(last, of=of))

@@ -61,9 +61,12 @@ def add_rep(data: RepIn, repo: Pipeline, correlation_id: str | None = None, cloc
     return rep
 
 
+REPS_LIST = "pipeline/reps"  # what a cursor of the reps list is signed for
+
+
 def list_reps(repo: Pipeline, limit: int, cursor: str | None) -> RepPage:
-    reps, last = repo.list_reps(limit, decode_cursor(cursor))
-    return RepPage(items=reps, next_cursor=encode_cursor(last))
+    reps, last = repo.list_reps(limit, decode_cursor(cursor, of=REPS_LIST))
+    return RepPage(items=reps, next_cursor=encode_cursor(last, of=REPS_LIST))
 
 
 def get_lead(contact_id: str, repo: Pipeline) -> Lead:

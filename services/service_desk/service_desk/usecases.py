@@ -54,5 +54,6 @@ def get_ticket(ticket_id: str, repo: Tickets) -> Ticket:
 
 
 def tickets_of_contact(contact_id: str, repo: Tickets, limit: int, cursor: str | None) -> TicketPage:
-    tickets, last = repo.for_contact(contact_id, limit, decode_cursor(cursor))
-    return TicketPage(items=tickets, next_cursor=encode_cursor(last))
+    of = f"service_desk/tickets/{contact_id}"  # a cursor is good for this contact's tickets only
+    tickets, last = repo.for_contact(contact_id, limit, decode_cursor(cursor, of=of))
+    return TicketPage(items=tickets, next_cursor=encode_cursor(last, of=of))

@@ -48,7 +48,10 @@ def update_company(company_id: str, patch: CompanyPatch, if_match: int | None, r
     return repo.replace_company(current, updated)
 
 
+COMPANIES_LIST = "contacts/companies"  # what a cursor of the companies list is signed for
+
+
 def list_companies(cursor: str | None, limit: int, repo: Companies) -> CompanyPage:
-    decoded = decode_cursor(cursor)
+    decoded = decode_cursor(cursor, of=COMPANIES_LIST)
     items, last = repo.companies_page(str(decoded["after"]) if decoded else None, limit)
-    return CompanyPage(items=items, next_cursor=encode_cursor({"after": last}) if last else None)
+    return CompanyPage(items=items, next_cursor=encode_cursor({"after": last}, of=COMPANIES_LIST) if last else None)

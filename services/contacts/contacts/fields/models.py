@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
+from shared.errors import field_error
 from shared.http import RequestModel
 
 
@@ -31,16 +32,16 @@ class FieldDefIn(RequestModel):
     @model_validator(mode="after")
     def _consistent(self) -> FieldDefIn:
         if self.type is FieldType.ENUM and not self.options:
-            raise ValueError("an enum field needs options")
+            raise field_error("options", "an enum field needs options")
         if self.type is not FieldType.ENUM and self.options:
-            raise ValueError("options are for enum fields only")
+            raise field_error("options", "options are for enum fields only")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
             except re.error:
-                raise ValueError("pattern is not a valid regular expression") from None
+                raise field_error("pattern", "pattern is not a valid regular expression") from None
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is greater than max")
+            raise field_error("max", "min is greater than max")
         return self
 
 

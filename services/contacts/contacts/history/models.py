@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from shared.errors import field_error
 from shared.http import RequestModel
 
 
@@ -137,5 +138,5 @@ class Period(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
-            raise ValueError("'to' is before 'from'")
+            raise field_error("to", "'to' is before 'from'")
         return self

@@ -230,8 +230,10 @@ def _foreign_interaction(
 def timeline(contact_id: str, store: HistoryStore, limit: int, cursor: str | None, kind: str | None = None) -> Page:
     if not store.contact_exists(contact_id):
         raise NotFound(f"contact {contact_id} not found")
-    items, last = store.entries(contact_id, limit, decode_cursor(cursor), kind)
-    return Page(items=items, next_cursor=encode_cursor(last))
+    # A cursor is good for this contact's timeline with the same kind filter only.
+    of = f"contacts/timeline/{contact_id}/{kind or ''}"
+    items, last = store.entries(contact_id, limit, decode_cursor(cursor, of=of), kind)
+    return Page(items=items, next_cursor=encode_cursor(last, of=of))
 
 
 # --- shared by every write (orders and refunds: contacts/history/orders.py) ------------

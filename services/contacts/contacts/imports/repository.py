@@ -236,13 +236,14 @@ class ImportRepository:
             "ExpressionAttributeValues": {":pk": {"S": job_pk(import_id)}, ":p": {"S": prefix}},
             "Limit": limit,
         }
-        start = decode_cursor(cursor)
+        of = f"contacts/imports/{import_id}/rows/{status or ''}"  # this import's rows, this filter
+        start = decode_cursor(cursor, of=of)
         if start:
             kwargs["ExclusiveStartKey"] = {"pk": {"S": job_pk(import_id)}, "sk": {"S": str(start["after"])}}
         page = _ddb().query(**kwargs)
         rows = [RowResult.model_validate_json(i["result"]["S"]) for i in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
-        return rows, encode_cursor({"after": last["sk"]["S"]}) if last else None
+        return rows, encode_cursor({"after": last["sk"]["S"]}, of=of) if last else None
 
     # --- contacts in bulk ------------------------------------------------------------------
 

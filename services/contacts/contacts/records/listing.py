@@ -107,6 +107,15 @@ def _within_owner(parsed: ListQuery, owner: str) -> ListQuery | None:
     return ListQuery({**parsed.filters, "owner": owner}, parsed.created, parsed.segment, plan)
 
 
+def _list_of(parsed: ListQuery, owner_scope: str | None) -> str:
+    """What a cursor of this list is signed for: the filters as parsed and the reach, so a
+    cursor is an index sort key of the very partition and filters it was read from."""
+    import json
+
+    shape = [sorted(parsed.filters.items()), list(parsed.created), parsed.segment, list(parsed.plan), owner_scope]
+    return "contacts/list/" + json.dumps(shape, separators=(",", ":"), default=str)
+
+
 def list_contacts(
     query: Mapping[str, str], limit: int, repo: Contacts, *, owner_scope: str | None = None
 ) -> ContactPage:
@@ -123,7 +132,8 @@ def list_contacts(
             return ContactPage(items=[], next_cursor=None)  # another owner's contacts: none in reach
         parsed = confined
     filters, created, segment, plan = parsed.filters, parsed.created, parsed.segment, parsed.plan
-    cursor = decode_cursor(query.get("cursor"))
+    of = _list_of(parsed, owner_scope)
+    cursor = decode_cursor(query.get("cursor"), of=of)
     after = str(cursor["after"]) if cursor and "after" in cursor else None
 
     items: list[Contact] = []
@@ -148,10 +158,10 @@ def list_contacts(
                     break
         if len(items) == limit:
             exhausted = not more and after == rows[-1][0]
-            return ContactPage(items=items, next_cursor=None if exhausted else encode_cursor({"after": after}))
+            return ContactPage(items=items, next_cursor=None if exhausted else encode_cursor({"after": after}, of=of))
         if not more:
             return ContactPage(items=items, next_cursor=None)
-    return ContactPage(items=items, next_cursor=encode_cursor({"after": after}) if after else None)
+    return ContactPage(items=items, next_cursor=encode_cursor({"after": after}, of=of) if after else None)
 
 
 # --- duplicates ------------------------------------------------------------------------

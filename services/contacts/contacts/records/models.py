@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from shared.errors import field_error
 from shared.events import Outgoing
 from shared.http import RequestModel
-from shared.types import Email
+from shared.types import Email, json_bounds
 
 PHONE_PATTERN = r"^\+?[0-9 ()\-.]{6,20}$"
 TAG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _\-:.]{0,49}$"
@@ -55,6 +56,11 @@ class Address(RequestModel):
     _check_country = field_validator("country")(_country)
 
 
+# Values are scalars (fields.models.FieldType), checked against the definitions later; the
+# bounds keep any object, however odd, storable and serialisable until then.
+CustomFieldValues = Annotated[dict[str, Any], json_bounds(max_depth=3, max_bytes=16 * 1024)]
+
+
 class _ContactFields(RequestModel):
     """Fields a client may set on a contact (create and partial update share them)."""
 
@@ -69,7 +75,7 @@ class _ContactFields(RequestModel):
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
     source: str | None = Field(default=None, max_length=50)
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
-    custom_fields: dict[str, Any] = Field(default_factory=dict, max_length=50)
+    custom_fields: CustomFieldValues = Field(default_factory=dict, max_length=50)
 
     @field_validator("tags")
     @classmethod
@@ -107,7 +113,7 @@ class ContactPatch(_ContactFields):
     def _required_stay_set(self) -> ContactPatch:
         for name in ("email", "first_name", "last_name", "lifecycle_stage"):
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be cleared")
+                raise field_error(name, f"{name} cannot be cleared")
         return self
 
 

@@ -33,6 +33,7 @@ from contacts.segments.rules import Rule, evaluate, facts_of, next_change, valid
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing, follow_up, new_event
 from shared.http import RequestModel
+from shared.types import JsonObject
 
 RFM_GROUPS = ("champions", "loyal", "potential_loyalist", "new", "at_risk", "cant_lose", "hibernating", "lost")
 VALUE_TIERS = ("platinum", "gold", "silver", "bronze")
@@ -45,13 +46,13 @@ APPLY_ATTEMPTS = 5
 class SegmentIn(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
-    rules: dict[str, Any]
+    rules: JsonObject
 
 
 class SegmentPatch(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
-    rules: dict[str, Any] | None = None
+    rules: JsonObject | None = None
 
 
 class Backfill(BaseModel):
@@ -69,7 +70,7 @@ class Segment(BaseModel):
     id: str
     name: str
     description: str | None = None
-    rules: dict[str, Any]
+    rules: JsonObject
     builtin: bool = False
     member_count: int = 0
     created_at: datetime
