@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.auth import Principal, Role, authenticate, authorize
 from shared.errors import (
@@ -31,6 +31,7 @@ from shared.errors import (
     field_errors,
 )
 from shared.observability import logger
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.settings import get_settings
 from shared.types import json_depth_exceeds
 
@@ -78,6 +79,19 @@ class QueryModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class NoQuery(QueryModel):
+    """What a route that declares no ``query=`` accepts: no parameter at all, so that every
+    parameter a route reads is declared (validated, and described in the OpenAPI document)."""
+
+
+class PageQuery(QueryModel):
+    """The parameters of every paged list; a list with filters extends it."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
+    # Passed on as it came: the list's use case reads (and refuses) a cursor.
+    cursor: str | None = Field(None, max_length=2048, description="The `next_cursor` of the page before.")
+
+
 @dataclass
 class Reply:
     body: Any
@@ -90,19 +104,9 @@ class Ctx:
     principal: Principal
     request: Request
     body: Any = None
-    # The route's validated query (its ``query=`` model), None when it declares none.
+    # The route's validated query (its ``query=`` model), None when it declares none (and
+    # then the request has none): the one way a handler reads its query parameters.
     params: Any = None
-
-    @property
-    def query(self) -> Mapping[str, str]:
-        return self.request.query_params or {}
-
-    def required_query(self, name: str) -> str:
-        """A query parameter the route cannot do without: a 400 naming it when absent or blank."""
-        value = (self.query.get(name) or "").strip()
-        if not value:
-            raise BadRequest(f"{name} is required", errors=[{"field": name, "message": "required query parameter"}])
-        return value
 
     def header(self, name: str) -> str | None:
         value: str | None = self.request.headers.get(name)
@@ -313,11 +317,13 @@ class Api:
                 check_body_size(request.raw_body)
                 principal = authenticate(request.headers.get("authorization"))
                 authorize(principal, spec.roles)
+                # The URL before the body: a wrong parameter is said first; none is read undeclared.
+                parameters = parse_query(request.query_params, query or NoQuery)
                 ctx = Ctx(
                     principal,
                     request,
                     parse_body(request.raw_body, body) if body else None,
-                    parse_query(request.query_params, query) if query else None,
+                    parameters if query else None,
                 )
                 key = request.headers.get("idempotency-key")
                 if key and request.method in WRITE_METHODS:

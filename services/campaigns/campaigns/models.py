@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from shared.http import PageQuery
+
 
 class MessageStatus(StrEnum):
     SENDING = "sending"  # claimed: the send is in flight (or its process died mid-way)
@@ -28,6 +30,12 @@ class Message(BaseModel):
 class MessagePage(BaseModel):
     items: list[Message]
     next_cursor: str | None = None
+
+
+class MessageQuery(PageQuery):
+    """GET /messages: a contact's messages (they are kept per contact: listing all would be a scan)."""
+
+    contact_id: str = Field(min_length=1, max_length=64, description="The contact whose messages to list (required).")
 
 
 class Recipient(BaseModel):

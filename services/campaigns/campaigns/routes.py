@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from campaigns import bootstrap
-from campaigns.models import MessagePage
+from campaigns.models import MessagePage, MessageQuery
 from shared.auth import STAFF
 from shared.http import Ctx, Router
-from shared.pagination import parse_limit
 
 router = Router()
 
 
-@router.route("/messages", roles=STAFF)
+@router.route("/messages", roles=STAFF, query=MessageQuery)
 def list_messages(ctx: Ctx) -> MessagePage:
     from campaigns.usecases import list_messages as page
 
-    # Messages are kept per contact: listing them all would be a scan.
-    contact_id = ctx.required_query("contact_id")  # before the limit: said first
-    limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
-    return page(contact_id, bootstrap.message_repository(), limit, cursor)
+    params: MessageQuery = ctx.params
+    return page(params.contact_id, bootstrap.message_repository(), params.limit, params.cursor)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from loyalty import bootstrap
 from loyalty.models import LedgerPage, Member
 from shared.auth import STAFF
-from shared.http import Ctx, Router
-from shared.pagination import parse_limit
+from shared.http import Ctx, PageQuery, Router
 
 router = Router()
 
@@ -18,9 +17,9 @@ def get_member(ctx: Ctx, contact_id: str) -> Member:
     return get(contact_id, bootstrap.loyalty_repository())
 
 
-@router.route("/members/{contact_id}/ledger", roles=STAFF)
+@router.route("/members/{contact_id}/ledger", roles=STAFF, query=PageQuery)
 def get_ledger(ctx: Ctx, contact_id: str) -> LedgerPage:
     from loyalty.usecases import ledger
 
-    limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
-    return ledger(contact_id, bootstrap.loyalty_repository(), limit, cursor)
+    params: PageQuery = ctx.params
+    return ledger(contact_id, bootstrap.loyalty_repository(), params.limit, params.cursor)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pipeline import SERVICE, bootstrap
-from pipeline.models import Lead, RepIn, RepPage
+from pipeline.models import Lead, Rep, RepIn, RepPage
 from shared.auth import STAFF, Role
-from shared.http import Ctx, Reply, Router
-from shared.pagination import parse_limit
+from shared.http import Ctx, PageQuery, Reply, Router
 
 router = Router()
 
 REP_WRITERS = frozenset({Role.ADMIN, Role.MANAGER})
 
 
-@router.route("/reps", methods=["POST"], roles=REP_WRITERS, body=RepIn, status=201)
+@router.route("/reps", methods=["POST"], roles=REP_WRITERS, body=RepIn, status=201, response=Rep)
 def add_rep(ctx: Ctx) -> Reply:
     from pipeline.usecases import add_rep as add
 
@@ -21,12 +20,12 @@ def add_rep(ctx: Ctx) -> Reply:
     return Reply(rep, 201, {"Location": f"/{SERVICE}/reps/{rep.id}"})
 
 
-@router.route("/reps", roles=STAFF)
+@router.route("/reps", roles=STAFF, query=PageQuery)
 def list_reps(ctx: Ctx) -> RepPage:
     from pipeline.usecases import list_reps as page
 
-    limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
-    return page(bootstrap.pipeline_repository(), limit, cursor)
+    params: PageQuery = ctx.params
+    return page(bootstrap.pipeline_repository(), params.limit, params.cursor)
 
 
 @router.route("/leads/{contact_id}", roles=STAFF)

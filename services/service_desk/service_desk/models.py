@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from shared.http import RequestModel
+from shared.http import PageQuery, RequestModel
 
 
 class Channel(StrEnum):
@@ -53,3 +53,9 @@ class Ticket(BaseModel):
 class TicketPage(BaseModel):
     items: list[Ticket]
     next_cursor: str | None = None
+
+
+class TicketQuery(PageQuery):
+    """GET /tickets: a contact's tickets (listing them all would be a scan)."""
+
+    contact_id: str = Field(min_length=1, max_length=64, description="The contact whose tickets to list (required).")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from service_desk import bootstrap
-from service_desk.models import TicketIn, TicketPage
+from service_desk.models import Ticket, TicketIn, TicketPage, TicketQuery
 from shared.auth import STAFF, Role
 from shared.http import Ctx, Reply, Router
-from shared.pagination import parse_limit
 
 router = Router()
 
@@ -14,7 +13,7 @@ WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
 PREFIX = "/service-desk"  # the gateway's prefix for this service
 
 
-@router.route("/tickets", methods=["POST"], roles=WRITERS, body=TicketIn, status=201)
+@router.route("/tickets", methods=["POST"], roles=WRITERS, body=TicketIn, status=201, response=Ticket)
 def open_ticket(ctx: Ctx) -> Reply:
     from service_desk.usecases import open_ticket as open_
 
@@ -23,7 +22,7 @@ def open_ticket(ctx: Ctx) -> Reply:
     return Reply(ticket, 201, {"Location": f"{PREFIX}/tickets/{ticket.id}", "ETag": f'"{ticket.version}"'})
 
 
-@router.route("/tickets/{ticket_id}", roles=STAFF)
+@router.route("/tickets/{ticket_id}", roles=STAFF, response=Ticket)
 def get_ticket(ctx: Ctx, ticket_id: str) -> Reply:
     from service_desk.usecases import get_ticket as get
 
@@ -31,11 +30,9 @@ def get_ticket(ctx: Ctx, ticket_id: str) -> Reply:
     return Reply(ticket, 200, {"ETag": f'"{ticket.version}"'})
 
 
-@router.route("/tickets", roles=STAFF)
+@router.route("/tickets", roles=STAFF, query=TicketQuery)
 def list_tickets(ctx: Ctx) -> TicketPage:
     from service_desk.usecases import tickets_of_contact
 
-    # Tickets are listed per contact through an index: listing them all would be a scan.
-    contact_id = ctx.required_query("contact_id")  # before the limit: said first
-    limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
-    return tickets_of_contact(contact_id, bootstrap.ticket_repository(), limit, cursor)
+    params: TicketQuery = ctx.params
+    return tickets_of_contact(params.contact_id, bootstrap.ticket_repository(), params.limit, params.cursor)

@@ -58,3 +58,12 @@ def test_a_contact_without_messages_has_an_empty_list(client: Any) -> None:
 def test_routes_need_a_token_and_a_role(client: Any) -> None:
     assert client.http.get("/messages?contact_id=x").status_code == 401
     assert call(client, "GET", "/messages?contact_id=x", role="partner").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("?contact_id=c1&limit=0", "limit"), ("?contact_id=c1&status=sent", "status"), ("?contact_id=", "contact_id")],
+)
+def test_query_parameters_are_checked(client: Any, query: str, field: str) -> None:
+    response = _messages(client, query)
+    assert response.status_code == 400 and [e["field"] for e in response.json["errors"]] == [field]

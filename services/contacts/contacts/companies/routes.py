@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from contacts.bootstrap import company_repository
-from contacts.companies.models import CompanyIn, CompanyPatch
+from contacts.companies.models import Company, CompanyIn, CompanyPage, CompanyPatch
 from contacts.reach import WRITERS
 from shared.auth import STAFF
-from shared.http import Ctx, Reply, Router
-from shared.pagination import parse_limit
+from shared.http import Ctx, PageQuery, Reply, Router
 
 router = Router()
 
 
-@router.route("/companies", methods=["POST"], roles=WRITERS, body=CompanyIn, status=201)
+@router.route("/companies", methods=["POST"], roles=WRITERS, body=CompanyIn, status=201, response=Company)
 def create_company(ctx: Ctx) -> Reply:
     from contacts.companies.usecases import create_company as create
 
@@ -20,14 +19,15 @@ def create_company(ctx: Ctx) -> Reply:
     return Reply(company, 201, {"Location": f"/contacts/companies/{company.id}", "ETag": f'"{company.version}"'})
 
 
-@router.route("/companies", roles=STAFF)
+@router.route("/companies", roles=STAFF, query=PageQuery, response=CompanyPage)
 def list_companies(ctx: Ctx) -> Reply:
     from contacts.companies.usecases import list_companies as page
 
-    return Reply(page(ctx.query.get("cursor"), parse_limit(ctx.query.get("limit")), company_repository()))
+    params: PageQuery = ctx.params
+    return Reply(page(params.cursor, params.limit, company_repository()))
 
 
-@router.route("/companies/{company_id}", roles=STAFF)
+@router.route("/companies/{company_id}", roles=STAFF, response=Company)
 def get_company(ctx: Ctx, company_id: str) -> Reply:
     from contacts.companies.usecases import get_company as get
 
@@ -35,7 +35,7 @@ def get_company(ctx: Ctx, company_id: str) -> Reply:
     return Reply(company, 200, {"ETag": f'"{company.version}"'})
 
 
-@router.route("/companies/{company_id}", methods=["PATCH"], roles=WRITERS, body=CompanyPatch)
+@router.route("/companies/{company_id}", methods=["PATCH"], roles=WRITERS, body=CompanyPatch, response=Company)
 def update_company(ctx: Ctx, company_id: str) -> Reply:
     from contacts.companies.usecases import update_company as update
     from contacts.records.usecases import parse_if_match

@@ -22,7 +22,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from contacts.records.models import LifecycleStage
+from contacts.records.filters import ListFilters
 from shared.http import RequestModel
 
 # Every column an export may have besides custom.<name>, in their default order.
@@ -67,21 +67,11 @@ def _column(name: str) -> str:
 Column = Annotated[str, AfterValidator(_column)]
 
 
-class ExportFilter(RequestModel):
-    """GET /contacts's filters as an object: same names, read by the same parser
-    (records.listing.parse_list_query), so an export holds exactly what the list shows. The
-    list's ``segment`` filter is the request's ``segment_id``."""
-
-    stage: LifecycleStage | None = None  # the list matches the raw text; here a typo is a 422
-    owner: str | None = Field(default=None, min_length=1, max_length=64)
-    tag: str | None = Field(default=None, min_length=1, max_length=50)
-    company: str | None = Field(default=None, min_length=1, max_length=64)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    region: str | None = Field(default=None, min_length=1, max_length=100)
-    city: str | None = Field(default=None, min_length=1, max_length=100)
-    created_from: str | None = Field(default=None, min_length=4, max_length=40)
-    created_to: str | None = Field(default=None, min_length=4, max_length=40)
-    q: str | None = Field(default=None, min_length=1, max_length=200)
+class ExportFilter(ListFilters):
+    """GET /contacts's filters as an object: the list's own model (contacts.records.filters,
+    the same names, types and checks) read by the same parser (records.listing.parse_list_query),
+    so an export holds exactly what the list shows. The list's ``segment`` filter is the
+    request's ``segment_id``."""
 
     def as_query(self) -> dict[str, str]:
         """The filters as GET /contacts's query parameters."""

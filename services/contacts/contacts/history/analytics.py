@@ -26,16 +26,18 @@ Definitions (money in metrics.REPORTING_CURRENCY; other currencies are counted a
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from contacts.history.metrics import REPORTING_CURRENCY
-from shared.errors import BadRequest
+from shared.http import QueryModel
 
 MAX_DAYS = 366
+# The period when none is given: the last 30 days (UTC), today included.
+DEFAULT_DAYS = 30
 # How far back "active at the start" may reach (each day is one counter item read by key).
 MAX_LOOKBACK_DAYS = 3 * 366
 
@@ -70,25 +72,41 @@ class Report(BaseModel):
     revenue_by_value_tier: dict[str, Decimal]
 
 
-def parse_period(query: Any) -> tuple[date, date]:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD -> (start, end); 400 naming the field otherwise."""
-    values: list[date] = []
-    for name in ("from", "to"):
-        raw = query.get(name)
-        try:
-            values.append(date.fromisoformat(raw))
-        except (TypeError, ValueError):
-            raise BadRequest(
-                f"{name} must be a date (YYYY-MM-DD)", errors=[{"field": name, "message": "expected YYYY-MM-DD"}]
-            ) from None
-    start, end = values
-    if end < start:
-        raise BadRequest("to is before from", errors=[{"field": "to", "message": "must not be before from"}])
-    if (end - start).days >= MAX_DAYS:
-        raise BadRequest(
-            f"the period is longer than {MAX_DAYS} days", errors=[{"field": "to", "message": f"max {MAX_DAYS} days"}]
-        )
-    return start, end
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+class PeriodQuery(QueryModel):
+    """GET /analytics?from=YYYY-MM-DD&to=YYYY-MM-DD: whole UTC days, both included; by
+    default the last 30 days (today included). A 400 names the parameter at fault."""
+
+    start: date | None = Field(
+        default=None,
+        alias="from",
+        description=f"The first day (UTC, YYYY-MM-DD), included. Default: {DEFAULT_DAYS - 1} days before `to`, "
+        f"so that no period given means the last {DEFAULT_DAYS} days.",
+    )
+    end: date = Field(
+        default_factory=_today,
+        alias="to",
+        validate_default=True,
+        description=f"The last day (UTC, YYYY-MM-DD), included; not before `from`, at most {MAX_DAYS} days after "
+        "it. Default: today.",
+    )
+
+    @field_validator("end")
+    @classmethod
+    def _within(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")  # absent when ``from`` itself was refused
+        if start is not None and end < start:
+            raise ValueError("must not be before from")
+        if start is not None and (end - start).days >= MAX_DAYS:
+            raise ValueError(f"the period is at most {MAX_DAYS} days")
+        return end
+
+    def period(self) -> tuple[date, date]:
+        """(first day, last day), the defaults applied."""
+        return self.start or self.end - timedelta(days=DEFAULT_DAYS - 1), self.end
 
 
 def _days(start: date, end: date) -> list[date]:

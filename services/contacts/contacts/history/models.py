@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from shared.errors import field_error
-from shared.http import RequestModel
+from shared.http import PageQuery, RequestModel
 
 
 def _aware(value: datetime) -> datetime:
@@ -140,3 +140,29 @@ class Period(BaseModel):
         if self.end < self.start:
             raise field_error("to", "'to' is before 'from'")
         return self
+
+
+class TimelineKind(StrEnum):
+    """What a timeline entry records (``TimelineEntry.kind``)."""
+
+    INTERACTION = "interaction"
+    ORDER = "order"
+    REFUND = "refund"
+    LEAD_ASSIGNED = "lead_assigned"
+    TICKET_OPENED = "ticket_opened"
+    POINTS_ACCRUED = "points_accrued"
+    TIER_CHANGED = "tier_changed"
+    EMAIL_SENT = "email_sent"
+
+
+class TimelineQuery(PageQuery):
+    """GET /{id}/timeline: a page of the timeline, newest first, of one kind or all."""
+
+    kind: TimelineKind | None = Field(default=None, description="Only the entries of this kind (default: all).")
+
+
+class OrderRecorded(BaseModel):
+    """POST /{id}/orders: the order as recorded and the contact's metrics after it."""
+
+    order: Order
+    metrics: MetricsOut

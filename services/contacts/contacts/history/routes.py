@@ -7,36 +7,48 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from contacts.bootstrap import contact_repository, history_repository
-from contacts.history.models import InteractionIn, OrderIn
+from contacts.history.analytics import PeriodQuery, Report
+from contacts.history.models import (
+    InteractionIn,
+    MetricsOut,
+    OrderIn,
+    OrderRecorded,
+    Page,
+    TimelineEntry,
+    TimelineKind,
+    TimelineQuery,
+)
 from contacts.reach import guard
 from shared.auth import STAFF, Role
-from shared.errors import BadRequest, Conflict, NotFound
-from shared.http import Ctx, Reply, Router
-from shared.pagination import parse_limit
+from shared.errors import Conflict, NotFound
+from shared.http import Ctx, PageQuery, Reply, Router
 
 # Who talks to customers logs interactions (marketers reach them through campaigns).
 INTERACTION_WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.AGENT})
 # Orders normally come from partners' events; staff record phone and in-store sales.
 ORDER_WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES})
 ANALYSTS = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETER})
-TIMELINE_KINDS = frozenset(
-    {"interaction", "order", "refund", "lead_assigned", "ticket_opened", "points_accrued", "tier_changed", "email_sent"}
-)
 
 
-def _page(ctx: Ctx, contact_id: str, kind: str | None) -> Reply:
+def _page(ctx: Ctx, contact_id: str, kind: TimelineKind | None) -> Reply:
     from contacts.history.usecases import timeline
 
-    page = timeline(
-        contact_id, history_repository(), parse_limit(ctx.query.get("limit")), ctx.query.get("cursor"), kind
-    )
+    params: PageQuery = ctx.params
+    page = timeline(contact_id, history_repository(), params.limit, params.cursor, kind.value if kind else None)
     return Reply(page)
 
 
 router = Router()
 
 
-@router.route("/{contact_id}/interactions", methods=["POST"], roles=INTERACTION_WRITERS, body=InteractionIn, status=201)
+@router.route(
+    "/{contact_id}/interactions",
+    methods=["POST"],
+    roles=INTERACTION_WRITERS,
+    body=InteractionIn,
+    status=201,
+    response=TimelineEntry,
+)
 def post_interaction(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history.usecases import log_interaction
 
@@ -52,22 +64,21 @@ def post_interaction(ctx: Ctx, contact_id: str) -> Reply:
     return Reply(entry, 201)
 
 
-@router.route("/{contact_id}/interactions", roles=STAFF)
+@router.route("/{contact_id}/interactions", roles=STAFF, query=PageQuery, response=Page)
 def get_interactions(ctx: Ctx, contact_id: str) -> Reply:
     guard(ctx.principal, contact_id, contact_repository)
-    return _page(ctx, contact_id, "interaction")
+    return _page(ctx, contact_id, TimelineKind.INTERACTION)
 
 
-@router.route("/{contact_id}/timeline", roles=STAFF)
+@router.route("/{contact_id}/timeline", roles=STAFF, query=TimelineQuery, response=Page)
 def get_timeline(ctx: Ctx, contact_id: str) -> Reply:
-    kind = ctx.query.get("kind")
-    if kind is not None and kind not in TIMELINE_KINDS:
-        raise BadRequest("unknown kind", errors=[{"field": "kind", "message": f"one of {sorted(TIMELINE_KINDS)}"}])
     guard(ctx.principal, contact_id, contact_repository)
-    return _page(ctx, contact_id, kind)
+    return _page(ctx, contact_id, ctx.params.kind)
 
 
-@router.route("/{contact_id}/orders", methods=["POST"], roles=ORDER_WRITERS, body=OrderIn, status=201)
+@router.route(
+    "/{contact_id}/orders", methods=["POST"], roles=ORDER_WRITERS, body=OrderIn, status=201, response=OrderRecorded
+)
 def post_order(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history.models import Order
     from contacts.history.orders import record_order
@@ -91,10 +102,10 @@ def post_order(ctx: Ctx, contact_id: str) -> Reply:
         raise Conflict(
             f"order {order.order_id} is already recorded", errors=[{"field": "order_id", "message": "already recorded"}]
         ) from None
-    return Reply({"order": order, "metrics": metrics_view(metrics)}, 201)
+    return Reply(OrderRecorded(order=order, metrics=metrics_view(metrics)), 201)
 
 
-@router.route("/{contact_id}/metrics", roles=STAFF)
+@router.route("/{contact_id}/metrics", roles=STAFF, response=MetricsOut)
 def get_metrics(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.history.usecases import metrics_of
 
@@ -102,9 +113,10 @@ def get_metrics(ctx: Ctx, contact_id: str) -> Reply:
     return Reply(metrics_of(contact_id, history_repository(), datetime.now(UTC).date()))
 
 
-@router.route("/analytics", roles=ANALYSTS)
+@router.route("/analytics", roles=ANALYSTS, query=PeriodQuery, response=Report)
 def get_analytics(ctx: Ctx) -> Reply:
-    from contacts.history.analytics import parse_period, report
+    from contacts.history.analytics import report
 
-    start, end = parse_period(ctx.query)
+    params: PeriodQuery = ctx.params
+    start, end = params.period()
     return Reply(report(start, end, history_repository(), datetime.now(UTC).date()))

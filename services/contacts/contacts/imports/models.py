@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from contacts.fields.models import FieldDef, FieldType
 from contacts.fields.usecases import validate_custom_fields
 from contacts.records.models import Contact, ContactIn
 from contacts.records.search import normalise_phone
 from shared.errors import field_errors
+from shared.http import PageQuery
 
 CHUNK_ROWS = 500
 CUSTOM_PREFIX = "custom."
@@ -205,3 +206,9 @@ def new_contact(values: dict[str, Any], now: datetime | None = None, contact_id:
             "version": 1,
         }
     )
+
+
+class RowQuery(PageQuery):
+    """GET /imports/{id}/rows: a page of the row results, of one status or all."""
+
+    status: RowStatus | None = Field(default=None, description="Only the rows of this status (default: all).")

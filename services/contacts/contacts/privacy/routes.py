@@ -6,11 +6,10 @@ today, and the guard still runs so that widening the roles cannot skip it."""
 from __future__ import annotations
 
 from contacts.bootstrap import consent_repository, contact_repository, privacy_repository
-from contacts.privacy.models import ConsentIn
+from contacts.privacy.models import ConsentEntry, ConsentIn, ConsentView, Erasure, Export
 from contacts.reach import guard
 from shared.auth import STAFF, Role
-from shared.http import Ctx, Reply, Router
-from shared.pagination import parse_limit
+from shared.http import Ctx, PageQuery, Reply, Router
 
 EXPORTERS = frozenset({Role.ADMIN, Role.MANAGER})
 ADMINS = frozenset({Role.ADMIN})
@@ -19,7 +18,9 @@ router = Router()
 
 
 # Any staff member may record what a customer said (an agent on the phone, a rep at a fair).
-@router.route("/{contact_id}/consents", methods=["POST"], roles=STAFF, body=ConsentIn, status=201)
+@router.route(
+    "/{contact_id}/consents", methods=["POST"], roles=STAFF, body=ConsentIn, status=201, response=ConsentEntry
+)
 def record_consent(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.privacy.usecases import record_consent as record
 
@@ -28,16 +29,17 @@ def record_consent(ctx: Ctx, contact_id: str) -> Reply:
     return Reply(entry, 201)
 
 
-@router.route("/{contact_id}/consents", roles=STAFF)
+@router.route("/{contact_id}/consents", roles=STAFF, query=PageQuery, response=ConsentView)
 def read_consents(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.privacy.usecases import consents
 
     guard(ctx.principal, contact_id, contact_repository)
-    view = consents(contact_id, consent_repository(), parse_limit(ctx.query.get("limit")), ctx.query.get("cursor"))
+    params: PageQuery = ctx.params
+    view = consents(contact_id, consent_repository(), params.limit, params.cursor)
     return Reply(view)
 
 
-@router.route("/{contact_id}/export", roles=EXPORTERS)
+@router.route("/{contact_id}/export", roles=EXPORTERS, response=Export)
 def export_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.privacy.usecases import export_contact as export
 
@@ -45,7 +47,7 @@ def export_contact(ctx: Ctx, contact_id: str) -> Reply:
     return Reply(export(contact_id, privacy_repository()))
 
 
-@router.route("/{contact_id}/erase", methods=["POST"], roles=ADMINS)
+@router.route("/{contact_id}/erase", methods=["POST"], roles=ADMINS, response=Erasure)
 def erase_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.bootstrap import export_repository
     from contacts.exports.usecases import withdraw_exports

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from contacts.records.filters import ContactListQuery, created_end, created_start
 from contacts.records.models import (
     Contact,
     ContactPage,
@@ -23,8 +24,12 @@ from contacts.records.search import (
     query_plan,
 )
 from contacts.records.usecases import MAX_INDEX_PAGES, Contacts, Visible, get_contact
-from shared.errors import BadRequest
+from shared.errors import BadRequest, NotFound
+from shared.http import parse_query
 from shared.pagination import decode_cursor, encode_cursor
+
+if TYPE_CHECKING:
+    from contacts.segments.usecases import SegmentStore
 
 # --- list and search -------------------------------------------------------------------
 
@@ -40,7 +45,10 @@ def _filter_value(name: str, raw: str) -> str:
     return raw.strip()
 
 
-def _keep(contact: Contact, filters: Mapping[str, str], created: tuple[str | None, str | None]) -> bool:
+Created = tuple[datetime | None, datetime | None]  # [from, to): instants in UTC
+
+
+def _keep(contact: Contact, filters: Mapping[str, str], created: Created) -> bool:
     address = contact.address
     checks = {
         "stage": contact.lifecycle_stage.value,
@@ -59,8 +67,8 @@ def _keep(contact: Contact, filters: Mapping[str, str], created: tuple[str | Non
                 return False
         elif name in checks and checks[name] != wanted:
             return False
-    stamp = contact.created_at.isoformat()
-    return not ((created[0] and stamp < created[0]) or (created[1] and stamp[: len(created[1])] > created[1]))
+    at = contact.created_at if contact.created_at.tzinfo else contact.created_at.replace(tzinfo=UTC)
+    return not ((created[0] and at < created[0]) or (created[1] and at >= created[1]))
 
 
 @dataclass(frozen=True)
@@ -68,22 +76,33 @@ class ListQuery:
     """The list filters, validated: which index partition to read and what to keep."""
 
     filters: dict[str, str]
-    created: tuple[str | None, str | None]
+    created: Created
     segment: str | None
     plan: tuple[str, str]
 
+    def index_read(self, after: str | None, limit: int) -> IndexRead:
+        """The page of the plan's index partition after ``after``, within the created bounds
+        as the index's sort keys hold them (created_at's UTC iso form; the upper bound inclusive)."""
+        start, end = self.created
+        upto = (end - timedelta(microseconds=1)).isoformat() if end else None
+        return IndexRead(self.plan[0], self.plan[1], after, start.isoformat() if start else None, upto, limit)
 
-def parse_list_query(query: Mapping[str, str]) -> ListQuery:
-    """GET /contacts's filters (also an export's, contacts.exports.models): one parser, so both
-    accept and match exactly the same things. BadRequest names the filter at fault."""
-    filters = {n: _filter_value(n, query[n]) for n in LIST_FILTERS if query.get(n)}
-    created = (query.get("created_from") or None, query.get("created_to") or None)
-    for bound, name in zip(created, ("created_from", "created_to"), strict=True):
-        if bound is not None:
-            try:
-                datetime.fromisoformat(bound)
-            except ValueError:
-                raise BadRequest(f"{name} is not a date", errors=[{"field": name, "message": "ISO 8601"}]) from None
+
+def list_params(query: ContactListQuery | Mapping[str, str]) -> ContactListQuery:
+    """The list's parameters validated (contacts.records.filters): a 400 naming each one at fault."""
+    return query if isinstance(query, ContactListQuery) else parse_query(query, ContactListQuery)
+
+
+def parse_list_query(query: ContactListQuery | Mapping[str, str]) -> ListQuery:
+    """GET /contacts's filters (also an export's, contacts.exports.models): one model and one
+    parser, so both accept and match exactly the same things. BadRequest names the filter at fault."""
+    params = list_params(query)
+    given = {n: getattr(params, n) for n in LIST_FILTERS}
+    filters = {n: _filter_value(n, str(v)) for n, v in given.items() if v is not None}
+    created = (
+        created_start(params.created_from) if params.created_from else None,
+        created_end(params.created_to) if params.created_to else None,
+    )
     segment = filters.pop("segment", None)
     plan: tuple[str, str]
     if "q" in filters:
@@ -116,24 +135,44 @@ def _list_of(parsed: ListQuery, owner_scope: str | None) -> str:
     return "contacts/list/" + json.dumps(shape, separators=(",", ":"), default=str)
 
 
+def _known_segment(segment_id: str, segments: SegmentStore) -> None:
+    from contacts.segments.usecases import get_segment
+
+    try:
+        get_segment(segment_id, segments)
+    except NotFound:
+        raise BadRequest(
+            f"segment {segment_id} not found", errors=[{"field": "segment", "message": "no such segment"}]
+        ) from None
+
+
 def list_contacts(
-    query: Mapping[str, str], limit: int, repo: Contacts, *, owner_scope: str | None = None
+    query: ContactListQuery | Mapping[str, str],
+    limit: int,
+    repo: Contacts,
+    *,
+    owner_scope: str | None = None,
+    segments: SegmentStore | None = None,
 ) -> ContactPage:
     """One index partition per request (the most selective filter given), the other
     filters applied to the profiles it yields; the cursor is the last index entry read.
 
     ``owner_scope`` confines the list to one owner's contacts (a sales rep's reach,
     contacts.reach); a ``segment`` is then a membership check on the owner's contacts, so
-    it costs the rep's book, not the segment's size."""
-    parsed = parse_list_query(query)
+    it costs the rep's book, not the segment's size. Given ``segments``, a segment that
+    does not exist is a 400 naming ``segment`` (one read), not an empty list."""
+    params = list_params(query)
+    parsed = parse_list_query(params)
+    if parsed.segment is not None and segments is not None:
+        _known_segment(parsed.segment, segments)
     if owner_scope is not None:
         confined = _within_owner(parsed, owner_scope)
         if confined is None:
             return ContactPage(items=[], next_cursor=None)  # another owner's contacts: none in reach
         parsed = confined
-    filters, created, segment, plan = parsed.filters, parsed.created, parsed.segment, parsed.plan
+    filters, created, segment = parsed.filters, parsed.created, parsed.segment
     of = _list_of(parsed, owner_scope)
-    cursor = decode_cursor(query.get("cursor"), of=of)
+    cursor = decode_cursor(params.cursor, of=of)
     after = str(cursor["after"]) if cursor and "after" in cursor else None
 
     items: list[Contact] = []
@@ -143,7 +182,7 @@ def list_contacts(
         if segment is not None and owner_scope is None:
             rows, more = repo.segment_page(segment, after=after, limit=page_size)
         else:
-            rows, more = repo.index_page(IndexRead(plan[0], plan[1], after, created[0], created[1], page_size))
+            rows, more = repo.index_page(parsed.index_read(after, page_size))
         wanted = [cid for _, cid in rows]
         if segment is not None and owner_scope is not None:
             members = repo.members_among(segment, wanted)

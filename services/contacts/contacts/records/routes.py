@@ -4,13 +4,12 @@ likely duplicates and merge. Every route on a contact applies the caller's reach
 
 from __future__ import annotations
 
-from contacts.bootstrap import consent_repository, contact_repository
+from contacts.bootstrap import consent_repository, contact_repository, segment_store
 from contacts.reach import WRITERS, guard, owner_scope, visible_to
-from contacts.records.models import ContactIn, ContactPatch, MergeIn
+from contacts.records.filters import ContactListQuery, CreateQuery
+from contacts.records.models import Contact, ContactIn, ContactPage, ContactPatch, DuplicateList, MergeIn
 from shared.auth import STAFF, Role
-from shared.errors import BadRequest
 from shared.http import Ctx, Reply, Router
-from shared.pagination import parse_limit
 
 # Deleting or merging loses a record's separate identity: managers and admins only.
 CURATORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -25,17 +24,15 @@ def _etag(version: int) -> dict[str, str]:
 router = Router()
 
 
-@router.route("/", methods=["POST"], roles=WRITERS, body=ContactIn, status=201)
+@router.route("/", methods=["POST"], roles=WRITERS, body=ContactIn, status=201, query=CreateQuery, response=Contact)
 def create_contact(ctx: Ctx) -> Reply:
     from contacts.records.usecases import create_contact as create
 
-    mode = ctx.query.get("on_conflict")
-    if mode not in (None, "error", "update"):
-        raise BadRequest("on_conflict is error or update", errors=[{"field": "on_conflict", "message": "error|update"}])
+    params: CreateQuery = ctx.params
     result = create(
         ctx.body,
         contact_repository(),
-        on_conflict_update=mode == "update",
+        on_conflict_update=params.on_conflict == "update",
         correlation_id=ctx.header("x-correlation-id"),
         created_by=ctx.principal.subject,
         visible=visible_to(ctx.principal),
@@ -45,15 +42,16 @@ def create_contact(ctx: Ctx) -> Reply:
     return Reply(contact, 201 if result.created else 200, headers)
 
 
-@router.route("/", roles=STAFF)
+@router.route("/", roles=STAFF, query=ContactListQuery, response=ContactPage)
 def list_contacts(ctx: Ctx) -> Reply:
     from contacts.records.listing import list_contacts as search
 
-    limit = parse_limit(ctx.query.get("limit"))
-    return Reply(search(ctx.query, limit, contact_repository(), owner_scope=owner_scope(ctx.principal)))
+    params: ContactListQuery = ctx.params
+    scope = owner_scope(ctx.principal)
+    return Reply(search(params, params.limit, contact_repository(), owner_scope=scope, segments=segment_store()))
 
 
-@router.route("/{contact_id}", roles=STAFF)
+@router.route("/{contact_id}", roles=STAFF, response=Contact)
 def get_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.records.usecases import get_contact as get
 
@@ -61,7 +59,7 @@ def get_contact(ctx: Ctx, contact_id: str) -> Reply:
     return Reply(contact, 200, _etag(contact.version))
 
 
-@router.route("/{contact_id}", methods=["PATCH"], roles=WRITERS, body=ContactPatch)
+@router.route("/{contact_id}", methods=["PATCH"], roles=WRITERS, body=ContactPatch, response=Contact)
 def update_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.records.usecases import parse_if_match
     from contacts.records.usecases import update_contact as update
@@ -94,15 +92,14 @@ def delete_contact(ctx: Ctx, contact_id: str) -> Reply:
     return Reply(None, 204, headers)
 
 
-@router.route("/{contact_id}/duplicates", roles=STAFF)
+@router.route("/{contact_id}/duplicates", roles=STAFF, response=DuplicateList)
 def duplicates(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.records.listing import find_duplicates
-    from contacts.records.models import DuplicateList
 
     return Reply(DuplicateList(items=find_duplicates(contact_id, contact_repository(), visible_to(ctx.principal))))
 
 
-@router.route("/{contact_id}/merge", methods=["POST"], roles=CURATORS, body=MergeIn)
+@router.route("/{contact_id}/merge", methods=["POST"], roles=CURATORS, body=MergeIn, response=Contact)
 def merge(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.records.merge import merge_contacts
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from contacts.bootstrap import segment_store
-from contacts.segments.usecases import SegmentIn, SegmentPatch
+from contacts.segments.usecases import MemberPage, Segment, SegmentIn, SegmentPage, SegmentPatch
 from shared.auth import STAFF, Role
 from shared.errors import BadRequest
-from shared.http import Ctx, Reply, Router
-from shared.pagination import parse_limit
+from shared.http import Ctx, PageQuery, Reply, Router
 
 # Who shapes segments: marketers and admins (managers read them like every staff role).
 SEGMENT_EDITORS = frozenset({Role.ADMIN, Role.MARKETER})
@@ -28,7 +27,7 @@ def _if_match(ctx: Ctx) -> int | None:
 router = Router()
 
 
-@router.route("/segments", methods=["POST"], roles=SEGMENT_EDITORS, body=SegmentIn, status=201)
+@router.route("/segments", methods=["POST"], roles=SEGMENT_EDITORS, body=SegmentIn, status=201, response=Segment)
 def create_segment(ctx: Ctx) -> Reply:
     from contacts.segments.usecases import create_segment as create
 
@@ -36,15 +35,16 @@ def create_segment(ctx: Ctx) -> Reply:
     return Reply(segment, 201, {"Location": f"/contacts/segments/{segment.id}", "ETag": f'"{segment.version}"'})
 
 
-@router.route("/segments", roles=STAFF)
-def list_segments(ctx: Ctx) -> dict[str, object]:
+@router.route("/segments", roles=STAFF, query=PageQuery)
+def list_segments(ctx: Ctx) -> SegmentPage:
     from contacts.segments.usecases import list_segments as page
 
-    items, cursor = page(segment_store(), parse_limit(ctx.query.get("limit")), ctx.query.get("cursor"))
-    return {"items": items, "next_cursor": cursor}
+    params: PageQuery = ctx.params
+    items, cursor = page(segment_store(), params.limit, params.cursor)
+    return SegmentPage(items=items, next_cursor=cursor)
 
 
-@router.route("/segments/{segment_id}", roles=STAFF)
+@router.route("/segments/{segment_id}", roles=STAFF, response=Segment)
 def get_segment(ctx: Ctx, segment_id: str) -> Reply:
     from contacts.segments.usecases import get_segment as get
 
@@ -52,7 +52,7 @@ def get_segment(ctx: Ctx, segment_id: str) -> Reply:
     return Reply(segment, 200, {"ETag": f'"{segment.version}"'})
 
 
-@router.route("/segments/{segment_id}", methods=["PATCH"], roles=SEGMENT_EDITORS, body=SegmentPatch)
+@router.route("/segments/{segment_id}", methods=["PATCH"], roles=SEGMENT_EDITORS, body=SegmentPatch, response=Segment)
 def update_segment(ctx: Ctx, segment_id: str) -> Reply:
     from contacts.segments.usecases import update_segment as update
 
@@ -74,9 +74,10 @@ def delete_segment(ctx: Ctx, segment_id: str) -> Reply:
 MEMBER_READERS = STAFF - {Role.SALES}
 
 
-@router.route("/segments/{segment_id}/members", roles=MEMBER_READERS)
-def segment_members(ctx: Ctx, segment_id: str) -> dict[str, object]:
+@router.route("/segments/{segment_id}/members", roles=MEMBER_READERS, query=PageQuery)
+def segment_members(ctx: Ctx, segment_id: str) -> MemberPage:
     from contacts.segments.usecases import segment_members as members
 
-    items, cursor = members(segment_id, segment_store(), parse_limit(ctx.query.get("limit")), ctx.query.get("cursor"))
-    return {"items": items, "next_cursor": cursor}
+    params: PageQuery = ctx.params
+    items, cursor = members(segment_id, segment_store(), params.limit, params.cursor)
+    return MemberPage(items=items, next_cursor=cursor)

@@ -84,6 +84,16 @@ class Member(BaseModel):
     joined_at: datetime
 
 
+class SegmentPage(BaseModel):
+    items: list[Segment]
+    next_cursor: str | None = None
+
+
+class MemberPage(BaseModel):
+    items: list[Member]
+    next_cursor: str | None = None
+
+
 # --- domain -------------------------------------------------------------------------
 
 

@@ -70,3 +70,13 @@ def test_routes_need_a_token_and_a_role(client: Any) -> None:
     assert call(client, "GET", "/members/x", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert call(client, "GET", "/members/x", role="partner").status_code == 403
     assert call(client, "GET", "/members/x/ledger?limit=0").status_code == 400
+
+
+def test_query_parameters_are_checked(client: Any) -> None:
+    for path, field in [
+        ("/members/x/ledger?limit=-1", "limit"),
+        ("/members/x/ledger?since=2026-01-01", "since"),
+        ("/members/x?limit=1", "limit"),  # a member is not a list
+    ]:
+        response = call(client, "GET", path)
+        assert response.status_code == 400 and [e["field"] for e in response.json["errors"]] == [field], path

@@ -163,3 +163,10 @@ def test_a_full_rep_is_never_overfilled(client: Any) -> None:
     statuses = [_lead(client, e.detail["data"]["contact_id"]).json["status"] for e in events]
     assert statuses == ["assigned", "unassigned"]
     assert [r.open_leads for r in PipelineRepository().all_reps()] == [1]
+
+
+def test_query_parameters_are_checked(client: Any) -> None:
+    assert call(client, "GET", "/reps?limit=5", role="agent").status_code == 200
+    for path, field in [("/reps?limit=101", "limit"), ("/reps?territory=west", "territory"), ("/leads/x?all=1", "all")]:
+        response = call(client, "GET", path, role="agent")
+        assert response.status_code == 400 and [e["field"] for e in response.json["errors"]] == [field], path

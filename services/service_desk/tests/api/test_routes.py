@@ -58,3 +58,15 @@ def test_routes_need_a_token_and_a_role(client: Any) -> None:
     assert client.http.post("/tickets", body="{}").status_code == 401
     assert _open(client, role="marketer").status_code == 403
     assert call(client, "GET", "/tickets?contact_id=c1", role="partner").status_code == 403
+
+
+def test_query_parameters_are_checked(client: Any) -> None:
+    assert call(client, "GET", "/tickets?contact_id=c1&limit=100", role="agent").status_code == 200
+    for path, field in [
+        ("/tickets?contact_id=", "contact_id"),
+        ("/tickets?contact_id=c1&limit=abc", "limit"),
+        ("/tickets?contact_id=c1&status=open", "status"),
+        ("/tickets/t1?expand=contact", "expand"),
+    ]:
+        response = call(client, "GET", path, role="agent")
+        assert response.status_code == 400 and [e["field"] for e in response.json["errors"]] == [field], path

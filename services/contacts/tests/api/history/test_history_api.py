@@ -369,8 +369,10 @@ def test_analytics_from_counters(client: Client) -> None:
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ("from=2026-01-01", "to"),
+        ("from=2026-01-01&to=", "to"),
         ("from=yesterday&to=2026-01-01", "from"),
+        ("to=2026-01-32", "to"),
+        ("from=2026-01-01&period=week", "period"),
         ("from=2026-02-01&to=2026-01-01", "to"),
         ("from=2024-01-01&to=2026-01-01", "to"),
     ],
