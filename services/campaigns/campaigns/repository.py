@@ -2,7 +2,8 @@
 
 Messages live in their contact's partition, ``CONTACT#<contact_id>``, at sk
 ``MESSAGE#<template>``: listing a contact's messages is a query, and the key itself
-makes 'one welcome per contact' a condition.
+makes 'one welcome per contact' a condition. The contact's owner (shared.owners, for
+reach) is at ``CONTACT#<contact_id>``/``OWNER``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from campaigns.models import Message, MessageStatus
 from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
+from shared.owners import OwnerStore, owner_model
 from shared.table import is_conditional_failure, table_meta
 
 MESSAGE_PREFIX = "MESSAGE#"
@@ -37,6 +39,7 @@ class MessageItem(KeyedItem):
 
 
 OutboxRecord = outbox_model(table_meta(SERVICE))
+OwnerRecord = owner_model(table_meta(SERVICE))
 
 
 def _pk(contact_id: str) -> str:
@@ -88,6 +91,15 @@ class MessageRepository:
                 condition=(MessageItem.id == message.id) & (MessageItem.status == MessageStatus.SENDING.value),
             )
 
+    def anonymise(self, contact_id: str, address: str) -> int:
+        """Every message of the contact keeps its outcome but not its recipient's address."""
+        done = 0
+        for item in MessageItem.query(_pk(contact_id), MessageItem.sk.startswith(MESSAGE_PREFIX), consistent_read=True):
+            if item.to != address:
+                item.update(actions=[MessageItem.to.set(address)])
+                done += 1
+        return done
+
     def list_for_contact(
         self, contact_id: str, limit: int, start: dict[str, Any] | None
     ) -> tuple[list[Message], dict[str, Any] | None]:
@@ -95,3 +107,8 @@ class MessageRepository:
             _pk(contact_id), MessageItem.sk.startswith(MESSAGE_PREFIX), limit=limit, last_evaluated_key=start
         )
         return [_message(i) for i in results], results.last_evaluated_key
+
+
+def contact_owners() -> OwnerStore:
+    """Each contact's owner, in the contact's partition (``CONTACT#<contact_id>``/``OWNER``)."""
+    return OwnerStore(OwnerRecord, _pk)

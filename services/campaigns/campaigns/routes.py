@@ -7,6 +7,7 @@ from campaigns.models import MessagePage
 from shared.auth import STAFF
 from shared.http import Ctx, Router
 from shared.pagination import parse_limit
+from shared.reach import guard
 
 router = Router()
 
@@ -17,5 +18,6 @@ def list_messages(ctx: Ctx) -> MessagePage:
 
     # Messages are kept per contact: listing them all would be a scan.
     contact_id = ctx.required_query("contact_id")  # before the limit: said first
+    guard(ctx.principal, contact_id, bootstrap.contact_owners)
     limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
     return page(contact_id, bootstrap.message_repository(), limit, cursor)

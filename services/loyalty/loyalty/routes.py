@@ -7,6 +7,7 @@ from loyalty.models import LedgerPage, Member
 from shared.auth import STAFF
 from shared.http import Ctx, Router
 from shared.pagination import parse_limit
+from shared.reach import guard, not_found
 
 router = Router()
 
@@ -15,6 +16,7 @@ router = Router()
 def get_member(ctx: Ctx, contact_id: str) -> Member:
     from loyalty.usecases import get_member as get
 
+    guard(ctx.principal, contact_id, bootstrap.contact_owners, not_found("member", contact_id))
     return get(contact_id, bootstrap.loyalty_repository())
 
 
@@ -22,5 +24,6 @@ def get_member(ctx: Ctx, contact_id: str) -> Member:
 def get_ledger(ctx: Ctx, contact_id: str) -> LedgerPage:
     from loyalty.usecases import ledger
 
+    guard(ctx.principal, contact_id, bootstrap.contact_owners, not_found("member", contact_id))
     limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
     return ledger(contact_id, bootstrap.loyalty_repository(), limit, cursor)

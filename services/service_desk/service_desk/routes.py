@@ -7,6 +7,7 @@ from service_desk.models import TicketIn, TicketPage
 from shared.auth import STAFF, Role
 from shared.http import Ctx, Reply, Router
 from shared.pagination import parse_limit
+from shared.reach import guard, not_found
 
 router = Router()
 
@@ -28,6 +29,8 @@ def get_ticket(ctx: Ctx, ticket_id: str) -> Reply:
     from service_desk.usecases import get_ticket as get
 
     ticket = get(ticket_id, bootstrap.ticket_repository())
+    # A ticket is within reach when its contact is; outside, it is not found like a missing one.
+    guard(ctx.principal, ticket.contact_id, bootstrap.contact_owners, not_found("ticket", ticket_id))
     return Reply(ticket, 200, {"ETag": f'"{ticket.version}"'})
 
 
@@ -37,5 +40,6 @@ def list_tickets(ctx: Ctx) -> TicketPage:
 
     # Tickets are listed per contact through an index: listing them all would be a scan.
     contact_id = ctx.required_query("contact_id")  # before the limit: said first
+    guard(ctx.principal, contact_id, bootstrap.contact_owners)
     limit, cursor = parse_limit(ctx.query.get("limit")), ctx.query.get("cursor")
     return tickets_of_contact(contact_id, bootstrap.ticket_repository(), limit, cursor)
