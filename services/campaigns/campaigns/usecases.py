@@ -44,7 +44,7 @@ class Messages(Protocol):
     def list_for_contact(
         self, contact_id: str, limit: int, start: dict[str, object] | None
     ) -> tuple[list[Message], dict[str, object] | None]: ...
-    def anonymise(self, contact_id: str, address: str) -> int: ...
+    def anonymise(self, contact_id: str, address: str, at: datetime) -> int: ...
 
 
 class OwnerBook(Protocol):
@@ -112,9 +112,10 @@ def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, owners: O
     return owners.record(contact_id, owner_id, cause.occurred_at)
 
 
-def forget_recipient(contact_id: str, repo: Messages, owners: OwnerBook) -> None:
+def forget_recipient(contact_id: str, repo: Messages, owners: OwnerBook, clock: Clock = _now) -> None:
     """ContactErased: the person's messages keep their template and outcome (what was sent,
-    for the campaign's numbers) but no longer their address; the owner goes. Idempotent."""
-    anonymised = repo.anonymise(contact_id, ERASED_ADDRESS)
+    for the campaign's numbers) but no longer their address, and nothing more is sent to
+    them (a LeadCreated retried after the erasure claims nothing); the owner goes. Idempotent."""
+    anonymised = repo.anonymise(contact_id, ERASED_ADDRESS, clock())
     owners.forget(contact_id)
     logger.info("recipient erased", extra={"contact_id": contact_id, "messages": anonymised})

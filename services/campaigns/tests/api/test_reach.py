@@ -57,3 +57,18 @@ def test_an_erased_recipients_address_is_gone(client: Any, table: str) -> None:
     assert _answer(client, contact_id, REP_B)[0] == 404
     items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=table)["Items"]
     assert email not in str([i for i in items if not i["pk"]["S"].startswith("OUTBOX#")])
+
+
+def test_a_lead_created_after_the_erasure_sends_nothing(client: Any, table: str) -> None:
+    from shared.testing import ses_sent_count
+
+    # Given a contact erased before its LeadCreated got through
+    event = lead_created(email="late@example.com")
+    contact_id = event.detail["data"]["contact_id"]
+    _deliver(client, contact_erased(contact_id))
+    # When the LeadCreated arrives
+    before = ses_sent_count()
+    _deliver(client, event)
+    # Then nothing was sent, and no message was kept
+    assert ses_sent_count() == before
+    assert call(client, "GET", f"/messages?contact_id={contact_id}", role="marketer").json["items"] == []
