@@ -289,3 +289,35 @@ def refuses_deep_and_oversized_bodies(client: Any, app: Any, ids: dict[str, str]
             response = getattr(client.http, method.lower())(path, headers=bearer("admin"), body=deep_json())
             assert response.status_code == 422, (method, path, response.status_code)
             assert json.loads(response.body)["errors"][0]["field"] == "body"
+
+
+class LeadAssigned(Event):
+    """The shape crm.pipeline publishes (pipeline.events.LeadAssigned), for consumers' tests."""
+
+    bus_source = "crm.pipeline"
+
+    contact_id: str
+    owner_id: str
+    rule: str = "round_robin"
+
+
+class ContactErased(Event):
+    """The shape crm.contacts publishes (contacts.events.ContactErased), for consumers' tests."""
+
+    bus_source = "crm.contacts"
+
+    contact_id: str
+    erased_at: str
+
+
+def lead_assigned(contact_id: str, owner_id: str, occurred_at: str | None = None) -> Outgoing:
+    """A LeadAssigned event as it leaves pipeline's outbox (``occurred_at``: ISO, to order re-assignments)."""
+    event = new_event(LeadAssigned(contact_id=contact_id, owner_id=owner_id))
+    if occurred_at is not None:
+        event.detail["metadata"]["occurred_at"] = occurred_at
+    return event
+
+
+def contact_erased(contact_id: str) -> Outgoing:
+    """A ContactErased event as it leaves contacts' outbox."""
+    return new_event(ContactErased(contact_id=contact_id, erased_at="2026-01-01T00:00:00Z"))

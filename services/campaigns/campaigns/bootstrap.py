@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from campaigns.mailer import SesMailer
     from campaigns.repository import MessageRepository
+    from shared.owners import OwnerStore
 
 
 @cache
@@ -22,3 +23,10 @@ def mailer() -> SesMailer:
     from campaigns.mailer import SesMailer
 
     return SesMailer()
+
+
+@cache
+def contact_owners() -> OwnerStore:
+    from campaigns.repository import contact_owners as owners
+
+    return owners()

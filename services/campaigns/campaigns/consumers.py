@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from campaigns import bootstrap
-from campaigns.inbound import LeadCreatedIn
+from campaigns.inbound import ContactErasedIn, LeadAssignedIn, LeadCreatedIn
 from campaigns.models import Recipient
-from campaigns.usecases import send_welcome
+from campaigns.usecases import forget_recipient, record_owner, send_welcome
 from shared.events import Envelope
 
 
@@ -13,3 +13,11 @@ def on_lead_created(envelope: Envelope[LeadCreatedIn]) -> None:
     lead = envelope.data
     recipient = Recipient(contact_id=lead.contact_id, email=lead.email, first_name=lead.first_name)
     send_welcome(recipient, envelope.metadata, bootstrap.message_repository(), bootstrap.mailer())
+
+
+def on_lead_assigned(envelope: Envelope[LeadAssignedIn]) -> None:
+    record_owner(envelope.data.contact_id, envelope.data.owner_id, envelope.metadata, bootstrap.contact_owners())
+
+
+def on_contact_erased(envelope: Envelope[ContactErasedIn]) -> None:
+    forget_recipient(envelope.data.contact_id, bootstrap.message_repository(), bootstrap.contact_owners())

@@ -11,3 +11,16 @@ class LeadCreatedIn(IncomingEvent):
     contact_id: str
     email: str
     first_name: str | None = None
+
+
+class LeadAssignedIn(IncomingEvent):
+    """crm.pipeline LeadAssigned: the contact's owner, kept for reach (shared.reach)."""
+
+    contact_id: str
+    owner_id: str
+
+
+class ContactErasedIn(IncomingEvent):
+    """crm.contacts ContactErased: forget the person."""
+
+    contact_id: str

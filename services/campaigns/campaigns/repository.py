@@ -2,24 +2,29 @@
 
 Messages live in their contact's partition, ``CONTACT#<contact_id>``, at sk
 ``MESSAGE#<template>``: listing a contact's messages is a query, and the key itself
-makes 'one welcome per contact' a condition.
+makes 'one welcome per contact' a condition. The contact's owner (shared.owners, for
+reach) is at ``CONTACT#<contact_id>``/``OWNER``; an erased contact's mark at ``ERASED``
+(no message is claimed for them after it: a LeadCreated retried late sends nothing).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 
 from campaigns import SERVICE
 from campaigns.models import Message, MessageStatus
 from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
-from shared.table import is_conditional_failure, table_meta
+from shared.owners import OwnerStore, owner_model
+from shared.table import is_conditional_failure, table_meta, transaction
 
 MESSAGE_PREFIX = "MESSAGE#"
+ERASED_SK = "ERASED"
 
 
 class MessageItem(KeyedItem):
@@ -36,7 +41,15 @@ class MessageItem(KeyedItem):
     created_at = UTCDateTimeAttribute()
 
 
+class ErasedItem(KeyedItem):
+    """pk ``CONTACT#<contact_id>``, sk ``ERASED``: the person was erased; nothing more is sent."""
+
+    Meta = table_meta(SERVICE)
+    erased_at = UTCDateTimeAttribute()
+
+
 OutboxRecord = outbox_model(table_meta(SERVICE))
+OwnerRecord = owner_model(table_meta(SERVICE))
 
 
 def _pk(contact_id: str) -> str:
@@ -55,11 +68,16 @@ class MessageRepository:
             return None
 
     def claim(self, message: Message) -> bool:
-        """Write the message before sending it; False when it exists already."""
+        """Write the message before sending it; False when it exists already, or when the
+        contact was erased (checked in the same transaction, so an erasure cannot slip between)."""
         item = item_of(MessageItem, _pk(message.contact_id), MESSAGE_PREFIX + message.template, message)
         try:
-            item.save(condition=MessageItem.pk.does_not_exist())
-        except PutError as exc:
+            with transaction() as tx:
+                tx.save(item, condition=MessageItem.pk.does_not_exist())
+                tx.condition_check(
+                    ErasedItem, _pk(message.contact_id), ERASED_SK, condition=ErasedItem.pk.does_not_exist()
+                )
+        except TransactWriteError as exc:
             if is_conditional_failure(exc):
                 return False
             raise
@@ -88,6 +106,17 @@ class MessageRepository:
                 condition=(MessageItem.id == message.id) & (MessageItem.status == MessageStatus.SENDING.value),
             )
 
+    def anonymise(self, contact_id: str, address: str, at: datetime) -> int:
+        """The contact is marked erased (no claim after this), then every message of theirs
+        keeps its outcome but not its recipient's address; returns how many changed."""
+        ErasedItem(_pk(contact_id), ERASED_SK, erased_at=at).save()
+        done = 0
+        for item in MessageItem.query(_pk(contact_id), MessageItem.sk.startswith(MESSAGE_PREFIX), consistent_read=True):
+            if item.to != address:
+                item.update(actions=[MessageItem.to.set(address)])
+                done += 1
+        return done
+
     def list_for_contact(
         self, contact_id: str, limit: int, start: dict[str, Any] | None
     ) -> tuple[list[Message], dict[str, Any] | None]:
@@ -95,3 +124,8 @@ class MessageRepository:
             _pk(contact_id), MessageItem.sk.startswith(MESSAGE_PREFIX), limit=limit, last_evaluated_key=start
         )
         return [_message(i) for i in results], results.last_evaluated_key
+
+
+def contact_owners() -> OwnerStore:
+    """Each contact's owner, in the contact's partition (``CONTACT#<contact_id>``/``OWNER``)."""
+    return OwnerStore(OwnerRecord, _pk)

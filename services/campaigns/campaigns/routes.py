@@ -6,6 +6,7 @@ from campaigns import bootstrap
 from campaigns.models import MessagePage, MessageQuery
 from shared.auth import STAFF
 from shared.http import Ctx, Router
+from shared.reach import guard
 
 router = Router()
 
@@ -15,4 +16,5 @@ def list_messages(ctx: Ctx) -> MessagePage:
     from campaigns.usecases import list_messages as page
 
     params: MessageQuery = ctx.params
+    guard(ctx.principal, params.contact_id, bootstrap.contact_owners)
     return page(params.contact_id, bootstrap.message_repository(), params.limit, params.cursor)

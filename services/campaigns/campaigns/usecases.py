@@ -23,6 +23,8 @@ from shared.pagination import decode_cursor, encode_cursor
 
 # The welcome email, in code until stored, editable templates arrive with campaigns proper.
 WELCOME = "welcome"
+# What an erased person's messages say they were sent to.
+ERASED_ADDRESS = "erased"
 
 
 def welcome(first_name: str | None) -> Email:
@@ -42,6 +44,12 @@ class Messages(Protocol):
     def list_for_contact(
         self, contact_id: str, limit: int, start: dict[str, object] | None
     ) -> tuple[list[Message], dict[str, object] | None]: ...
+    def anonymise(self, contact_id: str, address: str, at: datetime) -> int: ...
+
+
+class OwnerBook(Protocol):
+    def record(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool: ...
+    def forget(self, contact_id: str) -> None: ...
 
 
 class Mailer(Protocol):
@@ -98,3 +106,17 @@ def list_messages(contact_id: str, repo: Messages, limit: int, cursor: str | Non
     of = f"campaigns/messages/{contact_id}"  # a cursor is good for this contact's messages only
     messages, last = repo.list_for_contact(contact_id, limit, decode_cursor(cursor, of=of))
     return MessagePage(items=messages, next_cursor=encode_cursor(last, of=of))
+
+
+def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, owners: OwnerBook) -> bool:
+    """LeadAssigned: the contact's owner for reach; the newest assignment wins."""
+    return owners.record(contact_id, owner_id, cause.occurred_at)
+
+
+def forget_recipient(contact_id: str, repo: Messages, owners: OwnerBook, clock: Clock = _now) -> None:
+    """ContactErased: the person's messages keep their template and outcome (what was sent,
+    for the campaign's numbers) but no longer their address, and nothing more is sent to
+    them (a LeadCreated retried after the erasure claims nothing); the owner goes. Idempotent."""
+    anonymised = repo.anonymise(contact_id, ERASED_ADDRESS, clock())
+    owners.forget(contact_id)
+    logger.info("recipient erased", extra={"contact_id": contact_id, "messages": anonymised})

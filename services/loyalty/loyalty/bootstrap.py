@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from loyalty.repository import LoyaltyRepository
+    from shared.owners import OwnerStore
 
 
 @cache
@@ -14,3 +15,10 @@ def loyalty_repository() -> LoyaltyRepository:
     from loyalty.repository import LoyaltyRepository
 
     return LoyaltyRepository()
+
+
+@cache
+def contact_owners() -> OwnerStore:
+    from loyalty.repository import contact_owners as owners
+
+    return owners()

@@ -9,3 +9,16 @@ class LeadCreatedIn(IncomingEvent):
     """crm.contacts LeadCreated: a new contact is enrolled; only its id is kept here."""
 
     contact_id: str
+
+
+class LeadAssignedIn(IncomingEvent):
+    """crm.pipeline LeadAssigned: the contact's owner, kept for reach (shared.reach)."""
+
+    contact_id: str
+    owner_id: str
+
+
+class ContactErasedIn(IncomingEvent):
+    """crm.contacts ContactErased: forget the person."""
+
+    contact_id: str

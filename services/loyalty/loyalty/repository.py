@@ -1,7 +1,8 @@
 """The loyalty table (pynamodb). The only module of the service that touches DynamoDB.
 
 A member's profile and ledger share a partition, ``MEMBER#<contact_id>``: the profile at
-sk ``PROFILE``, entries at ``LEDGER#<cause time>#<cause event id>`` (chronological, and
+sk ``PROFILE``, the contact's owner at ``OWNER`` (shared.owners, for reach), entries at
+``LEDGER#<cause time>#<cause event id>`` (chronological, and
 deterministic per cause so that ``attribute_not_exists`` makes each credit happen once).
 """
 
@@ -17,6 +18,7 @@ from loyalty.models import LedgerEntry, Member
 from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
+from shared.owners import OwnerStore, owner_model
 from shared.table import table_meta
 
 PROFILE = "PROFILE"
@@ -46,6 +48,7 @@ class LedgerItem(KeyedItem):
 
 
 OutboxRecord = outbox_model(table_meta(SERVICE))
+OwnerRecord = owner_model(table_meta(SERVICE))
 
 
 def _member_key(contact_id: str) -> str:
@@ -127,3 +130,8 @@ class LoyaltyRepository:
             for i in results
         ]
         return entries, results.last_evaluated_key
+
+
+def contact_owners() -> OwnerStore:
+    """Each contact's owner, in the member's partition (``MEMBER#<contact_id>``/``OWNER``)."""
+    return OwnerStore(OwnerRecord, _member_key)

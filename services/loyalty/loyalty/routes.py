@@ -6,6 +6,7 @@ from loyalty import bootstrap
 from loyalty.models import LedgerPage, Member
 from shared.auth import STAFF
 from shared.http import Ctx, PageQuery, Router
+from shared.reach import guard, not_found
 
 router = Router()
 
@@ -14,6 +15,7 @@ router = Router()
 def get_member(ctx: Ctx, contact_id: str) -> Member:
     from loyalty.usecases import get_member as get
 
+    guard(ctx.principal, contact_id, bootstrap.contact_owners, not_found("member", contact_id))
     return get(contact_id, bootstrap.loyalty_repository())
 
 
@@ -22,4 +24,5 @@ def get_ledger(ctx: Ctx, contact_id: str) -> LedgerPage:
     from loyalty.usecases import ledger
 
     params: PageQuery = ctx.params
+    guard(ctx.principal, contact_id, bootstrap.contact_owners, not_found("member", contact_id))
     return ledger(contact_id, bootstrap.loyalty_repository(), params.limit, params.cursor)

@@ -16,6 +16,7 @@ from loyalty.models import LedgerEntry, LedgerPage, Member, Tier, tier_for
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing, follow_up
 from shared.pagination import decode_cursor, encode_cursor
+from shared.reach import not_found
 
 SIGNUP_POINTS = 200
 SIGNUP = "signup"
@@ -105,7 +106,7 @@ def accrue_points(contact_id: str, points: int, reason: str, cause: EventMetadat
 def get_member(contact_id: str, repo: Loyalty) -> Member:
     member = repo.get_member(contact_id)
     if member is None:
-        raise NotFound(f"member {contact_id} not found")
+        raise not_found("member", contact_id)
     return member
 
 
@@ -114,3 +115,20 @@ def ledger(contact_id: str, repo: Loyalty, limit: int, cursor: str | None) -> Le
     of = f"loyalty/ledger/{contact_id}"  # a cursor is good for this member's ledger only
     entries, last = repo.ledger(contact_id, limit, decode_cursor(cursor, of=of))
     return LedgerPage(items=entries, next_cursor=encode_cursor(last, of=of))
+
+
+class OwnerBook(Protocol):
+    def record(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool: ...
+    def forget(self, contact_id: str) -> None: ...
+
+
+def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, owners: OwnerBook) -> bool:
+    """LeadAssigned: the contact's owner for reach; the newest assignment wins."""
+    return owners.record(contact_id, owner_id, cause.occurred_at)
+
+
+def forget_member(contact_id: str, owners: OwnerBook) -> None:
+    """ContactErased: loyalty holds no personal data of the member (ids, points, tiers and
+    reasons), so the profile and the ledger stay for accounting: keyed by a contact id that,
+    once contacts has erased its profile, names nobody. The owner goes. Idempotent."""
+    owners.forget(contact_id)

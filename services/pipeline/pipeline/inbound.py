@@ -15,3 +15,9 @@ class RepAddedIn(IncomingEvent):
     """crm.pipeline RepAdded (our own): a new rep may take leads that were waiting."""
 
     rep_id: str
+
+
+class ContactErasedIn(IncomingEvent):
+    """crm.contacts ContactErased: the person is forgotten (a waiting lead leaves the queue)."""
+
+    contact_id: str

@@ -17,6 +17,7 @@ from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, Rotat
 from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import outbox_model, transaction_with_events
+from shared.reach import ContactOwner
 from shared.table import table_meta, transaction, transaction_conflict
 
 REPS = "REPS"
@@ -110,6 +111,23 @@ class PipelineRepository:
         return Lead(
             contact_id=contact_id, owner_id=item.owner_id, status=LeadStatus(item.status), assigned_at=item.assigned_at
         )
+
+    def owner_of(self, contact_id: str) -> ContactOwner | None:
+        """shared.reach.Owners: pipeline keeps each contact's owner on its lead."""
+        lead = self.get_lead(contact_id)
+        return None if lead is None else ContactOwner(owner_id=lead.owner_id, assigned_at=lead.assigned_at)
+
+    def drop_waiting(self, contact_id: str) -> bool:
+        """The lead leaves the unassigned queue (it is never assigned); False when it was not waiting."""
+        try:
+            item = LeadItem.get(LEAD_PREFIX + contact_id, LEAD_SK, consistent_read=True)
+        except DoesNotExist:
+            return False
+        if item.status != LeadStatus.UNASSIGNED.value:
+            return False
+        # The lead's created_at is its queued time (enqueue): the waiting entry's key.
+        QueuedItem(pk=UNASSIGNED, sk=f"{item.created_at.isoformat()}#{contact_id}").delete()
+        return True
 
     def enqueue(self, lead: QueuedLead) -> bool:
         """Record the lead as waiting; False when pipeline already knows the lead."""

@@ -6,6 +6,7 @@ from pipeline import SERVICE, bootstrap
 from pipeline.models import Lead, Rep, RepIn, RepPage
 from shared.auth import STAFF, Role
 from shared.http import Ctx, PageQuery, Reply, Router
+from shared.reach import guard, not_found
 
 router = Router()
 
@@ -32,4 +33,5 @@ def list_reps(ctx: Ctx) -> RepPage:
 def get_lead(ctx: Ctx, contact_id: str) -> Lead:
     from pipeline.usecases import get_lead as get
 
+    guard(ctx.principal, contact_id, bootstrap.pipeline_repository, not_found("lead", contact_id))
     return get(contact_id, bootstrap.pipeline_repository())

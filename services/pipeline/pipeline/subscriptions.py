@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.consumers import on_lead_created, on_rep_added
-from pipeline.inbound import LeadCreatedIn, RepAddedIn
+from pipeline.consumers import on_contact_erased, on_lead_created, on_rep_added
+from pipeline.inbound import ContactErasedIn, LeadCreatedIn, RepAddedIn
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("LeadCreated", LeadCreatedIn, on_lead_created),
     Subscription("RepAdded", RepAddedIn, on_rep_added),
+    Subscription("ContactErased", ContactErasedIn, on_contact_erased),
 ]

@@ -15,10 +15,11 @@ from typing import Protocol
 
 from pipeline.events import LeadAssigned, RepAdded
 from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, RepIn, RepPage, Rotation
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.events import EventMetadata, Outgoing, new_event
 from shared.observability import logger
 from shared.pagination import decode_cursor, encode_cursor
+from shared.reach import not_found
 
 ROUND_ROBIN = "round_robin"
 MAX_ATTEMPTS = 8  # per lead: enough for real contention, bounded so a stuck record fails into SQS's retry
@@ -38,6 +39,7 @@ class Pipeline(Protocol):
     def enqueue(self, lead: QueuedLead) -> bool: ...
     def queued(self, limit: int) -> list[QueuedLead]: ...
     def assign(self, assignment: Assignment, events: list[Outgoing]) -> None: ...
+    def drop_waiting(self, contact_id: str) -> bool: ...
 
 
 Clock = Callable[[], datetime]
@@ -72,8 +74,16 @@ def list_reps(repo: Pipeline, limit: int, cursor: str | None) -> RepPage:
 def get_lead(contact_id: str, repo: Pipeline) -> Lead:
     lead = repo.get_lead(contact_id)
     if lead is None:
-        raise NotFound(f"lead {contact_id} not found")
+        raise not_found("lead", contact_id)
     return lead
+
+
+def forget_lead(contact_id: str, repo: Pipeline) -> None:
+    """ContactErased: pipeline holds no personal data (a lead is the contact's id, its owner
+    and status), but an erased person must not be handed to a rep: a waiting lead leaves the
+    queue. An assigned lead stays, as the rep's load it counted for. Idempotent."""
+    if repo.drop_waiting(contact_id):
+        logger.info("erased lead left the queue", extra={"contact_id": contact_id})
 
 
 def next_rep(reps: list[Rep], last_rep_id: str | None) -> Rep | None:

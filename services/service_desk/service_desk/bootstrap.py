@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from service_desk.repository import TicketRepository
+    from shared.owners import OwnerStore
 
 
 @cache
@@ -18,3 +19,10 @@ def ticket_repository() -> TicketRepository:
     from service_desk.repository import TicketRepository
 
     return TicketRepository()
+
+
+@cache
+def contact_owners() -> OwnerStore:
+    from service_desk.repository import contact_owners as owners
+
+    return owners()

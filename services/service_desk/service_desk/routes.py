@@ -6,6 +6,7 @@ from service_desk import bootstrap
 from service_desk.models import Ticket, TicketIn, TicketPage, TicketQuery
 from shared.auth import STAFF, Role
 from shared.http import Ctx, Reply, Router
+from shared.reach import guard, not_found
 
 router = Router()
 
@@ -27,6 +28,8 @@ def get_ticket(ctx: Ctx, ticket_id: str) -> Reply:
     from service_desk.usecases import get_ticket as get
 
     ticket = get(ticket_id, bootstrap.ticket_repository())
+    # A ticket is within reach when its contact is; outside, it is not found like a missing one.
+    guard(ctx.principal, ticket.contact_id, bootstrap.contact_owners, not_found("ticket", ticket_id))
     return Reply(ticket, 200, {"ETag": f'"{ticket.version}"'})
 
 
@@ -35,4 +38,5 @@ def list_tickets(ctx: Ctx) -> TicketPage:
     from service_desk.usecases import tickets_of_contact
 
     params: TicketQuery = ctx.params
+    guard(ctx.principal, params.contact_id, bootstrap.contact_owners)
     return tickets_of_contact(params.contact_id, bootstrap.ticket_repository(), params.limit, params.cursor)

@@ -10,7 +10,7 @@ import pytest
 
 from campaigns.mailer import SendDeferred, SendRejected
 from campaigns.models import Email, Message, MessageStatus, Recipient
-from campaigns.usecases import list_messages, send_welcome
+from campaigns.usecases import ERASED_ADDRESS, forget_recipient, list_messages, send_welcome
 from shared.events import EventMetadata, Outgoing
 
 
@@ -27,11 +27,14 @@ class FakeMessages:
     def __init__(self) -> None:
         self.messages: dict[tuple[str, str], Message] = {}
         self.events: list[Outgoing] = []
+        self.erased: set[str] = set()
 
     def get(self, contact_id: str, template: str) -> Message | None:
         return self.messages.get((contact_id, template))
 
     def claim(self, message: Message) -> bool:
+        if message.contact_id in self.erased:
+            return False
         return self.messages.setdefault((message.contact_id, message.template), message) is message
 
     def release(self, message: Message) -> None:
@@ -43,6 +46,25 @@ class FakeMessages:
 
     def list_for_contact(self, contact_id: str, limit: int, start: Any) -> tuple[list[Message], None]:
         return [m for (c, _), m in self.messages.items() if c == contact_id][:limit], None
+
+    def anonymise(self, contact_id: str, address: str, at: datetime) -> int:
+        self.erased.add(contact_id)
+        mine = [(k, m) for k, m in self.messages.items() if k[0] == contact_id and m.to != address]
+        for key, message in mine:
+            self.messages[key] = message.model_copy(update={"to": address})
+        return len(mine)
+
+
+class FakeOwners:
+    def __init__(self) -> None:
+        self.owners: dict[str, str] = {}
+
+    def record(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool:
+        self.owners[contact_id] = owner_id
+        return True
+
+    def forget(self, contact_id: str) -> None:
+        self.owners.pop(contact_id, None)
 
 
 class FakeMailer:
@@ -119,3 +141,26 @@ def test_greeting_is_escaped_in_html() -> None:
     email = welcome("<b>Ada</b>")
     assert "<b>Ada" not in email.html and "&lt;b&gt;Ada" in email.html
     assert welcome(None).text.startswith("Hi there")
+
+
+def test_an_erased_recipient_keeps_the_messages_outcome_and_gets_nothing_more() -> None:
+    # Given a welcomed contact with an owner
+    repo, mailer, owners = FakeMessages(), FakeMailer(), FakeOwners()
+    send_welcome(_to("ada@example.com"), _cause(), repo, mailer)
+    owners.record("c1", "rep-1", datetime.now(UTC))
+    # When the contact is erased twice
+    forget_recipient("c1", repo, owners)
+    forget_recipient("c1", repo, owners)
+    # Then the message keeps its outcome, not the address, and the owner is gone
+    [message] = repo.messages.values()
+    assert (message.to, message.status) == (ERASED_ADDRESS, MessageStatus.SENT) and owners.owners == {}
+
+
+def test_a_lead_created_retried_after_the_erasure_sends_nothing() -> None:
+    # Given a contact erased before its LeadCreated got through (a retry after a throttle)
+    repo, mailer = FakeMessages(), FakeMailer()
+    forget_recipient("c1", repo, FakeOwners())
+    # When the LeadCreated is delivered
+    send_welcome(_to("ada@example.com"), _cause(), repo, mailer)
+    # Then no email goes out and no message holds the address
+    assert mailer.sent == [] and repo.messages == {}

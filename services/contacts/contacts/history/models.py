@@ -53,7 +53,7 @@ class InteractionIn(RequestModel):
     direction: Direction
     summary: str = Field(min_length=1, max_length=2000)
     occurred_at: UtcDatetime
-    by: str | None = Field(default=None, min_length=1, max_length=128)  # default: the caller
+    # No ``by``: who logged it is the token's subject, never the body's say (refused as unknown).
 
 
 class OrderLine(RequestModel):

@@ -154,7 +154,7 @@ def log_interaction(
         kind="interaction",
         occurred_at=data.occurred_at,
         source="api",
-        by=data.by or caller,
+        by=caller,
         data={"kind": data.kind.value, "direction": data.direction.value, "summary": data.summary},
     )
 

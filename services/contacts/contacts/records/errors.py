@@ -7,7 +7,8 @@ from shared.errors import Conflict, Problem
 
 
 class DuplicateContact(Conflict):
-    """Another live contact holds this email or phone (``existing_id`` names it)."""
+    """Another live contact holds this email or phone (``existing_id`` names it, only to a
+    caller who may see that contact: contacts.records.usecases)."""
 
     type_ = "https://crm.example.com/problems/duplicate-contact"
 
@@ -20,6 +21,16 @@ class DuplicateContact(Conflict):
             existing_id=holder,
             errors=[{"field": what, "message": "belongs to another contact"}],
         )
+
+    @property
+    def holder(self) -> str | None:
+        holder = self.extensions.get("existing_id")
+        return str(holder) if holder is not None else None
+
+    def unnamed(self) -> DuplicateContact:
+        """The same refusal without the holder's id: for a caller outside the holder's reach,
+        who may learn that the email or phone is taken, not by whom."""
+        return DuplicateContact(self.detail, errors=self.extensions.get("errors", []))
 
 
 class PreconditionRequired(Problem):

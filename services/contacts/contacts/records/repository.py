@@ -152,6 +152,10 @@ class ContactRepository:
         item = self._item(contact_id)
         return to_contact(item) if item is not None and item.merged_into is None else None
 
+    def owner_of(self, contact_id: str) -> Contact | None:
+        """shared.reach.Owners: contacts keeps the owner (and the creator) on the profile."""
+        return self.get(contact_id)
+
     def merged_into(self, contact_id: str) -> str | None:
         item = self._item(contact_id)
         return item.merged_into if item is not None else None

@@ -7,7 +7,8 @@ segments filter on) through the outbox, in the same transaction as the change.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 from contacts.events import ContactDeleted, ContactUpdated, LeadCreated
 from contacts.fields.models import FieldDef
 from contacts.fields.usecases import validate_custom_fields
-from contacts.records.errors import PreconditionRequired
+from contacts.records.errors import DuplicateContact, PreconditionRequired
 from contacts.records.models import (
     EDITABLE,
     Contact,
@@ -110,6 +111,22 @@ def _normalised(values: dict[str, Any], defs: list[FieldDef], *, complete: bool)
     return values
 
 
+@contextmanager
+def _holder_hidden(repo: Contacts, visible: Visible | None) -> Iterator[None]:
+    """A duplicate held by a contact outside the caller's reach is refused without its id:
+    the caller learns the email or phone is taken, not which contact holds it."""
+    try:
+        yield
+    except DuplicateContact as exc:
+        holder = exc.holder
+        if visible is None or holder is None:
+            raise
+        found = repo.get(holder)
+        if found is not None and visible(found):
+            raise
+        raise exc.unnamed() from None
+
+
 # --- create / read / update / delete -------------------------------------------------
 
 
@@ -140,7 +157,8 @@ def create_contact(
             patch = ContactPatch.model_validate(
                 {k: v for k, v in data.model_dump(mode="json").items() if k in data.model_fields_set}
             )
-            return Created(apply_patch(existing, patch, repo, correlation_id, defs), created=False)
+            with _holder_hidden(repo, visible):
+                return Created(apply_patch(existing, patch, repo, correlation_id, defs), created=False)
     now = _now()
     fresh = {"id": str(uuid.uuid4()), "created_by": created_by, "created_at": now, "updated_at": now, "version": 0}
     contact = Contact.model_validate({**values, **fresh})
@@ -152,7 +170,8 @@ def create_contact(
             {**contact.model_dump(include=set(LeadCreated.model_fields)), "contact_id": contact.id}
         )
         events.insert(0, new_event(lead, correlation_id=correlation_id))
-    return Created(repo.add(contact, events), created=True)
+    with _holder_hidden(repo, visible):
+        return Created(repo.add(contact, events), created=True)
 
 
 def _holder(values: Mapping[str, Any], repo: Contacts) -> Contact | None:
@@ -207,7 +226,8 @@ def update_contact(
             f"contact {contact_id} is at version {current.version}, not {if_match}",
             current_version=current.version,
         )
-    return apply_patch(current, patch, repo, correlation_id, repo.field_defs())
+    with _holder_hidden(repo, visible):
+        return apply_patch(current, patch, repo, correlation_id, repo.field_defs())
 
 
 def apply_patch(

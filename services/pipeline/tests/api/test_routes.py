@@ -16,7 +16,7 @@ def _add_rep(client: Any, name: str = "Grace", **extra: Any) -> dict[str, Any]:
 
 
 def _lead(client: Any, contact_id: str) -> Any:
-    return call(client, "GET", f"/leads/{contact_id}", role="sales")
+    return call(client, "GET", f"/leads/{contact_id}", role="manager")
 
 
 def _published(table: str, detail_type: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, RepIn, Rotation
-from pipeline.usecases import add_rep, drain_unassigned, get_lead, list_reps, next_rep, receive_lead
+from pipeline.usecases import add_rep, drain_unassigned, forget_lead, get_lead, list_reps, next_rep, receive_lead
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing
 
@@ -65,6 +65,9 @@ class FakePipeline:
 
     def queued(self, limit: int) -> list[QueuedLead]:
         return sorted(self.waiting.values(), key=lambda q: q.queued_at)[:limit]
+
+    def drop_waiting(self, contact_id: str) -> bool:
+        return self.waiting.pop(contact_id, None) is not None
 
     def assign(self, assignment: Assignment, events: list[Outgoing]) -> None:
         contact_id, rep, rotation, at = assignment.contact_id, assignment.rep, assignment.rotation, assignment.at
@@ -194,3 +197,16 @@ def test_capacity_must_be_a_positive_integer(capacity: object) -> None:
 
     with pytest.raises(ValidationError):
         RepIn.model_validate({"name": "x", "email": "x@example.com", "capacity": capacity})
+
+
+def test_an_erased_lead_waiting_for_a_rep_is_never_assigned() -> None:
+    # Given a lead waiting because no rep had room
+    repo = FakePipeline()
+    receive_lead("lead-1", _meta(), repo)
+    # When the person is erased (twice: a redelivery), and then a rep joins
+    forget_lead("lead-1", repo)
+    forget_lead("lead-1", repo)
+    repo.reps["a"] = _rep("a")
+    # Then the rep gets nothing: the lead left the queue
+    assert drain_unassigned(_meta(), repo) == 0
+    assert repo.leads["lead-1"].status is LeadStatus.UNASSIGNED and repo.events == []

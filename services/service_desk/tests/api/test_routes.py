@@ -20,7 +20,7 @@ def test_an_agent_opens_a_ticket(client: Any, table: str) -> None:
     ticket = response.json
     assert response.headers["Location"] == f"/service-desk/tickets/{ticket['id']}"
     assert (ticket["status"], ticket["priority"], ticket["channel"]) == ("open", "urgent", "chat")
-    read = call(client, "GET", f"/tickets/{ticket['id']}", role="sales")
+    read = call(client, "GET", f"/tickets/{ticket['id']}", role="manager")
     assert read.status_code == 200 and read.json == ticket
     [event] = pending_outbox(table)
     assert (event.source, event.detail_type, event.detail["data"]["ticket_id"]) == (

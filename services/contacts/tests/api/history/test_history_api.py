@@ -135,6 +135,14 @@ def test_an_interaction_is_logged_by_the_caller_and_listed_newest_first(client: 
     assert page["items"][0]["by"] == "dev-agent" and page["items"][0]["kind"] == "interaction"
 
 
+def test_who_logged_an_interaction_comes_from_the_token_never_the_body(client: Client) -> None:
+    contact = new_contact(client)
+    body = {"kind": "call", "direction": "inbound", "summary": "x", "occurred_at": NOW.isoformat(), "by": "someone"}
+    response = client.http.post(f"/{contact}/interactions", headers=bearer("agent"), body=json.dumps(body))
+    assert response.status_code == 422 and [e["field"] for e in json.loads(response.body)["errors"]] == ["by"]
+    assert get(client, f"/{contact}/interactions")["items"] == []
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

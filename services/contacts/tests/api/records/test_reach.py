@@ -167,6 +167,38 @@ def test_a_rep_cannot_upsert_into_another_reps_contact(client: Client) -> None:
     assert mine.status_code == 200 and mine.json["title"] == "Lady"
 
 
+def test_a_duplicate_outside_reach_says_the_email_or_phone_is_taken_not_by_whom(client: Client) -> None:
+    # Given rep B's contact with an email and a phone
+    theirs = owned(client, REP_B, phone="+44 20 7946 0018")
+    rep_a = as_("sales", REP_A)
+    by_email = {"email": theirs["email"], "first_name": "Ada", "last_name": "Lovelace"}
+    by_phone = {"email": f"x-{uuid.uuid4().hex[:8]}@example.com", "first_name": "A", "last_name": "B"}
+    by_phone["phone"] = "+44 20 7946 0018"
+    # When rep A creates (or upserts) a contact holding either
+    for path in ("/", "/?on_conflict=update"):
+        for body, field in ((by_email, "email"), (by_phone, "phone")):
+            answer = call(client, "post", path, body, headers=rep_a)
+            # Then a 409 names the field taken, and neither the holder's id nor anything of it
+            assert answer.status_code == 409, answer.body
+            assert "existing_id" not in answer.json and theirs["id"] not in answer.body.decode()
+            assert [e["field"] for e in answer.json["errors"]] == [field]
+    # ... a patch of rep A's own contact onto rep B's email is refused the same way
+    mine = owned(client, REP_A)
+    read = call(client, "get", f"/{mine['id']}", headers=rep_a)
+    patch = call(
+        client,
+        "patch",
+        f"/{mine['id']}",
+        {"email": theirs["email"]},
+        headers={**rep_a, "If-Match": read.headers["ETag"]},
+    )
+    assert patch.status_code == 409 and "existing_id" not in patch.json
+    # ... while the holder's owner, and a manager, are told which contact holds it
+    for headers in (as_("sales", REP_B), as_("manager")):
+        named = call(client, "post", "/", by_email, headers=headers)
+        assert named.status_code == 409 and named.json["existing_id"] == theirs["id"]
+
+
 def test_duplicates_show_only_contacts_within_reach(client: Client) -> None:
     mine = owned(client, REP_A)
     theirs = owned(client, REP_B)  # same name: a likely duplicate

@@ -139,12 +139,6 @@ def test_upsert_into_a_contact_outside_reach_meets_the_duplicate_and_changes_not
     assert repo.events == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: DuplicateContact names existing_id even when the holder is outside the caller's reach "
-    "(docs/architecture.md: 'with the existing id, only when the caller may see it'; reach.py: "
-    "'its existence is not told')",
-)
 def test_a_duplicate_outside_reach_does_not_name_the_holder() -> None:
     # Given a contact owned by rep-2
     repo = seeded(a_contact(id="theirs", owner_id="rep-2"))

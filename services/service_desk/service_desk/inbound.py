@@ -1,0 +1,18 @@
+"""What the service desk reads from other events (tolerant readers: unknown fields ignored)."""
+
+from __future__ import annotations
+
+from shared.events import IncomingEvent
+
+
+class LeadAssignedIn(IncomingEvent):
+    """crm.pipeline LeadAssigned: the contact's owner, kept for reach (shared.reach)."""
+
+    contact_id: str
+    owner_id: str
+
+
+class ContactErasedIn(IncomingEvent):
+    """crm.contacts ContactErased: forget the person."""
+
+    contact_id: str
