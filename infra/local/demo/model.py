@@ -144,12 +144,13 @@ class Dataset:
     def count(self, what: str) -> int:
         return sum(len(getattr(p, what)) for p in self.people)
 
-    def sample(self) -> Dataset:
-        """A small slice for quick checks: the first person of each stage and buying
-        profile, and every Chinese gold or platinum customer (the VIP segment's members)."""
+    def sample(self, profiles: tuple[str, ...] = ("lead", "subscriber", "new", "at_risk")) -> Dataset:
+        """A small slice for quick checks: the first person of each of ``profiles`` and
+        every Chinese gold or platinum customer (the VIP segment's members)."""
         firsts: dict[str, Person] = {}
         for person in self.people:
-            firsts.setdefault(person.profile, person)
+            if person.profile in profiles:
+                firsts.setdefault(person.profile, person)
         chosen = {p.email for p in firsts.values()}
         kept = [p for p in self.people if p.email in chosen or (p.country == "CN" and p.net_spend >= VIP_SPEND)]
         return Dataset(self.reps, self.companies, kept, self.segments, self.custom_field)
