@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 from infra.local.demo.client import Api, Partner, wait_idle
 from infra.local.demo.model import CURRENCY, PARTNER_SOURCE, Dataset, Person, moment
 
-WORKERS = 8
-OWNER_TIMEOUT_SECONDS = 30.0
+WORKERS = 4  # more only queue up: the local stack runs every function in one process
+OWNER_TIMEOUT_SECONDS = 90.0
 SETTLE_TIMEOUT_SECONDS = 40.0
 
 T = TypeVar("T")
@@ -76,6 +76,7 @@ class Loader:
         self.wait_for_owners()
         self._each(self.interactions, self.data.people)
         self.result.settled = wait_idle(self.api, self.settle_seconds)
+        self._each(self.owner, [p for p in self.data.people if not self.result.owners.get(p.email)])
         self.result.seconds = time.monotonic() - started
         return self.result
 

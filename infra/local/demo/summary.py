@@ -40,6 +40,9 @@ def render(api: Api, result: Result, seen: dict[str, Any]) -> str:
     lines.append("  " + " · ".join(counts))
     if not result.settled:
         lines.append("  (the stack was still processing events when this was printed: counts may grow)")
+    unowned = sum(1 for owner in result.owners.values() if owner is None)
+    if unowned:
+        lines.append(f"  {unowned} contacts had no owner yet: their interactions were logged by the manager")
     segments = seen["segments"]
     ours = [f"{name} {segments[name]['member_count']}" for name in result.segments if name in segments]
     lines.append("  segments: " + " · ".join(ours))
