@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -34,7 +34,7 @@ R = TypeVar("R")
 @dataclass
 class Result:
     data: Dataset
-    at: date
+    at: date  # the day "days ago" counts from: yesterday, so that nothing is dated ahead
     reps: dict[str, str] = field(default_factory=dict)  # rep email -> rep id
     companies: dict[str, str] = field(default_factory=dict)  # domain -> company id
     contacts: dict[str, str] = field(default_factory=dict)  # person email -> contact id
@@ -54,7 +54,8 @@ class Loader:
         self, api: Api, data: Dataset, *, workers: int = WORKERS, settle_seconds: float = SETTLE_TIMEOUT_SECONDS
     ) -> None:
         self.api, self.data = api, data
-        self.result = Result(data, datetime.now(UTC).date())
+        # Dated up to yesterday: an order or a talk at a later hour of today would lie ahead.
+        self.result = Result(data, datetime.now(UTC).date() - timedelta(days=1))
         self.workers, self.settle_seconds = workers, settle_seconds
 
     def _each(self, work: Callable[[T], R], items: Iterable[T]) -> list[R]:
