@@ -21,10 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared.auth import Principal, Role
 from shared.errors import NotFound
+
+if TYPE_CHECKING:
+    from shared.events import EventMetadata
 
 FULL_REACH = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETER, Role.AGENT})
 
@@ -52,6 +55,18 @@ class Owners(Protocol):
     def owner_of(self, contact_id: str) -> Owned | None:
         """The contact's owner as this service knows it; None for a contact it does not know."""
         ...
+
+
+class OwnerBook(Protocol):
+    """Where a service keeps its copy of the owners (shared.owners.OwnerStore)."""
+
+    def record(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool: ...
+    def forget(self, contact_id: str) -> None: ...
+
+
+def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, owners: OwnerBook) -> bool:
+    """LeadAssigned: the contact's owner for reach; the newest assignment wins."""
+    return owners.record(contact_id, owner_id, cause.occurred_at)
 
 
 def owner_scope(principal: Principal) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from campaigns import bootstrap
 from campaigns.inbound import ContactErasedIn, LeadAssignedIn, LeadCreatedIn
 from campaigns.models import Recipient
-from campaigns.usecases import forget_recipient, record_owner, send_welcome
+from campaigns.usecases import forget_recipient, send_welcome
 from shared.events import Envelope
+from shared.reach import record_owner
 
 
 def on_lead_created(envelope: Envelope[LeadCreatedIn]) -> None:

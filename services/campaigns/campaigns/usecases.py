@@ -20,6 +20,7 @@ from campaigns.models import Email, Message, MessagePage, MessageStatus, Recipie
 from shared.events import EventMetadata, Outgoing, follow_up
 from shared.observability import logger
 from shared.pagination import decode_cursor, encode_cursor
+from shared.reach import OwnerBook
 
 # The welcome email, in code until stored, editable templates arrive with campaigns proper.
 WELCOME = "welcome"
@@ -45,11 +46,6 @@ class Messages(Protocol):
         self, contact_id: str, limit: int, start: dict[str, object] | None
     ) -> tuple[list[Message], dict[str, object] | None]: ...
     def anonymise(self, contact_id: str, address: str, at: datetime) -> int: ...
-
-
-class OwnerBook(Protocol):
-    def record(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool: ...
-    def forget(self, contact_id: str) -> None: ...
 
 
 class Mailer(Protocol):
@@ -106,11 +102,6 @@ def list_messages(contact_id: str, repo: Messages, limit: int, cursor: str | Non
     of = f"campaigns/messages/{contact_id}"  # a cursor is good for this contact's messages only
     messages, last = repo.list_for_contact(contact_id, limit, decode_cursor(cursor, of=of))
     return MessagePage(items=messages, next_cursor=encode_cursor(last, of=of))
-
-
-def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, owners: OwnerBook) -> bool:
-    """LeadAssigned: the contact's owner for reach; the newest assignment wins."""
-    return owners.record(contact_id, owner_id, cause.occurred_at)
 
 
 def forget_recipient(contact_id: str, repo: Messages, owners: OwnerBook, clock: Clock = _now) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from loyalty import bootstrap
 from loyalty.inbound import ContactErasedIn, LeadAssignedIn, LeadCreatedIn
-from loyalty.usecases import enrol_lead, forget_member, record_owner
+from loyalty.usecases import enrol_lead, forget_member
 from shared.events import Envelope
+from shared.reach import record_owner
 
 
 def on_lead_created(envelope: Envelope[LeadCreatedIn]) -> None:

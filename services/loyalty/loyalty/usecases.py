@@ -16,7 +16,7 @@ from loyalty.models import LedgerEntry, LedgerPage, Member, Tier, tier_for
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing, follow_up
 from shared.pagination import decode_cursor, encode_cursor
-from shared.reach import not_found
+from shared.reach import OwnerBook, not_found
 
 SIGNUP_POINTS = 200
 SIGNUP = "signup"
@@ -115,16 +115,6 @@ def ledger(contact_id: str, repo: Loyalty, limit: int, cursor: str | None) -> Le
     of = f"loyalty/ledger/{contact_id}"  # a cursor is good for this member's ledger only
     entries, last = repo.ledger(contact_id, limit, decode_cursor(cursor, of=of))
     return LedgerPage(items=entries, next_cursor=encode_cursor(last, of=of))
-
-
-class OwnerBook(Protocol):
-    def record(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool: ...
-    def forget(self, contact_id: str) -> None: ...
-
-
-def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, owners: OwnerBook) -> bool:
-    """LeadAssigned: the contact's owner for reach; the newest assignment wins."""
-    return owners.record(contact_id, owner_id, cause.occurred_at)
 
 
 def forget_member(contact_id: str, owners: OwnerBook) -> None:

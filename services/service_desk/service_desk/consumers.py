@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from service_desk import bootstrap
 from service_desk.inbound import ContactErasedIn, LeadAssignedIn
-from service_desk.usecases import forget_requester, record_owner
+from service_desk.usecases import forget_requester
 from shared.events import Envelope
+from shared.reach import record_owner
 
 
 def on_lead_assigned(envelope: Envelope[LeadAssignedIn]) -> None:

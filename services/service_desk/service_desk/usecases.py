@@ -9,10 +9,10 @@ from typing import Protocol
 
 from service_desk.events import TicketOpened
 from service_desk.models import Ticket, TicketIn, TicketPage, TicketStatus
-from shared.events import EventMetadata, Outgoing, new_event
+from shared.events import Outgoing, new_event
 from shared.observability import logger
 from shared.pagination import decode_cursor, encode_cursor
-from shared.reach import not_found
+from shared.reach import OwnerBook, not_found
 
 # What an erased person's tickets say instead of their words.
 REDACTED = "[erased]"
@@ -25,11 +25,6 @@ class Tickets(Protocol):
         self, contact_id: str, limit: int, start: dict[str, object] | None
     ) -> tuple[list[Ticket], dict[str, object] | None]: ...
     def redact(self, contact_id: str, text: str, at: datetime) -> int: ...
-
-
-class OwnerBook(Protocol):
-    def record(self, contact_id: str, owner_id: str, assigned_at: datetime) -> bool: ...
-    def forget(self, contact_id: str) -> None: ...
 
 
 Clock = Callable[[], datetime]
@@ -67,11 +62,6 @@ def tickets_of_contact(contact_id: str, repo: Tickets, limit: int, cursor: str |
     of = f"service_desk/tickets/{contact_id}"  # a cursor is good for this contact's tickets only
     tickets, last = repo.for_contact(contact_id, limit, decode_cursor(cursor, of=of))
     return TicketPage(items=tickets, next_cursor=encode_cursor(last, of=of))
-
-
-def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, owners: OwnerBook) -> bool:
-    """LeadAssigned: the contact's owner for reach; the newest assignment wins."""
-    return owners.record(contact_id, owner_id, cause.occurred_at)
 
 
 def forget_requester(contact_id: str, repo: Tickets, owners: OwnerBook, clock: Clock = _now) -> None:
