@@ -49,8 +49,9 @@ reset: ## wipe the local stack's saved state
 demo: install ## load demo data through the public API of a running `make run`
 	$(PY) -m infra.local.demo --url http://127.0.0.1:$(PORT)
 
-schemas: install ## regenerate the committed event JSON Schemas and AsyncAPI document
+schemas: install ## regenerate the committed event JSON Schemas, AsyncAPI and OpenAPI documents
 	$(PY) -m infra.schemas write
+	$(PY) -m infra.openapi write
 
 package: install ## make package SERVICE=contacts STAGE=dev
 	$(PY) -m infra.package $(SERVICE) --stage $(STAGE)
