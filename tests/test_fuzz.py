@@ -1,0 +1,167 @@
+"""Fuzzing: schemathesis drives every operation of every service's OpenAPI document
+(as the running stack serves it) through the local gateway, as an admin and as a sales
+user, with data that fits the document (positive) and data that does not (negative).
+
+Checks: no 5xx (``not_a_server_error``) and every response matches its declared schema
+(``response_schema_conformance``: the success model, the problem details). A route is
+fuzzed by being declared: nothing here names one, except the known findings below.
+
+Bounded and deterministic: hypothesis is derandomized, never shrinks and keeps no
+database; each service gets about ``BUDGET`` requests spread over its operations. The
+requests per service and the distinct findings go to the terminal summary.
+
+The stack is this module's own (a fresh one, not the session's): fuzzed writes add reps,
+contacts and jobs that other end-to-end tests would otherwise see.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core import NOT_SET
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from infra.local.launch import LocalStack, running_stack
+from infra.services import existing_services
+
+pytestmark = pytest.mark.e2e
+
+BUDGET = 300  # requests per service, about: a few hundred, a few minutes for all five
+MIN_EXAMPLES, MAX_EXAMPLES = 3, 25  # per operation, role and mode
+ROLES = ("admin", "sales")
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+CHECKS = [not_a_server_error, response_schema_conformance]
+
+# Findings that others' pending changes fix (the only exclusions, each with its reason):
+# (service, operationId, status) -> why it is known. A known finding that no longer
+# happens is reported, not failed (like a non-strict xfail).
+KNOWN: dict[tuple[str, str, int], str] = {}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    # Named like the session fixture so that a failure attaches this stack's output.
+    with running_stack(tmp_path_factory.mktemp("fuzz-stack")) as running:
+        yield running
+
+
+@dataclass
+class Finding:
+    service: str
+    operation: str  # operationId
+    label: str  # METHOD /path
+    status: int
+    check: str
+    example: str
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.service, self.operation, self.status)
+
+
+@dataclass
+class Run:
+    service: str
+    requests: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    findings: dict[tuple[str, str, int, str], Finding] = field(default_factory=dict)
+
+
+def _shape(case: Any) -> str:
+    """What was sent, short (dev tokens and long values left out)."""
+    parts = {"path": case.path_parameters, "query": case.query, "body": case.body}
+    sent = {k: v for k, v in parts.items() if v not in (None, {}, NOT_SET)}
+    text = json.dumps(sent, default=repr, ensure_ascii=True)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _examples(operations: int) -> int:
+    per = BUDGET // max(1, operations * len(ROLES) * len(MODES))
+    return max(MIN_EXAMPLES, min(MAX_EXAMPLES, per))
+
+
+def fuzz(stack: LocalStack, service: str) -> Run:
+    prefix = "/" + service.replace("_", "-")
+    admin = {"Authorization": f"Bearer {stack.token('admin')}"}
+    schema = schemathesis.openapi.from_url(f"{stack.url}{prefix}/openapi.json", headers=admin, timeout=30)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    examples = _examples(len(operations))
+    run = Run(service)
+    session = requests.Session()
+    for operation in operations:
+        for role in ROLES:
+            headers = {"Authorization": f"Bearer {stack.token(role)}"}
+            for mode in MODES:
+                _fuzz_operation(stack.url + prefix, operation, mode, headers, examples, session, run)
+    return run
+
+
+def _fuzz_operation(
+    base_url: str,
+    operation: Any,
+    mode: GenerationMode,
+    headers: dict[str, str],
+    examples: int,
+    session: requests.Session,
+    run: Run,
+) -> None:
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def one(case: Any) -> None:
+        # The security scheme makes schemathesis send a made-up bearer token: send the role's.
+        case.headers = {**(case.headers or {}), **headers}
+        response = case.call(base_url=base_url, session=session, timeout=30)
+        run.requests += 1
+        run.statuses[response.status_code] = run.statuses.get(response.status_code, 0) + 1
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except (FailureGroup, Failure) as failed:
+            failures = list(failed.exceptions) if isinstance(failed, FailureGroup) else [failed]
+            for failure in failures:
+                finding = Finding(
+                    run.service,
+                    operation.definition.raw.get("operationId", operation.label),
+                    operation.label,
+                    response.status_code,
+                    failure.title,
+                    _shape(case),
+                )
+                run.findings.setdefault((*finding.key, finding.check), finding)
+
+    one()
+
+
+@pytest.mark.parametrize("service", existing_services())
+def test_fuzz_service(stack: LocalStack, service: str, record_property: Any) -> None:
+    started = time.perf_counter()
+    run = fuzz(stack, service)
+    seconds = time.perf_counter() - started
+    known = {k: f for k, f in run.findings.items() if k[:3] in KNOWN}
+    new = {k: f for k, f in run.findings.items() if k[:3] not in KNOWN}
+    statuses = ", ".join(f"{s}: {n}" for s, n in sorted(run.statuses.items()))
+    lines = [f"{service}: {run.requests} requests in {seconds:.0f}s ({statuses})"]
+    lines += [f"  known  {f.label} -> {f.status} {f.check}: {KNOWN[f.key]}; e.g. {f.example}" for f in known.values()]
+    lines += [f"  NEW    {f.label} -> {f.status} {f.check}; e.g. {f.example}" for f in new.values()]
+    gone = sorted({k for k in KNOWN if k[0] == service} - {k[:3] for k in run.findings})
+    lines += [f"  fixed? {op} -> {status} no longer found" for _, op, status in gone]
+    record_property("fuzz", "\n".join(lines))
+    assert run.requests > 0
+    assert not new, "\n".join(lines)
