@@ -1,7 +1,8 @@
 """One HTTP gateway in front of every service's API, like API Gateway custom-domain
 base-path mappings: ``/contacts/...`` goes to the contacts app with the prefix stripped,
 dispatched through chalice's ``LocalGateway`` so that the app receives a real API
-Gateway proxy event. Also serves the stack's own ``/_local/*`` endpoints.
+Gateway proxy event. Also serves the stack's own ``/_local/*`` endpoints and the API
+reference page, ``/docs`` (infra.local.docs).
 
 Local differences: requests to one service are handled one at a time (Chalice keeps
 ``current_request`` on the app object, so one app cannot serve two threads at once;
@@ -22,6 +23,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from infra.local import docs
 from infra.local.functions import Faults, Runtime
 from infra.local.log import say
 
@@ -121,6 +123,8 @@ class Gateway:
     def dispatch(self, request: Request) -> Response:
         if request.path.startswith("/_local/"):
             return self._local(request)
+        if request.path == "/docs" or request.path.startswith("/docs/"):
+            return docs.respond(request, self.runtime.services)
         service, path = split_path(request.path)
         if service is None or service not in self.apis:
             known = ", ".join(f"/{p}" for p, s in BASE_PATHS.items() if s in self.apis)
