@@ -58,8 +58,8 @@ def respond(request: Request, services: Mapping[str, Any], viewer: Path = VIEWER
         kind = mimetypes.guess_type(asset)[0] or "application/octet-stream"
         return Response((viewer / asset).read_bytes(), content_type=kind, headers={"Cache-Control": "max-age=3600"})
     known = ", ".join(f"/docs/{p}.json" for p in sorted(prefixes))
-    body = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": f"no docs at {path} ({known})"}
-    return Response(json.dumps(body), status=404, content_type="application/problem+json")
+    problem = {"type": "about:blank", "title": "Not Found", "status": 404, "detail": f"no docs at {path} ({known})"}
+    return Response(json.dumps(problem), status=404, content_type="application/problem+json")
 
 
 def _links(prefixes: Mapping[str, str]) -> str:
