@@ -77,6 +77,9 @@ class Run:
     requests: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     findings: dict[tuple[str, str, int, str], Finding] = field(default_factory=dict)
+    # (METHOD /path, status) answered but not declared: reported, not failed (a route
+    # declares no other statuses than its success one yet).
+    undeclared: set[tuple[str, int]] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ def _fuzz_operation(
         response = case.call(base_url=base_url, session=session, timeout=30)
         run.requests += 1
         run.statuses[response.status_code] = run.statuses.get(response.status_code, 0) + 1
+        if str(response.status_code) not in operation.definition.raw.get("responses", {}):
+            run.undeclared.add((operation.label, response.status_code))
         try:
             case.validate_response(response, checks=CHECKS, headers=headers)
         except (FailureGroup, Failure) as failed:
@@ -226,6 +231,7 @@ def test_fuzz_service(stack: LocalStack, service: str, record_property: Any) -> 
     matched = {why for _, why in known.values()}
     gone = [k for k in KNOWN if k.service in (None, service) and k not in matched]
     lines += [f"  not seen (fixed?) {k.operation or '*'} -> {k.status} {k.check}" for k in gone if k.service]
+    lines += [f"  note   {label} answered {status}, undeclared" for label, status in sorted(run.undeclared)]
     record_property("fuzz", "\n".join(lines))
     assert run.requests > 0
     assert not new, "\n".join(lines)
