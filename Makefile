@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The /docs page's viewer, from npm at install time (git-ignored; never a CDN at run time).
+SWAGGER_UI_VERSION := 5.35.0
+DOCS_DIR := .local/docs
+DOCS_STAMP := $(DOCS_DIR)/.installed-$(SWAGGER_UI_VERSION)
 SERVICES := contacts pipeline service_desk loyalty campaigns
 SERVICE ?= contacts
 STAGE ?= dev
@@ -20,7 +24,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv with every pinned dependency
+# Without npm (or the registry) /docs says how to get the viewer; nothing else needs it.
+$(DOCS_STAMP):
+	@if command -v npm >/dev/null && npm install --prefix $(DOCS_DIR) --no-audit --no-fund --no-package-lock \
+		--silent swagger-ui-dist@$(SWAGGER_UI_VERSION); then touch $@; \
+	else echo "note: swagger-ui-dist@$(SWAGGER_UI_VERSION) not installed (npm missing or unreachable): /docs says how"; fi
+
+install: $(STAMP) $(DOCS_STAMP) ## create .venv with every pinned dependency, and the /docs viewer
 
 run: install ## start the whole CRM locally (Ctrl-C stops it)
 	$(PY) -m infra.local.stack --port $(PORT) --emulator-port $(EMULATOR_PORT) --stage $(STAGE)
@@ -49,8 +59,9 @@ reset: ## wipe the local stack's saved state
 demo: install ## load demo data through the public API of a running `make run`
 	$(PY) -m infra.local.demo --url http://127.0.0.1:$(PORT)
 
-schemas: install ## regenerate the committed event JSON Schemas and AsyncAPI document
+schemas: install ## regenerate the committed event JSON Schemas, AsyncAPI and OpenAPI documents
 	$(PY) -m infra.schemas write
+	$(PY) -m infra.openapi write
 
 package: install ## make package SERVICE=contacts STAGE=dev
 	$(PY) -m infra.package $(SERVICE) --stage $(STAGE)

@@ -4,7 +4,10 @@ build/<svc>/ is a Chalice project of its own: app.py, .chalice/, vendor/{shared,
 (Chalice zips vendor/ into the function as is) and the runtime pins. ``chalice package``
 then writes out/sam.yaml (the service's resources.yaml merged in) and out/deployment.zip;
 the template must lint clean (cfn-lint errors and warnings fail) and its role must grant
-what the functions' event sources need; the routes' Swagger goes to build/<svc>/openapi.json.
+what the functions' event sources need. build/<svc>/openapi.json is the service's OpenAPI
+3.1 document (the committed services/<svc>/openapi.json, drift-tested against the routes);
+build/<svc>/swagger.json is Chalice's Swagger 2.0 view of the routes (what API Gateway's
+template embeds).
 
 Works offline except for dependency wheels: chalice downloads Lambda-compatible wheels
 with pip (pip's cache makes repeats quick; build/<svc>/.chalice/deployments keeps the
@@ -46,6 +49,7 @@ class Packaged:
     template: Path
     deployment: Path
     openapi: Path
+    swagger: Path
     findings: list[Finding]
     seconds: float
 
@@ -168,15 +172,21 @@ def package(service: str, stage: str, build_root: Path = BUILD, *, dependencies:
         raise PackagingError(
             f"{template}: DefaultRole lacks what the wiring needs:\n" + "\n".join(f"  {g}" for g in gaps)
         )
+    document = service_dir(service) / "openapi.json"
+    if not document.is_file():
+        raise PackagingError(f"services/{service}/openapi.json does not exist: run `make schemas`")
     openapi = project / "openapi.json"
-    swagger = json.loads(_chalice(project, "generate-models", "--stage", stage))
-    openapi.write_text(json.dumps(swagger, indent=2, sort_keys=True) + "\n")
+    shutil.copy2(document, openapi)
+    swagger = project / "swagger.json"
+    models = json.loads(_chalice(project, "generate-models", "--stage", stage))
+    swagger.write_text(json.dumps(models, indent=2, sort_keys=True) + "\n")
     return Packaged(
         service=service,
         stage=stage,
         template=template,
         deployment=out / "deployment.zip",
         openapi=openapi,
+        swagger=swagger,
         findings=findings,
         seconds=time.perf_counter() - started,
     )
@@ -203,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{result.service} ({result.stage}) packaged in {result.seconds:.1f}s; cfn-lint clean, permissions complete")
     print(f"  template   {_shown(result.template)}")
     print(f"  code       {_shown(result.deployment)} ({size:.1f} MiB)")
-    print(f"  openapi    {_shown(result.openapi)}")
+    print(f"  openapi    {_shown(result.openapi)} (OpenAPI 3.1; Swagger 2.0: {_shown(result.swagger)})")
     stack = f"crm-{result.stage}-{result.service.replace('_', '-')}"  # stack names allow no underscores
     print(
         f"  deploy     sam deploy --template-file {_shown(result.template)}"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.auth import Principal, Role, authenticate, authorize
+from shared.auth import STAFF, Principal, Role, authenticate, authorize
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from chalice.app import Chalice, Request, Response
 
+# id(Chalice app) -> its Api (one per service, alive as long as the module holding the app).
+_APIS: dict[int, Api] = {}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 # Bodies are refused unread above this (413), on every route. Why 256 KiB: a body becomes
@@ -263,7 +265,8 @@ class Router:
 
 class Api:
     """Registers the features' routes on one service's Chalice app, each authenticated,
-    role-checked, parsed and answered with problem details on error."""
+    role-checked, parsed and answered with problem details on error. ``GET /openapi.json``
+    answers the service's OpenAPI document (shared.openapi), made from those routes."""
 
     def __init__(self, app: Chalice, service: str) -> None:
         # Fail closed at cold start: an API that could not verify tokens is not built at all.
@@ -274,8 +277,37 @@ class Api:
         # Every route included, in order: what the service's OpenAPI document is made from.
         self.routes: list[RouteSpec] = []
         self._store: DynamoDBPersistenceLayer | None = None
+        self._document: tuple[int, dict[str, Any]] | None = None  # (routes it covers, document)
+        _APIS[id(app)] = self
         # Log context and the metrics flush of every request, as shared.functions gives the others.
         app.register_middleware(self._observed, "http")
+        # Like every route, behind a token (any staff role): the local /docs page reads the
+        # documents in-process instead.
+        self._include(RouteSpec("/openapi.json", self._openapi_route(), ("GET",), STAFF, None, 200, None, dict))
+
+    @staticmethod
+    def of(app: Chalice) -> Api:
+        """The ``Api`` that registered ``app``'s routes."""
+        return _APIS[id(app)]
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of every route included so far (built once)."""
+        from shared.openapi import document
+
+        if self._document is None or self._document[0] != len(self.routes):
+            self._document = (len(self.routes), document(self))
+        return self._document[1]
+
+    def _openapi_route(self) -> Callable[[Ctx], dict[str, Any]]:
+        def get_openapi(ctx: Ctx) -> dict[str, Any]:
+            """The service's OpenAPI 3.1 document
+
+            Generated from the route declarations: bodies, parameters, responses with
+            their problem details, the bearer scheme and each operation's roles (x-roles).
+            """
+            return self.openapi()
+
+        return get_openapi
 
     def _observed(self, request: Request, get_response: Callable[[Request], Response]) -> Response:
         from shared.observability import function_context
@@ -303,8 +335,11 @@ class Api:
     def include(self, router: Router) -> None:
         """Register every route a feature's router declared."""
         for spec in router.routes:
-            self.routes.append(spec)
-            self._register(spec)
+            self._include(spec)
+
+    def _include(self, spec: RouteSpec) -> None:
+        self.routes.append(spec)
+        self._register(spec)
 
     def _register(self, spec: RouteSpec) -> None:
         handler, body, status, query = spec.handler, spec.body, spec.status, spec.query

@@ -4,6 +4,7 @@ free ports, with its own state dir so tests never touch the developer's ``.local
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -24,3 +25,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     running = getattr(item, "funcargs", {}).get("stack")
     if report.failed and isinstance(running, LocalStack):
         report.sections.append(("local stack output (tail)", running.log()))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fuzzing's numbers (tests/test_fuzz.py records them per service), also under -q and xdist."""
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", [])
+        if name == "fuzz" and getattr(report, "when", "call") == "call"
+    ]
+    if lines:
+        terminalreporter.section("fuzzing (schemathesis)")
+        for line in lines:
+            terminalreporter.write_line(str(line))

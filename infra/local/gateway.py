@@ -1,7 +1,8 @@
 """One HTTP gateway in front of every service's API, like API Gateway custom-domain
 base-path mappings: ``/contacts/...`` goes to the contacts app with the prefix stripped,
 dispatched through chalice's ``LocalGateway`` so that the app receives a real API
-Gateway proxy event. Also serves the stack's own ``/_local/*`` endpoints.
+Gateway proxy event. Also serves the stack's own ``/_local/*`` endpoints and the API
+reference page, ``/docs`` (infra.local.docs).
 
 Local differences: requests to one service are handled one at a time (Chalice keeps
 ``current_request`` on the app object, so one app cannot serve two threads at once;
@@ -30,6 +31,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from infra.local import docs
 from infra.local.functions import Faults, Runtime
 from infra.local.log import say
 from shared.http import BASE_PATHS  # first path segment -> service: one map, the API's own
@@ -172,6 +174,8 @@ class Gateway:
         """Route ``path`` (raw, percent-encoded; the request's own when not given)."""
         if request.path.startswith("/_local/"):
             return self._local(request)
+        if request.path == "/docs" or request.path.startswith("/docs/"):
+            return docs.respond(request, self.runtime.services)
         raw = path if path is not None else raw_path(request.environ)
         service, rest = split_path(raw)
         if service is None or service not in self.apis:

@@ -81,9 +81,13 @@ def test_contacts_zip_holds_the_app_the_kernel_and_the_wheels_but_no_tests(conta
 
 def test_contacts_openapi_lists_its_routes(contacts):
     document = json.loads(contacts.openapi.read_text())
-    assert document["swagger"] == "2.0"
+    assert document["openapi"] == "3.1.0"
+    assert document == json.loads((service_dir("contacts") / "openapi.json").read_text())
     assert {"/", "/{contact_id}"} <= set(document["paths"])
-    assert "post" in document["paths"]["/"]
+    assert "requestBody" in document["paths"]["/"]["post"]
+    swagger = json.loads(contacts.swagger.read_text())
+    assert swagger["swagger"] == "2.0"
+    assert {"/", "/{contact_id}"} <= set(swagger["paths"])
 
 
 COGNITO = ("CognitoUserPoolArn", "JwtIssuer", "JwtAudience", "JwksUrl")

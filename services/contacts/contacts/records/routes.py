@@ -7,7 +7,15 @@ from __future__ import annotations
 from contacts.bootstrap import consent_repository, contact_repository, segment_store
 from contacts.reach import WRITERS, guard, owner_scope, visible_to
 from contacts.records.filters import ContactListQuery, CreateQuery
-from contacts.records.models import Contact, ContactIn, ContactPage, ContactPatch, DuplicateList, MergeIn
+from contacts.records.models import (
+    Contact,
+    ContactDeletion,
+    ContactIn,
+    ContactPage,
+    ContactPatch,
+    DuplicateList,
+    MergeIn,
+)
 from shared.auth import STAFF, Role
 from shared.http import Ctx, Reply, Router
 
@@ -78,7 +86,7 @@ def _wants_representation(prefer: str | None) -> bool:
     return "return=representation" in tokens
 
 
-@router.route("/{contact_id}", methods=["DELETE"], roles=CURATORS)
+@router.route("/{contact_id}", methods=["DELETE"], roles=CURATORS, status=204, response=ContactDeletion)
 def delete_contact(ctx: Ctx, contact_id: str) -> Reply:
     """204 as always; the ``Link`` header names the erasure that removes what a delete keeps,
     and ``Prefer: return=representation`` gets 200 with the deletion (what it kept)."""

@@ -60,7 +60,7 @@ def update_segment(ctx: Ctx, segment_id: str) -> Reply:
     return Reply(segment, 200, {"ETag": f'"{segment.version}"'})
 
 
-@router.route("/segments/{segment_id}", methods=["DELETE"], roles=SEGMENT_EDITORS)
+@router.route("/segments/{segment_id}", methods=["DELETE"], roles=SEGMENT_EDITORS, status=204)
 def delete_segment(ctx: Ctx, segment_id: str) -> Reply:
     from contacts.segments.usecases import delete_segment as delete
 
