@@ -30,7 +30,10 @@ class RecencyStore(HistoryStore, Protocol):
 
 
 def rescore_contact(contact_id: str, last_purchase_day: date, today: date, store: HistoryStore) -> bool:
-    """Re-score one contact as of ``today``. True when something changed."""
+    """Re-score one contact as of ``today``. True when something changed. A deleted
+    contact's metrics are kept until its erasure, but nothing is said about it any more."""
+    if not store.contact_exists(contact_id):
+        return False
     for _ in range(3):
         before = store.metrics(contact_id)
         if before is None or before.last_purchase_at is None or before.last_purchase_at.date() != last_purchase_day:

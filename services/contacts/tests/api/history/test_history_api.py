@@ -335,6 +335,21 @@ def test_the_daily_job_rescores_only_contacts_crossing_a_recency_bound(client: C
     assert [(u["contact_id"], u["recency_score"]) for u in updates] == [(crossing, 4)]
 
 
+def test_the_daily_job_says_nothing_about_a_deleted_contact(client: Client) -> None:
+    from contacts.bootstrap import history_repository
+    from contacts.history.recency import rescore_due
+
+    contact = new_contact(client)
+    deliver(client, order_placed(contact, when=NOW - timedelta(days=30)))
+    deleted = client.http.delete(f"/{contact}", headers=bearer("admin"))
+    assert deleted.status_code == 204
+    before = len(outbox("ContactMetricsUpdated"))
+    # When the job runs past the contact's recency bound
+    rescore_due(history_repository(), NOW.date() + timedelta(days=1))
+    # Then its kept metrics are not re-scored, nor published
+    assert [u for u in outbox("ContactMetricsUpdated")[before:] if u["contact_id"] == contact] == []
+
+
 def test_a_customer_lapsing_after_180_days_counts_as_churned(client: Client) -> None:
     from contacts.bootstrap import history_repository
     from contacts.history.recency import rescore_due
