@@ -19,17 +19,34 @@ from tests.e2e import aws, eventually, headers
 
 pytestmark = pytest.mark.e2e
 
-# Every per-contact route of the five services ({c}: the contact, {t}: its ticket).
-ROUTES = [
-    "/contacts/{c}",
-    "/contacts/{c}/timeline",
-    "/pipeline/leads/{c}",
-    "/loyalty/members/{c}",
-    "/loyalty/members/{c}/ledger",
-    "/campaigns/messages?contact_id={c}",
-    "/service-desk/tickets?contact_id={c}",
-    "/service-desk/tickets/{t}",
-]
+
+def _per_contact_reads() -> list[str]:
+    """Every read a sales token may make of one contact's records, in the five services: each
+    GET operation of the committed OpenAPI documents (made from the route declarations) that
+    names a contact or a ticket, in its path or its query ({c}: the contact, {t}: its ticket).
+    A later route is checked by being declared."""
+    import json
+
+    from infra.services import existing_services, service_dir
+    from shared.http import base_path
+
+    routes = []
+    for service in existing_services():
+        document = json.loads((service_dir(service) / "openapi.json").read_text())
+        for path, item in document["paths"].items():
+            operation = item.get("get")
+            if operation is None or "sales" not in operation.get("x-roles", []):
+                continue
+            named = {p["name"]: p["in"] for p in operation.get("parameters", []) if p.get("required")}
+            if not {"contact_id", "ticket_id"} & set(named):
+                continue
+            public = base_path(service) + path.rstrip("/")
+            public = public.replace("{contact_id}", "{c}").replace("{ticket_id}", "{t}")
+            routes.append(public + ("?contact_id={c}" if named.get("contact_id") == "query" else ""))
+    return sorted(routes)
+
+
+ROUTES = _per_contact_reads()
 
 
 def _sales(rep: str) -> dict[str, str]:
@@ -111,6 +128,12 @@ def test_another_reps_contact_answers_like_a_missing_one_in_every_service(
     assert contact["email"] not in theirs[1]
     # The owner reads it
     assert answer(contact["id"], ticket, owner)[0] == 200
+
+
+def test_the_reads_checked_include_every_service() -> None:
+    services = {route.split("/")[1] for route in ROUTES}
+    assert services == {"contacts", "pipeline", "service-desk", "loyalty", "campaigns"}
+    assert "/contacts/{c}/timeline" in ROUTES and "/service-desk/tickets/{t}" in ROUTES
 
 
 def test_an_erased_contact_leaves_no_personal_data_in_any_services_table(stack: Any) -> None:
