@@ -17,12 +17,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield running
 
 
+@pytest.fixture(scope="session")
+def scan_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A stack of its own for the tests that scan whole tables for a person's data: on the
+    shared stack each scan reads everything the suite stored (minutes on 2 cores), here only
+    what those tests wrote."""
+    with running_stack(tmp_path_factory.mktemp("scan-stack")) as running:
+        yield running
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """On a failing e2e test, attach the stack's recent output to the report."""
     outcome = yield
     report = outcome.get_result()
-    running = getattr(item, "funcargs", {}).get("stack")
+    funcargs = getattr(item, "funcargs", {})
+    running = funcargs.get("stack") or funcargs.get("scan_stack")
     if report.failed and isinstance(running, LocalStack):
         report.sections.append(("local stack output (tail)", running.log()))
 

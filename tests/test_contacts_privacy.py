@@ -78,7 +78,8 @@ def _items_naming(stack: Any, needles: list[str]) -> list[str]:
     return found
 
 
-def test_a_deleted_contact_shows_nothing_and_its_erasure_leaves_no_personal_data(stack: Any) -> None:
+def test_a_deleted_contact_shows_nothing_and_its_erasure_leaves_no_personal_data(scan_stack: Any) -> None:
+    stack = scan_stack  # its scan reads only what this test wrote (tests/conftest.py)
     watch = tap(stack, {"source": ["crm.contacts"], "detail-type": ["ContactDeleted", "ContactErased"]})
     suffix = uuid.uuid4().hex[:10]
     tag = f"del{suffix[:8]}"
