@@ -1,4 +1,5 @@
-"""The HTTP edge of every service: authentication, role checks, body parsing,
+"""The HTTP edge of every service: authentication, role checks, body and query parsing
+(shared.inputs),
 Idempotency-Key, the one place where errors become RFC 9457 problem details, and the
 log context and metrics flush of every request (a Chalice middleware).
 
@@ -11,29 +12,26 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel
 
 from shared.auth import STAFF, Principal, Role, authenticate, authorize
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
     Conflict,
-    ContentTooLarge,
     MethodNotAllowed,
     Problem,
     Unprocessable,
     UnsupportedMediaType,
-    field_errors,
 )
+from shared.inputs import NoQuery, check_body_size, parse_body, parse_query
 from shared.observability import logger
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.settings import get_settings
-from shared.types import json_depth_exceeds
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -43,15 +41,6 @@ if TYPE_CHECKING:
 _APIS: dict[int, Api] = {}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
-# Bodies are refused unread above this (413), on every route. Why 256 KiB: a body becomes
-# one DynamoDB item (400 KB at most) and one event (EventBridge takes 256 KB an entry), so
-# nothing larger could be kept; API Gateway (10 MB) and Lambda (6 MB) would let it through.
-# The largest body here (a contact with its custom fields, a segment) is a few KB; files
-# (imports, exports) go to S3 through presigned URLs, never through the API.
-MAX_BODY_BYTES = 256 * 1024
-# Arrays/objects a body may nest (422 beyond it, checked before the parser recurses): the
-# deepest real one, a segment's rule tree, nests about 12.
-MAX_BODY_DEPTH = 32
 
 # First segment of the public path -> service: the API custom domain's base-path mappings
 # (its template, and the local gateway, infra/local/gateway.py, map the same). A service's
@@ -63,35 +52,6 @@ BASE_PATHS = {
     "loyalty": "loyalty",
     "campaigns": "campaigns",
 }
-
-BodyT = TypeVar("BodyT", bound=BaseModel)
-QueryT = TypeVar("QueryT", bound=BaseModel)
-
-
-class RequestModel(BaseModel):
-    """Base of request bodies: unknown fields are rejected (no mass assignment)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class QueryModel(BaseModel):
-    """Base of a route's query parameters (``Router.route(query=...)``): validated like a
-    body, each value a string as it arrived; an unknown parameter is refused."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class NoQuery(QueryModel):
-    """What a route that declares no ``query=`` accepts: no parameter at all, so that every
-    parameter a route reads is declared (validated, and described in the OpenAPI document)."""
-
-
-class PageQuery(QueryModel):
-    """The parameters of every paged list; a list with filters extends it."""
-
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
-    # Passed on as it came: the list's use case reads (and refuses) a cursor.
-    cursor: str | None = Field(None, max_length=2048, description="The `next_cursor` of the page before.")
 
 
 @dataclass
@@ -177,48 +137,6 @@ def path_of(request: Request) -> str:
     for name, value in (request.uri_params or {}).items():
         path = path.replace("{" + name + "}", value)
     return path
-
-
-def check_body_size(raw: bytes | str | None) -> None:
-    """A 413 for a body over ``MAX_BODY_BYTES``, whatever the route does with it."""
-    if raw and len(_bytes(raw)) > MAX_BODY_BYTES:
-        raise ContentTooLarge(
-            f"the body is larger than {MAX_BODY_BYTES} bytes",
-            errors=[{"field": "body", "message": f"at most {MAX_BODY_BYTES} bytes"}],
-        )
-
-
-def parse_body(raw: bytes | str | None, model: type[BodyT]) -> BodyT:
-    if not raw:
-        raise BadRequest("a JSON body is required", errors=[{"field": "body", "message": "missing"}])
-    check_body_size(raw)
-    if json_depth_exceeds(_bytes(raw), MAX_BODY_DEPTH):
-        raise Unprocessable(
-            f"the body nests deeper than {MAX_BODY_DEPTH} levels",
-            errors=[{"field": "body", "message": f"nests at most {MAX_BODY_DEPTH} levels"}],
-        )
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadRequest("the body is not valid JSON", errors=[{"field": "body", "message": "invalid JSON"}]) from None
-    if not isinstance(data, dict):
-        raise Unprocessable("the body must be a JSON object", errors=[{"field": "body", "message": "not an object"}])
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        names = ", ".join(e["field"] for e in errors)
-        raise Unprocessable(f"invalid fields: {names}", errors=errors) from None
-
-
-def parse_query(raw: Mapping[str, str] | None, model: type[QueryT]) -> QueryT:
-    """The query string as the route's model; a 400 naming each parameter at fault."""
-    try:
-        return model.model_validate(dict(raw or {}))
-    except ValidationError as exc:
-        errors = field_errors(exc)
-        names = ", ".join(e["field"] for e in errors)
-        raise BadRequest(f"invalid query parameters: {names}", errors=errors) from None
 
 
 @dataclass(frozen=True)

@@ -278,7 +278,7 @@ def refuses_forged_cursors(client: Any, path: str) -> None:
 def refuses_deep_and_oversized_bodies(client: Any, app: Any, ids: dict[str, str]) -> None:
     """Every write route answers a 413 to an oversized body; those taking a body a 422
     naming ``body`` to a deeply nested one. Nothing is written either way."""
-    from shared.http import MAX_BODY_BYTES
+    from shared.inputs import MAX_BODY_BYTES
 
     huge = json.dumps({"a": "x" * MAX_BODY_BYTES})
     for method, template, takes_body in write_routes(app):

@@ -14,7 +14,8 @@ import pytest
 from chalice.test import Client
 
 from infra.services import existing_services
-from shared.http import QueryModel, RouteSpec
+from shared.http import RouteSpec
+from shared.inputs import QueryModel
 from shared.testing import bearer
 
 

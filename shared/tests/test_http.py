@@ -15,7 +15,8 @@ from pydantic import Field
 
 from shared.auth import Role, issue_dev_token
 from shared.errors import NotFound
-from shared.http import Api, Ctx, QueryModel, Reply, RequestModel, Router
+from shared.http import Api, Ctx, Reply, Router
+from shared.inputs import QueryModel, RequestModel
 from shared.settings import DEV_SIGNING_KEY, ConfigurationError, function_environment
 
 calls: list[str] = []
@@ -164,7 +165,7 @@ def test_a_router_registers_nothing_until_included_and_then_guards_its_routes(ta
 
 
 def test_an_oversized_body_is_a_413_before_it_is_read(client: Client) -> None:
-    from shared.http import MAX_BODY_BYTES
+    from shared.inputs import MAX_BODY_BYTES
 
     big = json.dumps({"name": "a" * MAX_BODY_BYTES})
     r = client.http.post("/things", headers=_auth(), body=big)

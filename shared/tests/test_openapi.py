@@ -12,7 +12,8 @@ from openapi_spec_validator import validate
 from pydantic import BaseModel, Field
 
 from shared.auth import Role, issue_dev_token
-from shared.http import Api, Ctx, QueryModel, Reply, RequestModel, Router
+from shared.http import Api, Ctx, Reply, Router
+from shared.inputs import QueryModel, RequestModel
 from shared.openapi import base_path, build
 
 

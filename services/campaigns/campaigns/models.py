@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from shared.http import PageQuery
+from shared.inputs import PageQuery
 
 
 class MessageStatus(StrEnum):

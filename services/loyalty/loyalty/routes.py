@@ -5,7 +5,8 @@ from __future__ import annotations
 from loyalty import bootstrap
 from loyalty.models import LedgerPage, Member
 from shared.auth import STAFF
-from shared.http import Ctx, PageQuery, Router
+from shared.http import Ctx, Router
+from shared.inputs import PageQuery
 from shared.reach import guard, not_found
 
 router = Router()

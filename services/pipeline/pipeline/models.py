@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from shared.http import RequestModel
+from shared.inputs import RequestModel
 from shared.types import Email
 
 DEFAULT_CAPACITY = 50

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pipeline import SERVICE, bootstrap
 from pipeline.models import Lead, Rep, RepIn, RepPage
 from shared.auth import STAFF, Role
-from shared.http import Ctx, PageQuery, Reply, Router
+from shared.http import Ctx, Reply, Router
+from shared.inputs import PageQuery
 from shared.reach import guard, not_found
 
 router = Router()

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from shared.http import PageQuery, RequestModel
+from shared.inputs import PageQuery, RequestModel
 
 
 class Channel(StrEnum):

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
-from shared.http import RequestModel
+from shared.inputs import RequestModel
 
 
 class SizeBand(StrEnum):

@@ -6,7 +6,8 @@ from contacts.bootstrap import company_repository
 from contacts.companies.models import Company, CompanyIn, CompanyPage, CompanyPatch
 from contacts.reach import WRITERS
 from shared.auth import STAFF
-from shared.http import Ctx, PageQuery, Reply, Router
+from shared.http import Ctx, Reply, Router
+from shared.inputs import PageQuery
 
 router = Router()
 

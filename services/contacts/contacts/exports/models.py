@@ -23,7 +23,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from contacts.records.filters import ListFilters
-from shared.http import RequestModel
+from shared.inputs import RequestModel
 
 # Every column an export may have besides custom.<name>, in their default order.
 FIXED_COLUMNS = (

@@ -6,7 +6,8 @@ from __future__ import annotations
 from contacts.bootstrap import contact_repository, export_repository
 from contacts.exports.models import ExportIn, ExportJob, ExportPage
 from shared.auth import Role
-from shared.http import Ctx, PageQuery, Reply, Router
+from shared.http import Ctx, Reply, Router
+from shared.inputs import PageQuery
 
 # Who may take a bulk copy of the customers' data: the roles that may bulk-load it
 # (imports), each of which reaches every contact. Sales and agents work contact by contact.

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from shared.errors import field_error
-from shared.http import RequestModel
+from shared.inputs import RequestModel
 
 
 class FieldType(StrEnum):

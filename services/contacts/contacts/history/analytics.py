@@ -33,7 +33,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from contacts.history.metrics import REPORTING_CURRENCY
-from shared.http import QueryModel
+from shared.inputs import QueryModel
 
 MAX_DAYS = 366
 # The period when none is given: the last 30 days (UTC), today included.

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from shared.errors import field_error
-from shared.http import PageQuery, RequestModel
+from shared.inputs import PageQuery, RequestModel
 
 
 def _aware(value: datetime) -> datetime:

@@ -21,7 +21,8 @@ from contacts.history.models import (
 from contacts.reach import guard
 from shared.auth import STAFF, Role
 from shared.errors import Conflict, NotFound
-from shared.http import Ctx, PageQuery, Reply, Router
+from shared.http import Ctx, Reply, Router
+from shared.inputs import PageQuery
 
 # Who talks to customers logs interactions (marketers reach them through campaigns).
 INTERACTION_WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.AGENT})

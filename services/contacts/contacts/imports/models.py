@@ -24,7 +24,7 @@ from contacts.fields.usecases import validate_custom_fields
 from contacts.records.models import Contact, ContactIn
 from contacts.records.search import normalise_phone
 from shared.errors import field_errors
-from shared.http import PageQuery
+from shared.inputs import PageQuery
 
 CHUNK_ROWS = 500
 CUSTOM_PREFIX = "custom."

@@ -6,7 +6,8 @@ from __future__ import annotations
 from contacts.bootstrap import import_repository
 from contacts.imports.models import ImportJob, JobPage, RowPage, RowQuery
 from shared.auth import Role
-from shared.http import Ctx, PageQuery, Reply, Router
+from shared.http import Ctx, Reply, Router
+from shared.inputs import PageQuery
 
 IMPORTERS = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETER})
 

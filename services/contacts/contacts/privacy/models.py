@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, StrictBool
 
-from shared.http import RequestModel
+from shared.inputs import RequestModel
 
 
 class Channel(StrEnum):

@@ -9,7 +9,8 @@ from contacts.bootstrap import consent_repository, contact_repository, privacy_r
 from contacts.privacy.models import ConsentEntry, ConsentIn, ConsentView, Erasure, Export
 from contacts.reach import guard
 from shared.auth import STAFF, Role
-from shared.http import Ctx, PageQuery, Reply, Router
+from shared.http import Ctx, Reply, Router
+from shared.inputs import PageQuery
 
 EXPORTERS = frozenset({Role.ADMIN, Role.MANAGER})
 ADMINS = frozenset({Role.ADMIN})

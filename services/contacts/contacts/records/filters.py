@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from contacts.records.models import LifecycleStage, _country
-from shared.http import PageQuery, QueryModel
+from shared.inputs import PageQuery, QueryModel
 
 CREATED_FORMAT = "an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T09:30:00+01:00)"
 # The time part of an ISO 8601 date-time: its digits (hh, hhmm or hhmmss) and a fraction.

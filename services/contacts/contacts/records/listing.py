@@ -25,7 +25,7 @@ from contacts.records.search import (
 )
 from contacts.records.usecases import MAX_INDEX_PAGES, Contacts, Visible, get_contact
 from shared.errors import BadRequest, NotFound
-from shared.http import parse_query
+from shared.inputs import parse_query
 from shared.pagination import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:

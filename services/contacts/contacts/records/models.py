@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from shared.errors import field_error
 from shared.events import Outgoing
-from shared.http import RequestModel
+from shared.inputs import RequestModel
 from shared.types import Email, json_bounds
 
 PHONE_PATTERN = r"^\+?[0-9 ()\-.]{6,20}$"

@@ -6,7 +6,8 @@ from contacts.bootstrap import segment_store
 from contacts.segments.usecases import MemberPage, Segment, SegmentIn, SegmentPage, SegmentPatch
 from shared.auth import STAFF, Role
 from shared.errors import BadRequest
-from shared.http import Ctx, PageQuery, Reply, Router
+from shared.http import Ctx, Reply, Router
+from shared.inputs import PageQuery
 
 # Who shapes segments: marketers and admins (managers read them like every staff role).
 SEGMENT_EDITORS = frozenset({Role.ADMIN, Role.MARKETER})

@@ -32,7 +32,7 @@ from contacts.events import SegmentDefined, SegmentEntered, SegmentExited
 from contacts.segments.rules import Rule, evaluate, facts_of, next_change, validate_rules
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing, follow_up, new_event
-from shared.http import RequestModel
+from shared.inputs import RequestModel
 from shared.types import JsonObject
 
 RFM_GROUPS = ("champions", "loyal", "potential_loyalist", "new", "at_risk", "cant_lose", "hibernating", "lost")

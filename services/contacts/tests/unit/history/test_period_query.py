@@ -8,7 +8,7 @@ import pytest
 
 from contacts.history.analytics import PeriodQuery
 from shared.errors import BadRequest
-from shared.http import parse_query
+from shared.inputs import parse_query
 
 
 def _period(**query: str) -> tuple[date, date]:
