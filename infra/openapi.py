@@ -8,13 +8,13 @@ that drifted (a test runs the same comparison). ``make schemas`` runs ``write``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from infra.services import ROOT, existing_services, service_dir, service_module
+from infra import generated
+from infra.services import existing_services, service_dir, service_module
 
 
 def document(service: str) -> dict[str, Any]:
@@ -44,42 +44,22 @@ def expected() -> dict[Path, str]:
 
 
 def drift() -> list[str]:
-    problems = []
-    for path, text in expected().items():
-        if not path.is_file():
-            problems.append(f"missing  {path.relative_to(ROOT)}")
-        elif path.read_text() != text:
-            problems.append(f"changed  {path.relative_to(ROOT)}")
-    return problems
+    return generated.drift(expected())
 
 
 def write() -> list[Path]:
-    changed = []
-    for path, text in expected().items():
-        if not path.is_file() or path.read_text() != text:
-            path.write_text(text)
-            changed.append(path)
-    return changed
+    return generated.write(expected())
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate or check each service's OpenAPI document.")
-    parser.add_argument("command", choices=["write", "check"])
-    args = parser.parse_args(argv)
-    if args.command == "write":
-        changed = write()
-        for path in changed:
-            print(f"wrote {path.relative_to(ROOT)}")
-        print(f"OpenAPI documents of {', '.join(existing_services())}; {len(changed)} files changed")
-        return 0
-    problems = drift()
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print("OpenAPI documents drifted from the routes: run `make schemas` and commit", file=sys.stderr)
-        return 1
-    print("OpenAPI documents match the routes")
-    return 0
+    return generated.command(
+        argv,
+        what="OpenAPI documents",
+        source="routes",
+        write=write,
+        drift=drift,
+        summary=lambda changed: f"OpenAPI documents of {', '.join(existing_services())}; {changed} files changed",
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ infra/asyncapi.yaml (every event on the ``crm-{stage}`` bus, who sends and who r
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -20,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from infra import generated
 from infra.services import ROOT, consumes_of, events_of, existing_services, rules_of, service_dir
 
 ASYNCAPI = ROOT / "infra" / "asyncapi.yaml"
@@ -185,12 +185,7 @@ def committed_schema_files() -> list[Path]:
 def drift() -> list[str]:
     """What differs between the generated files and the ones on disk, one line each."""
     files = expected()
-    problems = []
-    for path, text in files.items():
-        if not path.is_file():
-            problems.append(f"missing  {path.relative_to(ROOT)}")
-        elif path.read_text() != text:
-            problems.append(f"changed  {path.relative_to(ROOT)}")
+    problems = generated.drift(files)
     for path in committed_schema_files():
         if path not in files:
             problems.append(f"stale    {path.relative_to(ROOT)} (no event class has this name and version)")
@@ -202,33 +197,20 @@ def write() -> list[Path]:
     for stale in committed_schema_files():
         if stale not in files:
             stale.unlink()
-    changed = []
-    for path, text in files.items():
-        if not path.is_file() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            changed.append(path)
-    return changed
+    return generated.write(files)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate or check the event JSON Schemas and AsyncAPI document.")
-    parser.add_argument("command", choices=["write", "check"])
-    args = parser.parse_args(argv)
-    if args.command == "write":
-        changed = write()
-        for path in changed:
-            print(f"wrote {path.relative_to(ROOT)}")
-        print(f"{len(published())} events from {', '.join(existing_services())}; {len(changed)} files changed")
-        return 0
-    problems = drift()
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print("event schemas drifted from the code: run `make schemas` and commit", file=sys.stderr)
-        return 1
-    print("event schemas match the code")
-    return 0
+    return generated.command(
+        argv,
+        what="event schemas",
+        source="code",
+        write=write,
+        drift=drift,
+        summary=lambda changed: (
+            f"{len(published())} events from {', '.join(existing_services())}; {changed} files changed"
+        ),
+    )
 
 
 if __name__ == "__main__":
