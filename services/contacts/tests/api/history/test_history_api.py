@@ -20,7 +20,7 @@ import boto3  # noqa: E402
 from chalice.test import Client  # noqa: E402
 
 from shared.events import Event, Outgoing, new_event  # noqa: E402
-from shared.testing import bearer, failed_ids, pending_outbox, sqs_event  # noqa: E402
+from shared.testing import LeadAssigned, bearer, failed_ids, pending_outbox, sqs_event  # noqa: E402
 
 SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"
@@ -28,13 +28,6 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 # What the other services publish (a service never imports another one).
-class LeadAssigned(Event):
-    bus_source = "crm.pipeline"
-    contact_id: str
-    owner_id: str
-    rule: str = "round_robin"
-
-
 class TicketOpened(Event):
     bus_source = "crm.service_desk"
     ticket_id: str
