@@ -20,12 +20,8 @@ from infra.services import existing_services, service_dir, service_module
 def document(service: str) -> dict[str, Any]:
     """The service's OpenAPI document, from its app's routes."""
     from shared.http import Api
-    from shared.settings import DEV_AUTH_ENVIRONMENT, function_environment
 
-    # Building an app needs token verification configured (it fails closed); this tool
-    # only reads the routes, as packaging does, so it builds them under the local flag.
-    with function_environment(DEV_AUTH_ENVIRONMENT):
-        module = service_module(service, "api")
+    module = service_module(service, "api")
     if module is None:
         raise LookupError(f"services/{service}/{service}/api.py does not exist")
     return Api.of(module.app).openapi()

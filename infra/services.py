@@ -32,13 +32,18 @@ def existing_services() -> list[str]:
 
 
 def service_module(service: str, name: str) -> ModuleType | None:
-    """``<service>.<name>`` or None when the service has no such module."""
+    """``<service>.<name>`` or None when the service has no such module. Tools import a
+    service to read its declarations (routes, events, functions); building its API needs
+    token verification configured (it fails closed), so they import under the local flag."""
+    from shared.settings import DEV_AUTH_ENVIRONMENT, function_environment
+
     if not (service_dir(service) / service / f"{name}.py").is_file():
         return None
     path = str(service_dir(service))
     if path not in sys.path:
         sys.path.append(path)
-    return importlib.import_module(f"{service}.{name}")
+    with function_environment(DEV_AUTH_ENVIRONMENT):
+        return importlib.import_module(f"{service}.{name}")
 
 
 def events_of(service: str) -> list[Any]:
