@@ -32,7 +32,7 @@ def table(request: pytest.FixtureRequest) -> Iterator[str]:
     import boto3
     from moto import mock_aws
 
-    from infra.testing import create_buckets, create_table, function_environment
+    from infra.testing import create_buckets, create_schedule_groups, create_table, function_environment
     from shared.aws import client
     from shared.settings import get_settings
 
@@ -42,6 +42,7 @@ def table(request: pytest.FixtureRequest) -> Iterator[str]:
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=get_settings().sender_email)
         name = create_table(_service_dir(request.path))
         create_buckets(_service_dir(request.path))
+        create_schedule_groups(_service_dir(request.path))
         yield name
 
 

@@ -54,6 +54,11 @@ def _resolver(loaded: dict[str, Any], stage: str) -> Resolver:
             queue = name(logical_id, "QueueName")
             url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{queue}"
             return {None: url, "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue}", "QueueName": queue}[attribute]
+        if kind == "AWS::Scheduler::ScheduleGroup":
+            group = name(logical_id, "Name")
+            return {None: group, "Arn": f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/{group}"}[attribute]
+        if kind == "AWS::IAM::Role" and attribute == "Arn":
+            return f"arn:aws:iam::{ACCOUNT_ID}:role/{logical_id}"
         raise TemplateError(f"in-process tests cannot resolve {logical_id}.{attribute or 'Ref'} ({kind})")
 
     resolver = Resolver(parameter_values(loaded, {"Stage": stage}), REGION, lookup)
@@ -84,6 +89,21 @@ def create_table(service_dir: Path, stage: str = "dev") -> str:
         kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
     boto3.client("dynamodb", region_name=REGION).create_table(**kwargs)
     return str(props["TableName"])
+
+
+def create_schedule_groups(service_dir: Path, stage: str = "dev") -> list[str]:
+    """Create the service's schedule groups in the active ``mock_aws``."""
+    import boto3
+
+    loaded = template(service_dir)
+    resolver = _resolver(loaded, stage)
+    scheduler = boto3.client("scheduler", region_name=REGION)
+    names = []
+    for resource in loaded["Resources"].values():
+        if resource.get("Type") == "AWS::Scheduler::ScheduleGroup":
+            names.append(str(resolver.resolve(resource["Properties"]["Name"])))
+            scheduler.create_schedule_group(Name=names[-1])
+    return names
 
 
 def create_buckets(service_dir: Path, stage: str = "dev") -> list[str]:

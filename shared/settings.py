@@ -70,6 +70,8 @@ ENVIRONMENT = {
     "log_level": "CRM_LOG_LEVEL",
     "table": "CRM_TABLE",
     "cursor_secret": "CRM_CURSOR_SECRET",
+    "scheduler_role_arn": "CRM_SCHEDULER_ROLE_ARN",
+    "schedule_group": "CRM_SCHEDULE_GROUP",
 }
 # field -> suffix of the variables that fill it: CRM_<NAME><suffix> -> field[name]
 RESOURCE_SUFFIXES = {
@@ -124,6 +126,10 @@ class Settings(BaseModel):
     # Signs pagination cursors (shared.pagination), one per stage; unset: a key derived
     # from the stage, for local stacks and tests only.
     cursor_secret: str | None = Field(default=None, min_length=32)
+    # One-time schedules (shared.schedules): the role EventBridge Scheduler assumes to put
+    # an event on the bus, and the service's schedule group (both set by its template).
+    scheduler_role_arn: str | None = Field(default=None, pattern=r"^arn:[a-z-]+:iam::[0-9]{12}:role/.+$")
+    schedule_group: str = Field(default="default", pattern=r"^[0-9A-Za-z_.-]{1,64}$")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -143,6 +149,21 @@ class Settings(BaseModel):
     @property
     def bus_name(self) -> str:
         return f"crm-{self.stage}"
+
+    @property
+    def bus_arn(self) -> str:
+        return f"arn:aws:events:{self.region}:{self.account_id}:event-bus/{self.bus_name}"
+
+    @property
+    def scheduler_role(self) -> str:
+        """The role schedules run as: ``CRM_SCHEDULER_ROLE_ARN``, a local placeholder only
+        under the local flag (the emulator does not assume it)."""
+        if self.scheduler_role_arn:
+            return self.scheduler_role_arn
+        if self.dev_auth and not self.lambda_function_name:
+            return f"arn:aws:iam::{self.account_id}:role/crm-{self.stage}-scheduler"
+        variable = ENVIRONMENT["scheduler_role_arn"]
+        raise MissingResource(f"{variable} is not set: declare it in the service's resources.yaml")
 
     def table_name(self, service: str) -> str:
         """The service's table: ``CRM_TABLE``, which every function's template sets. Only a

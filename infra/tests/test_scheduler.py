@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from infra.local.scheduler import At, ExpressionError, Scheduler, parse
+from shared.aws import client
+from shared.events import Event, new_event
+from shared.schedules import cancel_schedule, schedule_event
 
 T0 = datetime(2025, 3, 3, 10, 0, 30, tzinfo=UTC)  # a Monday
 
@@ -129,3 +132,29 @@ def test_disabled_schedules_do_not_fire(clients):
     scheduler = Scheduler(clients)
     scheduler.tick(T0)
     assert scheduler.tick(T0 + timedelta(minutes=2)) == 0
+
+
+class Due(Event):
+    bus_source = "crm.kernel"
+    n: int
+
+
+def test_a_one_time_schedule_of_shared_schedules_puts_the_event_on_the_bus_and_deletes_itself(clients) -> None:
+    events, sqs = clients("events"), clients("sqs")
+    events.create_event_bus(Name="crm-dev")
+    url = sqs.create_queue(QueueName="tap")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="tap", EventBusName="crm-dev", EventPattern=json.dumps({"source": ["crm.kernel"]}))
+    events.put_targets(Rule="tap", EventBusName="crm-dev", Targets=[{"Id": "tap", "Arn": arn}])
+    event = new_event(Due(n=2))
+    client.cache_clear()
+    schedule_event("due-2", datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC), event)
+
+    scheduler = Scheduler(clients)
+    assert scheduler.tick(datetime(2030, 1, 2, 3, 4, 4, tzinfo=UTC)) == 0
+    assert scheduler.tick(datetime(2030, 1, 2, 3, 4, 6, tzinfo=UTC)) == 1
+
+    body = json.loads(sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"])
+    assert (body["source"], body["detail-type"], body["detail"]) == ("crm.kernel", "Due", event.detail)
+    assert cancel_schedule("due-2") is False  # it deleted itself after firing
+    client.cache_clear()

@@ -1,21 +1,24 @@
 """pipeline: the Chalice app and its functions, wired explicitly (no work is done here).
 
-The API: reps and leads (routes.py). ``on_event``: LeadCreated gives a lead an owner,
-RepAdded hands waiting leads to the new rep (subscriptions.py). ``outbox_relay``.
+The API: each feature's routes (teams, leads, ...). ``on_event``: the reactions of every
+feature to bus events (subscriptions.py). ``outbox_relay``.
 """
 
 from __future__ import annotations
 
 from chalice.app import Chalice
 
-from pipeline import SERVICE, routes
+from pipeline import SERVICE
+from pipeline.leads import routes as leads
+from pipeline.teams import routes as teams
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
 
 app = Chalice(app_name=f"crm-{SERVICE}")
 # Kept: its routes are what the OpenAPI document and the route tests are made from.
 api = Api(app, SERVICE)
-api.include(routes.router)
+api.include(teams.router)
+api.include(leads.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)

@@ -1,4 +1,4 @@
-"""pipeline's composition root: the only place its repository is built."""
+"""pipeline's composition root: the only place its repositories are built."""
 
 from __future__ import annotations
 
@@ -6,11 +6,27 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pipeline.repository import PipelineRepository
+    from pipeline.assignment.repository import AssignmentRepository
+    from pipeline.leads.repository import LeadsRepository
+    from pipeline.teams.repository import TeamsRepository
 
 
 @cache
-def pipeline_repository() -> PipelineRepository:
-    from pipeline.repository import PipelineRepository
+def teams_repository() -> TeamsRepository:
+    from pipeline.teams.repository import TeamsRepository
 
-    return PipelineRepository()
+    return TeamsRepository()
+
+
+@cache
+def leads_repository() -> LeadsRepository:
+    from pipeline.leads.repository import LeadsRepository
+
+    return LeadsRepository()
+
+
+@cache
+def assignment_repository() -> AssignmentRepository:
+    from pipeline.assignment.repository import AssignmentRepository
+
+    return AssignmentRepository(teams_repository(), leads_repository())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.consumers import on_contact_erased, on_lead_created, on_rep_added
+from pipeline.assignment.consumers import on_contact_erased, on_lead_created, on_rep_added
 from pipeline.inbound import ContactErasedIn, LeadCreatedIn, RepAddedIn
 from shared.consumer import Subscription
 

@@ -47,11 +47,11 @@ def test_an_erased_lead_waiting_for_a_rep_is_not_assigned_later(client: Any) -> 
     _deliver(client, contact_erased(contact_id))
     # When a rep joins (RepAdded drains the queue through the consumer)
     _rep(client, "Cy")
-    from pipeline.repository import PipelineRepository
-    from pipeline.usecases import drain_unassigned
+    from pipeline.assignment.usecases import drain_unassigned
+    from pipeline.bootstrap import assignment_repository
     from shared.events import EventMetadata
 
     cause = EventMetadata.model_validate(event.detail["metadata"])
     # Then nobody is given the erased person's lead
-    assert drain_unassigned(cause, PipelineRepository()) == 0
-    assert call(client, "GET", f"/leads/{contact_id}", role="manager").json["status"] == "unassigned"
+    assert drain_unassigned(cause, assignment_repository()) == 0
+    assert call(client, "GET", f"/leads/{contact_id}", role="admin").json["assignment"] == "unassigned"

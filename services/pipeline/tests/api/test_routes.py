@@ -16,7 +16,7 @@ def _add_rep(client: Any, name: str = "Grace", **extra: Any) -> dict[str, Any]:
 
 
 def _lead(client: Any, contact_id: str) -> Any:
-    return call(client, "GET", f"/leads/{contact_id}", role="manager")
+    return call(client, "GET", f"/leads/{contact_id}", role="admin")
 
 
 def _published(table: str, detail_type: str) -> list[dict[str, Any]]:
@@ -28,7 +28,8 @@ def test_add_rep_returns_its_id_and_publishes_rep_added(client: Any, table: str)
     rep = _add_rep(client, territory="EMEA", capacity=3)
     # Then the rep has an id and defaults, and RepAdded waits in the outbox
     assert rep["id"] and rep["capacity"] == 3 and rep["territory"] == "EMEA" and rep["active"] is True
-    assert _published(table, "RepAdded") == [{"rep_id": rep["id"], "name": "Grace", "territory": "EMEA", "capacity": 3}]
+    published = {"rep_id": rep["id"], "name": "Grace", "territory": "EMEA", "capacity": 3, "territories": ["EMEA"]}
+    assert [{k: e[k] for k in published} for e in _published(table, "RepAdded")] == [published]
 
 
 def test_reps_are_listed_a_page_at_a_time(client: Any) -> None:
@@ -81,10 +82,9 @@ def test_a_lead_delivered_three_times_gets_one_owner(client: Any, table: str) ->
         assert failed_ids(client.lambda_.invoke("on_event", sqs_event(batch))) == []
     # Then the lead has one owner, one rep carries it, and one LeadAssigned was published
     lead = _lead(client, contact_id).json
-    assert lead["status"] == "assigned" and lead["owner_id"] and lead["assigned_at"]
-    assert _published(table, "LeadAssigned") == [
-        {"contact_id": contact_id, "owner_id": lead["owner_id"], "rule": "round_robin"}
-    ]
+    assert lead["assignment"] == "assigned" and lead["owner_id"] and lead["assigned_at"]
+    published = [{k: e[k] for k in ("contact_id", "owner_id", "rule")} for e in _published(table, "LeadAssigned")]
+    assert published == [{"contact_id": contact_id, "owner_id": lead["owner_id"], "rule": "round_robin"}]
     reps = call(client, "GET", "/reps", role="sales").json["items"]
     assert sorted(r["open_leads"] for r in reps) == [0, 1]
 
@@ -106,7 +106,7 @@ def test_poison_records_fail_alone(client: Any) -> None:
     # When the consumer runs on a batch of the three
     # Then only the bad records are reported, and the good one is processed
     assert failed_positions(client, [good, "{not json", broken]) == [1, 2]
-    assert _lead(client, good.detail["data"]["contact_id"]).json["status"] == "assigned"
+    assert _lead(client, good.detail["data"]["contact_id"]).json["assignment"] == "assigned"
 
 
 def test_a_lead_without_reps_waits_until_a_rep_is_added(client: Any, table: str) -> None:
@@ -115,7 +115,7 @@ def test_a_lead_without_reps_waits_until_a_rep_is_added(client: Any, table: str)
     contact_id = event.detail["data"]["contact_id"]
     client.lambda_.invoke("on_event", sqs_event([event]))
     waiting = _lead(client, contact_id).json
-    assert waiting == {"contact_id": contact_id, "owner_id": None, "status": "unassigned", "assigned_at": None}
+    assert (waiting["owner_id"], waiting["assignment"], waiting["status"]) == (None, "unassigned", "new")
     # When a rep is added and its RepAdded reaches our own consumer (twice)
     rep = _add_rep(client)
     rep_added = [e for e in pending_outbox(table) if e.detail_type == "RepAdded"]
@@ -130,14 +130,14 @@ def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
     # Given two consumers that read the same rotation cursor and picked the same rep
     import pytest
 
-    from pipeline.models import Assignment
-    from pipeline.repository import PipelineRepository
-    from pipeline.usecases import next_rep
+    from pipeline.assignment.models import Assignment
+    from pipeline.assignment.usecases import next_rep
+    from pipeline.bootstrap import assignment_repository
     from shared.errors import Conflict
 
     _add_rep(client, "Ann")
     _add_rep(client, "Bob")
-    repo = PipelineRepository()
+    repo = assignment_repository()
     rotation = repo.rotation()
     rep = next_rep(repo.all_reps(), rotation.last_rep_id)
     assert rep is not None
@@ -153,16 +153,16 @@ def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
 
 def test_a_full_rep_is_never_overfilled(client: Any) -> None:
     # Given a rep with room for one lead, read by two consumers at once
-    from pipeline.repository import PipelineRepository
+    from pipeline.bootstrap import assignment_repository
 
     _add_rep(client, "Ann", capacity=1)
     events = [lead_created() for _ in range(2)]
     # When two leads arrive
     client.lambda_.invoke("on_event", sqs_event(events))
     # Then the second waits
-    statuses = [_lead(client, e.detail["data"]["contact_id"]).json["status"] for e in events]
+    statuses = [_lead(client, e.detail["data"]["contact_id"]).json["assignment"] for e in events]
     assert statuses == ["assigned", "unassigned"]
-    assert [r.open_leads for r in PipelineRepository().all_reps()] == [1]
+    assert [r.open_leads for r in assignment_repository().all_reps()] == [1]
 
 
 def test_query_parameters_are_checked(client: Any) -> None:

@@ -8,8 +8,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, RepIn, Rotation
-from pipeline.usecases import add_rep, drain_unassigned, forget_lead, get_lead, list_reps, next_rep, receive_lead
+from pipeline.assignment.models import Assignment, QueuedLead, Rotation
+from pipeline.assignment.usecases import drain_unassigned, forget_lead, next_rep, receive_lead
+from pipeline.leads.models import AssignmentState, Lead
+from pipeline.leads.usecases import get_lead
+from pipeline.teams.models import Rep, RepIn, RepStatus
+from pipeline.teams.usecases import add_rep, list_reps
 from shared.errors import Conflict, NotFound
 from shared.events import EventMetadata, Outgoing
 
@@ -26,7 +30,7 @@ def _rep(rep_id: str, capacity: int = 50, open_leads: int = 0, active: bool = Tr
         email=f"{rep_id}@example.com",
         capacity=capacity,
         open_leads=open_leads,
-        active=active,
+        status=RepStatus.ACTIVE if active else RepStatus.AWAY,
         created_at=datetime.now(UTC),
     )
 
@@ -50,7 +54,7 @@ class FakePipeline:
     def all_reps(self) -> list[Rep]:
         return list(self.reps.values())
 
-    def rotation(self) -> Rotation:
+    def rotation(self, team_id: str | None = None) -> Rotation:
         return self.cursor
 
     def get_lead(self, contact_id: str) -> Lead | None:
@@ -59,7 +63,7 @@ class FakePipeline:
     def enqueue(self, lead: QueuedLead) -> bool:
         if lead.contact_id in self.leads:
             return False
-        self.leads[lead.contact_id] = Lead(contact_id=lead.contact_id, status=LeadStatus.UNASSIGNED)
+        self.leads[lead.contact_id] = Lead(contact_id=lead.contact_id, assignment=AssignmentState.UNASSIGNED)
         self.waiting[lead.contact_id] = lead
         return True
 
@@ -84,7 +88,7 @@ class FakePipeline:
         if assignment.queued is not None:
             del self.waiting[contact_id]
         self.leads[contact_id] = Lead(
-            contact_id=contact_id, owner_id=rep.id, status=LeadStatus.ASSIGNED, assigned_at=at
+            contact_id=contact_id, owner_id=rep.id, assignment=AssignmentState.ASSIGNED, assigned_at=at
         )
         self.reps[rep.id] = stored.model_copy(update={"open_leads": stored.open_leads + 1})
         self.cursor = Rotation(last_rep_id=rep.id, version=rotation.version + 1)
@@ -99,7 +103,10 @@ def test_leads_go_round_robin_over_reps_with_room() -> None:
     # Then only reps with room get them, in turn
     assert owners == ["a", "c", "a", "c"]
     assert [e.detail_type for e in repo.events] == ["LeadAssigned"] * 4
-    assert repo.events[0].detail["data"] == {"contact_id": "lead-0", "owner_id": "a", "rule": "round_robin"}
+    assert (
+        repo.events[0].detail["data"] | {"contact_id": "lead-0", "owner_id": "a", "rule": "round_robin"}
+        == (repo.events[0].detail["data"])
+    )
 
 
 def test_assigned_event_follows_its_cause() -> None:
@@ -141,7 +148,7 @@ def test_without_reps_leads_wait_then_go_oldest_first() -> None:
     ticks = iter(now + timedelta(seconds=i) for i in range(100))
     repo = FakePipeline()
     waiting = [receive_lead(f"lead-{i}", _meta(), repo, clock=lambda: next(ticks)) for i in range(2)]
-    assert {lead.status for lead in waiting} == {LeadStatus.UNASSIGNED}
+    assert {lead.assignment for lead in waiting} == {AssignmentState.UNASSIGNED}
     assert repo.events == []
     # When a rep with room for one is added and the queue drained
     rep = add_rep(RepIn(name="Grace", email="grace@example.com", capacity=1), repo)
@@ -149,7 +156,7 @@ def test_without_reps_leads_wait_then_go_oldest_first() -> None:
     # Then the oldest lead is assigned, the other keeps waiting
     assert assigned == 1
     assert repo.leads["lead-0"].owner_id == rep.id
-    assert repo.leads["lead-1"].status == LeadStatus.UNASSIGNED
+    assert repo.leads["lead-1"].assignment == AssignmentState.UNASSIGNED
     assert [e.detail_type for e in repo.events] == ["RepAdded", "LeadAssigned"]
 
 
@@ -160,7 +167,7 @@ def test_a_lead_is_read_back_with_its_owner() -> None:
     # When it is read, and an unknown lead is read
     lead = get_lead("lead-1", repo)
     # Then the first has its owner, the second is not found
-    assert (lead.owner_id, lead.status) == ("a", LeadStatus.ASSIGNED)
+    assert (lead.owner_id, lead.assignment) == ("a", AssignmentState.ASSIGNED)
     with pytest.raises(NotFound):
         get_lead("nobody", repo)
 
@@ -209,4 +216,4 @@ def test_an_erased_lead_waiting_for_a_rep_is_never_assigned() -> None:
     repo.reps["a"] = _rep("a")
     # Then the rep gets nothing: the lead left the queue
     assert drain_unassigned(_meta(), repo) == 0
-    assert repo.leads["lead-1"].status is LeadStatus.UNASSIGNED and repo.events == []
+    assert repo.leads["lead-1"].assignment is AssignmentState.UNASSIGNED and repo.events == []

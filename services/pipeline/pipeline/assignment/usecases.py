@@ -1,4 +1,4 @@
-"""What the pipeline service does, independent of HTTP and DynamoDB (tested with fakes).
+"""How a lead gets its owner, independent of HTTP and DynamoDB (tested with fakes).
 
 Assignment is round robin over active reps with free capacity, in the order of their ids.
 Each assignment commits the lead's owner, the rep's load, the rotation cursor (guarded by
@@ -8,18 +8,17 @@ same cursor cannot both take the same turn; the loser re-reads and tries again.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from pipeline.events import LeadAssigned, RepAdded
-from pipeline.models import Assignment, Lead, LeadStatus, QueuedLead, Rep, RepIn, RepPage, Rotation
+from pipeline.assignment.models import Assignment, QueuedLead, Rotation
+from pipeline.events import LeadAssigned
+from pipeline.leads.models import AssignmentState, Lead
+from pipeline.teams.models import Rep
 from shared.errors import Conflict
 from shared.events import EventMetadata, Outgoing, new_event
 from shared.observability import logger
-from shared.pagination import decode_cursor, encode_cursor
-from shared.reach import not_found
 
 ROUND_ROBIN = "round_robin"
 MAX_ATTEMPTS = 8  # per lead: enough for real contention, bounded so a stuck record fails into SQS's retry
@@ -31,10 +30,10 @@ class Contended(Exception):
 
 
 class Pipeline(Protocol):
-    def add_rep(self, rep: Rep, events: list[Outgoing]) -> None: ...
-    def list_reps(self, limit: int, start: dict[str, object] | None) -> tuple[list[Rep], dict[str, object] | None]: ...
+    """What assignment reads and writes: reps (teams), leads, and its own queue and cursor."""
+
     def all_reps(self) -> list[Rep]: ...
-    def rotation(self) -> Rotation: ...
+    def rotation(self, team_id: str | None = None) -> Rotation: ...
     def get_lead(self, contact_id: str) -> Lead | None: ...
     def enqueue(self, lead: QueuedLead) -> bool: ...
     def queued(self, limit: int) -> list[QueuedLead]: ...
@@ -47,35 +46,6 @@ Clock = Callable[[], datetime]
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def add_rep(data: RepIn, repo: Pipeline, correlation_id: str | None = None, clock: Clock = _now) -> Rep:
-    rep = Rep(
-        id=str(uuid.uuid4()),
-        name=data.name,
-        email=str(data.email).lower(),
-        territory=data.territory,
-        capacity=data.capacity,
-        created_at=clock(),
-    )
-    event = RepAdded(rep_id=rep.id, name=rep.name, territory=rep.territory, capacity=rep.capacity)
-    repo.add_rep(rep, [new_event(event, correlation_id=correlation_id)])
-    return rep
-
-
-REPS_LIST = "pipeline/reps"  # what a cursor of the reps list is signed for
-
-
-def list_reps(repo: Pipeline, limit: int, cursor: str | None) -> RepPage:
-    reps, last = repo.list_reps(limit, decode_cursor(cursor, of=REPS_LIST))
-    return RepPage(items=reps, next_cursor=encode_cursor(last, of=REPS_LIST))
-
-
-def get_lead(contact_id: str, repo: Pipeline) -> Lead:
-    lead = repo.get_lead(contact_id)
-    if lead is None:
-        raise not_found("lead", contact_id)
-    return lead
 
 
 def forget_lead(contact_id: str, repo: Pipeline) -> None:
@@ -128,7 +98,7 @@ def receive_lead(contact_id: str, cause: EventMetadata, repo: Pipeline, clock: C
             repo.assign(Assignment(contact_id=contact_id, rep=rep, rotation=rotation, at=now), events)
         except Conflict:
             continue  # lost a race (rotation turn, rep's last slot, or the lead itself): re-read
-        return Lead(contact_id=contact_id, owner_id=rep.id, status=LeadStatus.ASSIGNED, assigned_at=now)
+        return Lead(contact_id=contact_id, owner_id=rep.id, assignment=AssignmentState.ASSIGNED, assigned_at=now)
     raise Contended(f"could not assign lead {contact_id} after {MAX_ATTEMPTS} attempts")
 
 
