@@ -57,8 +57,8 @@ class LeadAssigned(PipelineEvent):
     rule_id: str | None = None
     team_id: str | None = None
     reason: str | None = None
-    first_contact_due: datetime | None = None  # when the rule sets a first-contact deadline
-    reassign_on_miss: bool = False
+    first_contact_hours: float | None = None  # the rule's first-contact deadline, in working hours
+    reassign_on_miss: bool = False  # the rule re-assigns the lead when that deadline is missed
 
 
 class LeadReassigned(PipelineEvent):

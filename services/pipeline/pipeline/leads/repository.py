@@ -14,7 +14,8 @@ from pynamodb.transactions import TransactWrite
 
 from pipeline import SERVICE
 from pipeline.leads.models import AssignmentState, Lead, LeadStatus
-from pipeline.table.keys import lead_key
+from pipeline.table.items import ByOwner
+from pipeline.table.keys import LEAD_PREFIX, LEAD_SK, lead_key
 from shared.items import KeyedItem, fields_of
 from shared.reach import ContactOwner
 from shared.table import table_meta
@@ -37,6 +38,7 @@ class LeadItem(KeyedItem):
     score_reasons = ListAttribute(of=UnicodeAttribute, default=list)
     created_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
+    by_owner = ByOwner()
 
 
 def _lead(contact_id: str, item: LeadItem) -> Lead:
@@ -79,6 +81,13 @@ class LeadsRepository:
             return _lead(contact_id, LeadItem.get(*lead_key(contact_id), consistent_read=True))
         except DoesNotExist:
             return None
+
+    def leads_of(self, owner_id: str) -> list[Lead]:
+        """A rep's leads (the by_owner index: one query, eventually consistent)."""
+        return [
+            _lead(item.pk.removeprefix(LEAD_PREFIX), item)
+            for item in LeadItem.by_owner.query(owner_id, LeadItem.sk == LEAD_SK)
+        ]
 
     def owner_of(self, contact_id: str) -> ContactOwner | None:
         """shared.reach.Owners: pipeline keeps each contact's owner on its lead."""

@@ -15,6 +15,10 @@ the owning repository for its transaction items):
 | assignment rules, in order | RULES | RULE#<id> | assignment |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 
+The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item with an
+``owner_id``: a rep's leads are ``owner_id = <rep> AND sk = LEAD``; other owned items
+(opportunities, tasks) use their own sk so one query reads one kind.
+
 Features added later (opportunities, stages, tasks, approvals, forecast and report
 counters) add their rows here.
 """
