@@ -14,7 +14,7 @@ from shared.table import table_meta
 OutboxRecord = outbox_model(table_meta(SERVICE))
 
 
-class ByOwner(GlobalSecondaryIndex[Any]):
+class ByOwner(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]  # pynamodb: untyped __init_subclass__
     """The sparse ``by_owner`` index (table/keys.py): declare it on each owned item's model
     (``by_owner = ByOwner()``) and query it there, so results come back as that model."""
 
