@@ -39,6 +39,7 @@ def table(ctx: TemplateContext, logical_id: str, props: dict[str, Any]) -> Creat
     else:
         if stream_spec and not description.get("LatestStreamArn"):
             description = ddb.update_table(TableName=name, StreamSpecification=stream_spec)["TableDescription"]
+        description = _add_missing_indexes(ddb, description, props)
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
         current = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
@@ -51,6 +52,22 @@ def table(ctx: TemplateContext, logical_id: str, props: dict[str, Any]) -> Creat
     info = TableInfo(ctx.service, logical_id, name, description["TableArn"], stream_arn)
     ctx.topology.tables[name] = info
     return Created(ref=name, attributes={"Arn": info.arn, "StreamArn": stream_arn})
+
+
+def _add_missing_indexes(ddb: Any, description: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    """A table kept from an earlier run (``.local/state``) gets the global indexes its
+    template has since declared, as CloudFormation would add them on update."""
+    have = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])}
+    for index in props.get("GlobalSecondaryIndexes") or []:
+        if index["IndexName"] in have:
+            continue
+        create = {k: index[k] for k in ("IndexName", "KeySchema", "Projection")}
+        description = ddb.update_table(
+            TableName=description["TableName"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            GlobalSecondaryIndexUpdates=[{"Create": create}],
+        )["TableDescription"]
+    return description
 
 
 def table_args(name: str, props: dict[str, Any], stream_spec: dict[str, Any] | None) -> dict[str, Any]:

@@ -222,7 +222,11 @@ def test_each_function_gets_the_environment_its_template_declares(clients):
     )
     # And another service's functions get their own table
     other = provision_all("dev", clients, services=["pipeline"]).environment("pipeline", "OnEvent")
-    assert other == {"CRM_TABLE": "crm-dev-pipeline"}
+    assert other == {
+        "CRM_TABLE": "crm-dev-pipeline",
+        "CRM_SCHEDULE_GROUP": "crm-dev-pipeline",
+        "CRM_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/crm-dev-pipeline-SchedulerRole",
+    }
 
 
 def test_a_function_s_own_variables_are_laid_over_the_globals(clients, tmp_path):
@@ -246,3 +250,20 @@ def test_a_function_s_own_variables_are_laid_over_the_globals(clients, tmp_path)
     assert topology.environment("demo", "Nightly2")["CRM_EVENTS_QUEUE_URL"] == dlq
     assert topology.environment("demo", "OnEvent")["CRM_EVENTS_QUEUE_URL"].endswith("/crm-dev-demo-events")
     assert topology.environment("demo", "Nightly2")["CRM_TABLE"] == "crm-dev-demo"
+
+
+def test_a_table_kept_from_an_earlier_run_gets_the_indexes_declared_since(clients, tmp_path):
+    # Given the table made before its template declared an index (a kept .local/state)
+    root = write_repo(tmp_path)
+    ddb = clients("dynamodb")
+    ddb.create_table(
+        TableName="crm-dev-demo",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    # When the stack provisions again
+    provision_all("dev", clients, root=root)
+    # Then the index is there
+    table = ddb.describe_table(TableName="crm-dev-demo")["Table"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["gsi1"]
