@@ -258,7 +258,7 @@ def test_a_table_kept_from_an_earlier_run_gets_the_indexes_declared_since(client
     ddb = clients("dynamodb")
     ddb.create_table(
         TableName="crm-dev-demo",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         BillingMode="PAY_PER_REQUEST",
     )
