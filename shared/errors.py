@@ -65,6 +65,12 @@ class StaleVersion(Conflict):
     type_ = "https://crm.example.com/problems/stale-version"
 
 
+class PreconditionRequired(Problem):
+    """428: an update must say which version it read (If-Match), so it cannot lose another's change."""
+
+    status, title = 428, "Precondition Required"
+
+
 class PreconditionFailed(Problem):
     status, title = 412, "Precondition Failed"
 

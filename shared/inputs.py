@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.errors import BadRequest, ContentTooLarge, Unprocessable, field_errors
+from shared.errors import BadRequest, ContentTooLarge, PreconditionRequired, Unprocessable, field_errors
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.types import json_depth_exceeds
 
@@ -98,3 +98,21 @@ def parse_query(raw: Mapping[str, str] | None, model: type[QueryT]) -> QueryT:
         errors = field_errors(exc)
         names = ", ".join(e["field"] for e in errors)
         raise BadRequest(f"invalid query parameters: {names}", errors=errors) from None
+
+
+def parse_if_match(header: str | None, what: str = "the record") -> int:
+    """If-Match: "<version>" (W/ and bare forms accepted). Missing -> 428: an update must
+    name the version it read, or it could silently undo someone else's change."""
+    if header is None or not header.strip():
+        raise PreconditionRequired(
+            f"updates need If-Match with {what}'s ETag", errors=[{"field": "If-Match", "message": "required"}]
+        )
+    raw = header.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise BadRequest("If-Match is not a version", errors=[{"field": "If-Match", "message": 'expected "<version>"'}])
+    return int(raw)
+
+
+def etag(version: int) -> dict[str, str]:
+    """The ETag header of a record at ``version`` (what If-Match names back)."""
+    return {"ETag": f'"{version}"'}

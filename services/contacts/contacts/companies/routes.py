@@ -7,7 +7,7 @@ from contacts.companies.models import Company, CompanyIn, CompanyPage, CompanyPa
 from contacts.reach import WRITERS
 from shared.auth import STAFF
 from shared.http import Ctx, Reply, Router
-from shared.inputs import PageQuery
+from shared.inputs import PageQuery, parse_if_match
 
 router = Router()
 
@@ -39,9 +39,8 @@ def get_company(ctx: Ctx, company_id: str) -> Reply:
 @router.route("/companies/{company_id}", methods=["PATCH"], roles=WRITERS, body=CompanyPatch, response=Company)
 def update_company(ctx: Ctx, company_id: str) -> Reply:
     from contacts.companies.usecases import update_company as update
-    from contacts.records.usecases import parse_if_match
 
     header = ctx.header("if-match")
-    version = parse_if_match(header) if header else None
+    version = parse_if_match(header, "the company") if header else None
     company = update(company_id, ctx.body, version, company_repository())
     return Reply(company, 200, {"ETag": f'"{company.version}"'})

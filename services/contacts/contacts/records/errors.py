@@ -3,7 +3,7 @@ version is the kernel's generic ``shared.errors.StaleVersion``."""
 
 from __future__ import annotations
 
-from shared.errors import Conflict, Problem
+from shared.errors import Conflict
 
 
 class DuplicateContact(Conflict):
@@ -31,9 +31,3 @@ class DuplicateContact(Conflict):
         """The same refusal without the holder's id: for a caller outside the holder's reach,
         who may learn that the email or phone is taken, not by whom."""
         return DuplicateContact(self.detail, errors=self.extensions.get("errors", []))
-
-
-class PreconditionRequired(Problem):
-    """428: an update must say which version it read (If-Match), so it cannot lose another's change."""
-
-    status, title = 428, "Precondition Required"

@@ -18,15 +18,12 @@ from contacts.records.models import (
 )
 from shared.auth import STAFF, Role
 from shared.http import Ctx, Reply, Router
+from shared.inputs import etag, parse_if_match
 
 # Deleting or merging loses a record's separate identity: managers and admins only.
 CURATORS = frozenset({Role.ADMIN, Role.MANAGER})
 # The link relation of a deleted contact's erasure (an extension relation: RFC 8288).
 ERASE_REL = "https://crm.example.com/rels/erase"
-
-
-def _etag(version: int) -> dict[str, str]:
-    return {"ETag": f'"{version}"'}
 
 
 router = Router()
@@ -46,7 +43,7 @@ def create_contact(ctx: Ctx) -> Reply:
         visible=visible_to(ctx.principal),
     )
     contact = result.contact
-    headers = {"Location": f"/contacts/{contact.id}", **_etag(contact.version)}
+    headers = {"Location": f"/contacts/{contact.id}", **etag(contact.version)}
     return Reply(contact, 201 if result.created else 200, headers)
 
 
@@ -64,20 +61,19 @@ def get_contact(ctx: Ctx, contact_id: str) -> Reply:
     from contacts.records.usecases import get_contact as get
 
     contact = get(contact_id, contact_repository(), visible_to(ctx.principal))
-    return Reply(contact, 200, _etag(contact.version))
+    return Reply(contact, 200, etag(contact.version))
 
 
 @router.route("/{contact_id}", methods=["PATCH"], roles=WRITERS, body=ContactPatch, response=Contact)
 def update_contact(ctx: Ctx, contact_id: str) -> Reply:
-    from contacts.records.usecases import parse_if_match
     from contacts.records.usecases import update_contact as update
 
-    version = parse_if_match(ctx.header("if-match"))
+    version = parse_if_match(ctx.header("if-match"), "the contact")
     correlation = ctx.header("x-correlation-id")
     contact = update(
         contact_id, ctx.body, version, contact_repository(), correlation, visible=visible_to(ctx.principal)
     )
-    return Reply(contact, 200, _etag(contact.version))
+    return Reply(contact, 200, etag(contact.version))
 
 
 def _wants_representation(prefer: str | None) -> bool:
@@ -120,4 +116,4 @@ def merge(ctx: Ctx, contact_id: str) -> Reply:
         consent_repository(),
         correlation_id=ctx.header("x-correlation-id"),
     )
-    return Reply(contact, 200, _etag(contact.version))
+    return Reply(contact, 200, etag(contact.version))

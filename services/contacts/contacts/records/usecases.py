@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from contacts.events import ContactDeleted, ContactUpdated, LeadCreated
 from contacts.fields.models import FieldDef
 from contacts.fields.usecases import validate_custom_fields
-from contacts.records.errors import DuplicateContact, PreconditionRequired
+from contacts.records.errors import DuplicateContact
 from contacts.records.models import (
     EDITABLE,
     Contact,
@@ -29,7 +29,7 @@ from contacts.records.models import (
 from contacts.records.search import (
     normalise_phone,
 )
-from shared.errors import BadRequest, NotFound, StaleVersion, Unprocessable
+from shared.errors import NotFound, StaleVersion, Unprocessable
 from shared.events import EventMetadata, Outgoing, follow_up, new_event
 
 MAX_INDEX_PAGES = 20  # a sparse filter returns a partial page + cursor rather than run long
@@ -193,20 +193,6 @@ def get_contact(contact_id: str, repo: Contacts, visible: Visible | None = None)
     if contact is None or (visible is not None and not visible(contact)):
         raise NotFound(f"contact {contact_id} not found")
     return contact
-
-
-def parse_if_match(header: str | None) -> int:
-    """If-Match: "<version>" (W/ and bare forms accepted). Missing -> 428: an update must
-    name the version it read, or it could silently undo someone else's change."""
-    if header is None or not header.strip():
-        raise PreconditionRequired(
-            "updates need If-Match with the contact's ETag",
-            errors=[{"field": "If-Match", "message": "required"}],
-        )
-    raw = header.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
-        raise BadRequest("If-Match is not a version", errors=[{"field": "If-Match", "message": 'expected "<version>"'}])
-    return int(raw)
 
 
 def update_contact(

@@ -8,13 +8,12 @@ import pytest
 
 from contacts.fields.models import FieldDef, FieldType
 from contacts.fields.usecases import validate_custom_fields
-from contacts.records.errors import PreconditionRequired
 from contacts.records.merge import merged_fields, opt_outs_to_keep
 from contacts.records.models import Address, Contact, LifecycleStage
 from contacts.records.search import claims, index_values, matches_q, normalise_phone, query_plan
-from contacts.records.usecases import parse_if_match
 from services.contacts.tests.unit.records.fakes import a_contact
-from shared.errors import BadRequest
+from shared.errors import BadRequest, PreconditionRequired
+from shared.inputs import parse_if_match
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
