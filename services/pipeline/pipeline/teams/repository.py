@@ -7,16 +7,18 @@ through ``take_slot``/``free_slot``, transaction items guarded here (active, und
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from pipeline import SERVICE
 from pipeline.table.items import OutboxRecord
 from pipeline.table.keys import REP_PREFIX, REPS, TEAM_PREFIX, TEAMS, rep_key, team_key
 from pipeline.teams.models import Rep, RepStatus, Team
+from shared.errors import Conflict, StaleVersion
 from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of, item_of
 from shared.outbox import transaction_with_events
@@ -98,6 +100,37 @@ class TeamsRepository:
 
     def all_reps(self) -> list[Rep]:
         return [_rep(i) for i in RepItem.query(REPS, RepItem.sk.startswith(REP_PREFIX), consistent_read=True)]
+
+    def update_rep(self, rep: Rep, read_version: int, events: list[Outgoing]) -> None:
+        """Write the rep's fields (all but its load, which only assignment moves) if it is
+        still at ``read_version``; StaleVersion otherwise."""
+        hours = None if rep.working_hours is None else rep.working_hours.model_dump(mode="json")
+        # pynamodb types a list attribute's value as a list of attributes, not of str.
+        actions: list[Action] = [
+            RepItem.name.set(rep.name),
+            RepItem.email.set(rep.email),
+            RepItem.territories.set(cast(Any, rep.territories)),
+            RepItem.skills.set(cast(Any, rep.skills)),
+            RepItem.languages.set(cast(Any, rep.languages)),
+            RepItem.capacity.set(rep.capacity),
+            RepItem.status.set(rep.status.value),
+            RepItem.version.set(rep.version),
+        ]
+        for attribute, value in ((RepItem.team_id, rep.team_id), (RepItem.manager_id, rep.manager_id)):
+            actions.append(attribute.set(value) if value is not None else attribute.remove())
+        actions.append(RepItem.working_hours.set(hours) if hours is not None else RepItem.working_hours.remove())
+        try:
+            with transaction_with_events(OutboxRecord, events, conflict="stale") as tx:
+                tx.update(RepItem(*rep_key(rep.id)), actions=actions, condition=RepItem.version == read_version)
+        except Conflict as exc:
+            raise StaleVersion(f"rep {rep.id} changed meanwhile: read it again") from exc
+
+    def list_teams(self, limit: int, start: dict[str, Any] | None) -> tuple[list[Team], dict[str, Any] | None]:
+        results = TeamItem.query(
+            TEAMS, TeamItem.sk.startswith(TEAM_PREFIX), limit=limit, last_evaluated_key=start, consistent_read=True
+        )
+        teams = [_team(i) for i in results]
+        return teams, results.last_evaluated_key
 
     def add_team(self, team: Team, events: list[Outgoing]) -> None:
         with transaction_with_events(OutboxRecord, events, conflict=f"team {team.id} already exists") as tx:
