@@ -186,12 +186,19 @@ class LeadCreated(Event):
     phone: str | None = None
     company: str | None = None
     source: str | None = None
+    country: str | None = None
+    region: str | None = None
+    language: str | None = None
+    company_id: str | None = None
+    company_size: str | None = None
 
 
-def lead_created(contact_id: str | None = None, email: str = "ada@example.com", first_name: str = "Ada") -> Outgoing:
-    """A LeadCreated event as it leaves contacts' outbox."""
+def lead_created(
+    contact_id: str | None = None, email: str = "ada@example.com", first_name: str = "Ada", **profile: str
+) -> Outgoing:
+    """A LeadCreated event as it leaves contacts' outbox (``profile``: country, source...)."""
     event = LeadCreated(
-        contact_id=contact_id or str(uuid.uuid4()), email=email, first_name=first_name, last_name="Lovelace"
+        contact_id=contact_id or str(uuid.uuid4()), email=email, first_name=first_name, last_name="Lovelace", **profile
     )
     return new_event(event)
 

@@ -22,6 +22,12 @@ class LeadCreated(ContactsEvent):
     phone: str | None = None
     company: str | None = None
     source: str | None = None  # the lead's channel (web, referral, event, ...)
+    # What pipeline's assignment rules match on (additive: older readers ignore them).
+    country: str | None = None  # ISO 3166-1 alpha-2
+    region: str | None = None  # as given on the address (an ISO 3166-2 code like CN-GD when known)
+    language: str | None = None
+    company_id: str | None = None
+    company_size: str | None = None  # the linked company's size band: small | medium | large
 
 
 class ContactUpdated(ContactsEvent):

@@ -9,7 +9,9 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from pipeline import SERVICE
+from pipeline.assignment import routes as assignment
 from pipeline.leads import routes as leads
+from pipeline.rules import routes as rules
 from pipeline.teams import routes as teams
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
@@ -19,6 +21,8 @@ app = Chalice(app_name=f"crm-{SERVICE}")
 api = Api(app, SERVICE)
 api.include(teams.router)
 api.include(leads.router)
+api.include(rules.router)
+api.include(assignment.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)

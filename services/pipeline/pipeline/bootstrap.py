@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pipeline.assignment.repository import AssignmentRepository
     from pipeline.leads.repository import LeadsRepository
+    from pipeline.rules.repository import RulesRepository
     from pipeline.teams.repository import TeamsRepository
 
 
@@ -29,4 +30,11 @@ def leads_repository() -> LeadsRepository:
 def assignment_repository() -> AssignmentRepository:
     from pipeline.assignment.repository import AssignmentRepository
 
-    return AssignmentRepository(teams_repository(), leads_repository())
+    return AssignmentRepository(teams_repository(), leads_repository(), rules_repository())
+
+
+@cache
+def rules_repository() -> RulesRepository:
+    from pipeline.rules.repository import RulesRepository
+
+    return RulesRepository()

@@ -71,6 +71,17 @@ class LeadReassigned(PipelineEvent):
     rule_id: str | None = None
 
 
+class LeadQueued(PipelineEvent):
+    """A lead waits for a rep: no rule matched, or no eligible rep had room (managers are
+    told, so no lead sits unassigned unnoticed). ``previous_owner_id``: taken from that rep."""
+
+    contact_id: str
+    reason: str
+    rule_id: str | None = None
+    team_id: str | None = None
+    previous_owner_id: str | None = None
+
+
 class LeadStatusChanged(PipelineEvent):
     """A lead moved along new -> contacted -> qualified -> converted | disqualified."""
 
@@ -88,6 +99,15 @@ class LeadScored(PipelineEvent):
     score: int
     previous_score: int
     reasons: list[str]
+
+
+class LeadFirstContactDue(PipelineEvent):
+    """A lead's first-contact deadline came (put on the bus by its one-time schedule; pipeline
+    checks the lead and publishes LeadFollowUpMissed if nobody contacted it)."""
+
+    contact_id: str
+    owner_id: str
+    due_at: datetime
 
 
 class LeadFollowUpMissed(PipelineEvent):
@@ -201,8 +221,10 @@ EVENTS: list[type[Event]] = [
     RepUpdated,
     LeadAssigned,
     LeadReassigned,
+    LeadQueued,
     LeadStatusChanged,
     LeadScored,
+    LeadFirstContactDue,
     LeadFollowUpMissed,
     OpportunityCreated,
     OpportunityStageChanged,

@@ -6,9 +6,15 @@ from shared.events import IncomingEvent
 
 
 class LeadCreatedIn(IncomingEvent):
-    """crm.contacts LeadCreated: only the id matters here; the profile stays in contacts."""
+    """crm.contacts LeadCreated: the coarse profile assignment rules match on; the person's
+    name and addresses stay in contacts."""
 
     contact_id: str
+    country: str | None = None
+    region: str | None = None
+    language: str | None = None
+    company_size: str | None = None
+    source: str | None = None
 
 
 class RepAddedIn(IncomingEvent):
@@ -17,7 +23,32 @@ class RepAddedIn(IncomingEvent):
     rep_id: str
 
 
+class RepUpdatedIn(IncomingEvent):
+    """crm.pipeline RepUpdated (our own): back to active or more capacity drains the queue;
+    ``off`` hands the rep's open leads on."""
+
+    rep_id: str
+    changed: list[str]
+    status: str
+    previous_status: str
+
+
+class LeadStatusChangedIn(IncomingEvent):
+    """crm.pipeline LeadStatusChanged (our own): a closed lead frees its owner's slot."""
+
+    contact_id: str
+    status: str
+    previous_status: str
+
+
 class ContactErasedIn(IncomingEvent):
     """crm.contacts ContactErased: the person is forgotten (a waiting lead leaves the queue)."""
 
+    contact_id: str
+
+
+class SegmentMembershipIn(IncomingEvent):
+    """crm.contacts SegmentEntered / SegmentExited: rules on ``segment_ids`` read them."""
+
+    segment_id: str
     contact_id: str

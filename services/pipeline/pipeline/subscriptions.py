@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.assignment.consumers import on_contact_erased, on_lead_created, on_rep_added
-from pipeline.inbound import ContactErasedIn, LeadCreatedIn, RepAddedIn
+from pipeline.assignment.consumers import (
+    on_contact_erased,
+    on_lead_created,
+    on_lead_status_changed,
+    on_rep_added,
+    on_rep_updated,
+)
+from pipeline.inbound import (
+    ContactErasedIn,
+    LeadCreatedIn,
+    LeadStatusChangedIn,
+    RepAddedIn,
+    RepUpdatedIn,
+    SegmentMembershipIn,
+)
+from pipeline.leads.consumers import on_segment_entered, on_segment_exited
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("LeadCreated", LeadCreatedIn, on_lead_created),
     Subscription("RepAdded", RepAddedIn, on_rep_added),
+    Subscription("RepUpdated", RepUpdatedIn, on_rep_updated),
+    Subscription("LeadStatusChanged", LeadStatusChangedIn, on_lead_status_changed),
     Subscription("ContactErased", ContactErasedIn, on_contact_erased),
+    Subscription("SegmentEntered", SegmentMembershipIn, on_segment_entered),
+    Subscription("SegmentExited", SegmentMembershipIn, on_segment_exited),
 ]

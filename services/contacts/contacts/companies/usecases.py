@@ -37,6 +37,12 @@ def get_company(company_id: str, repo: Companies) -> Company:
     return company
 
 
+def size_of(company_id: str, repo: Companies) -> str | None:
+    """The company's size band (None when unknown, or no such company)."""
+    company = repo.get_company(company_id)
+    return company.size.value if company and company.size else None
+
+
 def update_company(company_id: str, patch: CompanyPatch, if_match: int | None, repo: Companies) -> Company:
     current = get_company(company_id, repo)
     if if_match is not None and if_match != current.version:

@@ -4,7 +4,7 @@ likely duplicates and merge. Every route on a contact applies the caller's reach
 
 from __future__ import annotations
 
-from contacts.bootstrap import consent_repository, contact_repository, segment_store
+from contacts.bootstrap import company_repository, consent_repository, contact_repository, segment_store
 from contacts.reach import WRITERS, guard, owner_scope, visible_to
 from contacts.records.filters import ContactListQuery, CreateQuery
 from contacts.records.models import (
@@ -41,10 +41,18 @@ def create_contact(ctx: Ctx) -> Reply:
         correlation_id=ctx.header("x-correlation-id"),
         created_by=ctx.principal.subject,
         visible=visible_to(ctx.principal),
+        company_size=_company_size,
     )
     contact = result.contact
     headers = {"Location": f"/contacts/{contact.id}", **etag(contact.version)}
     return Reply(contact, 201 if result.created else 200, headers)
+
+
+def _company_size(company_id: str) -> str | None:
+    """For LeadCreated (assignment rules on company size): one read, only for a lead with a company."""
+    from contacts.companies.usecases import size_of
+
+    return size_of(company_id, company_repository())
 
 
 @router.route("/", roles=STAFF, query=ContactListQuery, response=ContactPage)

@@ -37,6 +37,7 @@ MAX_INDEX_PAGES = 20  # a sparse filter returns a partial page + cursor rather t
 # Whether the caller may see a contact (contacts.reach.visible_to): one outside it is
 # answered exactly like a missing one. None: every contact.
 Visible = Callable[[Contact], bool]
+CompanySize = Callable[[str], str | None]  # a company's size band, by its id
 
 
 class Contacts(Protocol):
@@ -144,6 +145,7 @@ def create_contact(
     correlation_id: str | None = None,
     created_by: str | None = None,
     visible: Visible | None = None,
+    company_size: CompanySize | None = None,
 ) -> Created:
     """A new contact (LeadCreated only when it enters as a lead). With ``on_conflict_update``
     a contact already holding the email or phone is updated with the given fields instead,
@@ -165,13 +167,26 @@ def create_contact(
     changed = [k for k in EDITABLE if getattr(contact, k) not in (None, [], {})]
     events = [new_event(contact_updated(contact, changed), correlation_id=correlation_id)]
     if contact.lifecycle_stage is LifecycleStage.LEAD:
-        # The event's fields, by name, from the contact (LeadCreated declares which).
-        lead = LeadCreated.model_validate(
-            {**contact.model_dump(include=set(LeadCreated.model_fields)), "contact_id": contact.id}
-        )
+        lead = lead_created(contact, company_size)
         events.insert(0, new_event(lead, correlation_id=correlation_id))
     with _holder_hidden(repo, visible):
         return Created(repo.add(contact, events), created=True)
+
+
+def lead_created(contact: Contact, company_size: CompanySize | None = None) -> LeadCreated:
+    """The event's fields, by name, from the contact (LeadCreated declares which), with the
+    address's country and region and the linked company's size that assignment rules read."""
+    address = contact.address
+    size = company_size(contact.company_id) if company_size and contact.company_id else None
+    return LeadCreated.model_validate(
+        {
+            **contact.model_dump(include=set(LeadCreated.model_fields)),
+            "contact_id": contact.id,
+            "country": address.country if address else None,
+            "region": address.region if address else None,
+            "company_size": size,
+        }
+    )
 
 
 def _holder(values: Mapping[str, Any], repo: Contacts) -> Contact | None:

@@ -18,9 +18,25 @@ class LeadStatus(StrEnum):
     DISQUALIFIED = "disqualified"
 
 
+CLOSED = frozenset({LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED})
+
+
 class AssignmentState(StrEnum):
     ASSIGNED = "assigned"
     UNASSIGNED = "unassigned"  # waiting in the queue for a rep with room
+
+
+class LeadFacts(BaseModel):
+    """What rules and reps are matched on: the lead's profile from LeadCreated, its score and
+    its segments. Kept on the lead, so a queued or re-assigned lead is decided the same way."""
+
+    country: str | None = None
+    region: str | None = None
+    language: str | None = None
+    company_size: str | None = None
+    source: str | None = None
+    score: int = 0
+    segment_ids: list[str] = Field(default_factory=list)
 
 
 class Lead(BaseModel):
@@ -33,13 +49,16 @@ class Lead(BaseModel):
     rule_id: str | None = None
     first_contact_due: datetime | None = None
     first_contacted_at: datetime | None = None
+    follow_up_missed_at: datetime | None = None
     disqualify_reason: str | None = None
     score: int = Field(default=0, ge=0, le=100)
     score_reasons: list[str] = Field(default_factory=list)
+    facts: LeadFacts = Field(default_factory=LeadFacts)
     created_at: datetime | None = None
+    updated_at: datetime | None = None
     version: int = Field(default=1, exclude=True)
 
     @property
     def open(self) -> bool:
         """Counts toward its owner's load until converted or disqualified."""
-        return self.status not in (LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED)
+        return self.status not in CLOSED

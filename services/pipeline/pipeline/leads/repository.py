@@ -1,21 +1,32 @@
-"""Leads in the pipeline table (pynamodb): the only module that maps the lead item.
+"""Leads in the pipeline table (pynamodb): the only module that maps the lead item and a
+contact's segment memberships.
 
-Assignment gives a lead its owner through ``assign_new``/``assign_waiting``, transaction
-items guarded here (a lead is created once; only a lead still without an owner is given one).
+Assignment gives a lead its owner through ``assign_new``/``assign_waiting``/``move_owner``/
+``unassign``, transaction items guarded here: a lead is created once, only a lead still
+without an owner is given one, and only the owner a decision read is replaced.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from pipeline import SERVICE
-from pipeline.leads.models import AssignmentState, Lead, LeadStatus
+from pipeline.leads.models import AssignmentState, Lead, LeadFacts, LeadStatus
 from pipeline.table.items import ByOwner
-from pipeline.table.keys import LEAD_PREFIX, LEAD_SK, lead_key
+from pipeline.table.keys import LEAD_PREFIX, LEAD_SK, lead_key, segments_key
 from shared.items import KeyedItem, fields_of
 from shared.reach import ContactOwner
 from shared.table import table_meta
@@ -33,46 +44,114 @@ class LeadItem(KeyedItem):
     rule_id = UnicodeAttribute(null=True)
     first_contact_due = UTCDateTimeAttribute(null=True)
     first_contacted_at = UTCDateTimeAttribute(null=True)
+    follow_up_missed_at = UTCDateTimeAttribute(null=True)
     disqualify_reason = UnicodeAttribute(null=True)
     score = NumberAttribute(default=0)
     score_reasons = ListAttribute(of=UnicodeAttribute, default=list)
+    facts = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
     version = NumberAttribute(default=1)
     by_owner = ByOwner()
 
 
+class SegmentsItem(KeyedItem):
+    """pk ``LEAD#<contact_id>``, sk ``SEGMENTS``: the segments the contact is in (from
+    contacts' SegmentEntered/SegmentExited), for rules on ``segment_ids``."""
+
+    Meta = table_meta(SERVICE)
+    segment_ids = UnicodeSetAttribute(null=True)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who a lead is given to, by which rule, when."""
+
+    owner_id: str
+    team_id: str | None
+    rule_id: str
+    at: datetime
+
+
 def _lead(contact_id: str, item: LeadItem) -> Lead:
-    return Lead.model_validate({**fields_of(item), "contact_id": contact_id})
+    return Lead.model_validate({**fields_of(item), "contact_id": contact_id, "facts": item.facts or {}})
 
 
-def assign_new(tx: TransactWrite, contact_id: str, owner_id: str, at: datetime) -> None:
+def _facts(facts: LeadFacts) -> dict[str, Any]:
+    return facts.model_dump(mode="json", exclude_defaults=True)
+
+
+def assign_new(tx: TransactWrite, contact_id: str, to: Owner, facts: LeadFacts) -> None:
     """A lead pipeline has not seen, created with its owner (fails if it exists)."""
     item = LeadItem(
         *lead_key(contact_id),
         assignment=AssignmentState.ASSIGNED.value,
-        owner_id=owner_id,
-        assigned_at=at,
-        created_at=at,
+        owner_id=to.owner_id,
+        team_id=to.team_id,
+        rule_id=to.rule_id,
+        assigned_at=to.at,
+        facts=_facts(facts),
+        created_at=to.at,
+        updated_at=to.at,
     )
     tx.save(item, condition=LeadItem.pk.does_not_exist())
 
 
-def new_waiting(tx: TransactWrite, contact_id: str, at: datetime) -> None:
+def new_waiting(tx: TransactWrite, contact_id: str, facts: LeadFacts, at: datetime) -> None:
     """A lead pipeline has not seen, waiting for a rep (fails if it exists)."""
-    tx.save(LeadItem(*lead_key(contact_id), created_at=at), condition=LeadItem.pk.does_not_exist())
+    item = LeadItem(*lead_key(contact_id), facts=_facts(facts), created_at=at, updated_at=at)
+    tx.save(item, condition=LeadItem.pk.does_not_exist())
 
 
-def assign_waiting(tx: TransactWrite, contact_id: str, owner_id: str, at: datetime) -> None:
+def _owner_actions(to: Owner) -> list[Any]:
+    return [
+        LeadItem.assignment.set(AssignmentState.ASSIGNED.value),
+        LeadItem.owner_id.set(to.owner_id),
+        LeadItem.team_id.set(to.team_id) if to.team_id else LeadItem.team_id.remove(),
+        LeadItem.rule_id.set(to.rule_id),
+        LeadItem.assigned_at.set(to.at),
+        LeadItem.updated_at.set(to.at),
+        # A new owner gets a new first-contact deadline (set when LeadAssigned is handled).
+        LeadItem.first_contact_due.remove(),
+        LeadItem.follow_up_missed_at.remove(),
+        LeadItem.version.add(1),
+    ]
+
+
+def assign_waiting(tx: TransactWrite, contact_id: str, to: Owner) -> None:
     """A waiting lead gets its owner: only one still without one can."""
     tx.update(
         LeadItem(*lead_key(contact_id)),
-        actions=[
-            LeadItem.assignment.set(AssignmentState.ASSIGNED.value),
-            LeadItem.owner_id.set(owner_id),
-            LeadItem.assigned_at.set(at),
-        ],
+        actions=_owner_actions(to),
         condition=(LeadItem.assignment == AssignmentState.UNASSIGNED.value) & LeadItem.owner_id.does_not_exist(),
     )
+
+
+def move_owner(tx: TransactWrite, contact_id: str, previous_owner_id: str, to: Owner) -> None:
+    """An open lead goes from ``previous_owner_id`` (still its owner) to ``to``."""
+    tx.update(
+        LeadItem(*lead_key(contact_id)),
+        actions=_owner_actions(to),
+        condition=(LeadItem.owner_id == previous_owner_id) & LeadItem.status.is_in(*_OPEN),
+    )
+
+
+def unassign(tx: TransactWrite, contact_id: str, previous_owner_id: str, at: datetime) -> None:
+    """An open lead leaves ``previous_owner_id`` (still its owner) for the queue."""
+    tx.update(
+        LeadItem(*lead_key(contact_id)),
+        actions=[
+            LeadItem.assignment.set(AssignmentState.UNASSIGNED.value),
+            LeadItem.owner_id.remove(),
+            LeadItem.first_contact_due.remove(),
+            LeadItem.updated_at.set(at),
+            LeadItem.version.add(1),
+        ],
+        condition=(LeadItem.owner_id == previous_owner_id) & LeadItem.status.is_in(*_OPEN),
+    )
+
+
+_OPEN = [s.value for s in (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)]
 
 
 class LeadsRepository:
@@ -93,3 +172,17 @@ class LeadsRepository:
         """shared.reach.Owners: pipeline keeps each contact's owner on its lead."""
         lead = self.get_lead(contact_id)
         return None if lead is None else ContactOwner(owner_id=lead.owner_id, assigned_at=lead.assigned_at)
+
+    def segments_of(self, contact_id: str) -> list[str]:
+        try:
+            item = SegmentsItem.get(*segments_key(contact_id), consistent_read=True)
+        except DoesNotExist:
+            return []
+        return sorted(item.segment_ids or ())
+
+    def enter_segment(self, contact_id: str, segment_id: str) -> None:
+        """Idempotent (a set): a redelivered SegmentEntered changes nothing."""
+        SegmentsItem(*segments_key(contact_id)).update(actions=[SegmentsItem.segment_ids.add({segment_id})])
+
+    def exit_segment(self, contact_id: str, segment_id: str) -> None:
+        SegmentsItem(*segments_key(contact_id)).update(actions=[SegmentsItem.segment_ids.delete({segment_id})])

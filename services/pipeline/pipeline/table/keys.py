@@ -9,10 +9,12 @@ the owning repository for its transaction items):
 | team | TEAMS | TEAM#<id> | teams |
 | rep (+ open_leads, version) | REPS | REP#<id> | teams |
 | lead (owner, status, deadline, score) | LEAD#<contact id> | LEAD | leads |
-| lead's assignment decisions, oldest first | LEAD#<contact id> | DECISION#<iso time>#<n> | assignment |
+| contact's segments (from contacts' events) | LEAD#<contact id> | SEGMENTS | leads |
+| lead's assignment decisions, oldest first | LEAD#<contact id> | DECISION#<iso time>#<kind> | assignment |
 | unassigned queue, oldest first | UNASSIGNED | <queued iso time>#<contact id> | assignment |
 | round-robin cursor of a team (or of all reps: ``-``) | ROTATION | <team id or -> | assignment |
-| assignment rules, in order | RULES | RULE#<id> | assignment |
+| assignment rule | RULES | RULE#<id> | rules |
+| "the rules were stored" marker | RULES | STORED | rules |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 
 The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item with an
@@ -47,11 +49,16 @@ def rep_key(rep_id: str) -> tuple[str, str]:
 
 LEAD_PREFIX = "LEAD#"
 LEAD_SK = "LEAD"
+SEGMENTS_SK = "SEGMENTS"
 DECISION_PREFIX = "DECISION#"
 
 
 def lead_key(contact_id: str) -> tuple[str, str]:
     return LEAD_PREFIX + contact_id, LEAD_SK
+
+
+def segments_key(contact_id: str) -> tuple[str, str]:
+    return LEAD_PREFIX + contact_id, SEGMENTS_SK
 
 
 # --- assignment --------------------------------------------------------------------------
@@ -61,6 +68,7 @@ ROTATION = "ROTATION"
 ALL_REPS = "-"  # the rotation over every rep (no team)
 RULES = "RULES"
 RULE_PREFIX = "RULE#"
+RULES_STORED = "STORED"  # marker: admins wrote the rules list (before it, the built-in default)
 
 
 def queued_key(queued_at: datetime, contact_id: str) -> tuple[str, str]:
@@ -69,3 +77,11 @@ def queued_key(queued_at: datetime, contact_id: str) -> tuple[str, str]:
 
 def rotation_key(team_id: str | None) -> tuple[str, str]:
     return ROTATION, team_id or ALL_REPS
+
+
+def rule_key(rule_id: str) -> tuple[str, str]:
+    return RULES, RULE_PREFIX + rule_id
+
+
+def decision_key(contact_id: str, at: datetime, kind: str) -> tuple[str, str]:
+    return LEAD_PREFIX + contact_id, f"{DECISION_PREFIX}{at.isoformat()}#{kind}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.testing import list_paths, refuses_deep_and_oversized_bodies, refuses_forged_cursors
 
-IDS = {"contact_id": "c1", "rep_id": "r1"}
+IDS = {"contact_id": "c1", "rep_id": "r1", "rule_id": "default"}
 
 
 def test_every_list_route_refuses_forged_cursors(client: Any) -> None:

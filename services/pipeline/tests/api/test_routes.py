@@ -127,28 +127,34 @@ def test_a_lead_without_reps_waits_until_a_rep_is_added(client: Any, table: str)
 
 
 def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
-    # Given two consumers that read the same rotation cursor and picked the same rep
+    # Given two consumers that read the same rotation cursor and chose the same rep
     import pytest
 
-    from pipeline.assignment.models import Assignment
-    from pipeline.assignment.usecases import next_rep
+    from pipeline.assignment.choice import choose
+    from pipeline.assignment.models import Assignment, Decision, DecisionKind
     from pipeline.bootstrap import assignment_repository
+    from pipeline.leads.models import LeadFacts
     from shared.errors import Conflict
 
     _add_rep(client, "Ann")
     _add_rep(client, "Bob")
     repo = assignment_repository()
-    rotation = repo.rotation()
-    rep = next_rep(repo.all_reps(), rotation.last_rep_id)
-    assert rep is not None
+    choice = choose(repo.all_rules(), repo.all_reps(), repo.rotation, LeadFacts())
+    assert choice.rep is not None and choice.rule is not None
     now = datetime.now(UTC)
+    decision = Decision(kind=DecisionKind.ASSIGNED, owner_id=choice.rep.id, reason="test", decided_at=now)
+
+    def assignment(contact_id: str) -> Assignment:
+        fields = {"rep": choice.rep, "rule": choice.rule, "rotation": choice.rotation, "at": now}
+        return Assignment(contact_id=contact_id, facts=LeadFacts(), decision=decision, **fields)
+
     # When both commit
-    repo.assign(Assignment(contact_id="lead-1", rep=rep, rotation=rotation, at=now), events=[])
+    repo.assign(assignment("lead-1"), events=[])
     # Then the second is refused (it re-reads and takes the next turn instead)
     with pytest.raises(Conflict):
-        repo.assign(Assignment(contact_id="lead-2", rep=rep, rotation=rotation, at=now), events=[])
+        repo.assign(assignment("lead-2"), events=[])
     assert repo.get_lead("lead-2") is None
-    assert repo.rotation().version == 1
+    assert repo.rotation(None).version == 1
 
 
 def test_a_full_rep_is_never_overfilled(client: Any) -> None:

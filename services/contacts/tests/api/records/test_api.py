@@ -40,6 +40,27 @@ def test_creating_a_contact_makes_a_lead_and_queues_lead_created(client: Client)
     assert event.detail["data"]["contact_id"] == contact["id"]
 
 
+def test_lead_created_carries_what_assignment_rules_match_on(client: Client) -> None:
+    # Given a large company, when a lead of it is created with an address and a language
+    company = client.http.post(
+        "/companies", headers=bearer("sales"), body=json.dumps({"name": "Engines", "size": "large"})
+    )
+    assert company.status_code == 201, company.body
+    body = {
+        **LEAD,
+        "company_id": json.loads(company.body)["id"],
+        "address": {"country": "cn", "region": "CN-GD"},
+        "language": "zh",
+        "source": "web",
+    }
+    assert _post(client, body).status_code == 201
+    # Then LeadCreated carries the country, region, language, source and company size
+    [event] = [e for e in pending_outbox("crm-dev-contacts") if e.detail_type == "LeadCreated"]
+    data = event.detail["data"]
+    assert (data["country"], data["region"], data["language"], data["source"]) == ("CN", "CN-GD", "zh", "web")
+    assert data["company_size"] == "large"
+
+
 def test_the_same_email_twice_is_a_409_with_the_existing_id_and_no_second_event(client: Client) -> None:
     first = json.loads(_post(client, LEAD).body)
     again = _post(client, {**LEAD, "email": "ADA@example.com"})
