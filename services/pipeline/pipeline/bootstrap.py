@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pipeline.assignment.repository import AssignmentRepository
     from pipeline.leads.repository import LeadsRepository
+    from pipeline.leads.usecases import Deadlines
     from pipeline.rules.repository import RulesRepository
     from pipeline.teams.repository import TeamsRepository
 
@@ -38,3 +39,11 @@ def rules_repository() -> RulesRepository:
     from pipeline.rules.repository import RulesRepository
 
     return RulesRepository()
+
+
+@cache
+def deadlines() -> Deadlines:
+    """One-time schedules (EventBridge Scheduler): the kernel's module is the adapter."""
+    from shared import schedules
+
+    return schedules

@@ -108,6 +108,7 @@ class LeadFirstContactDue(PipelineEvent):
     contact_id: str
     owner_id: str
     due_at: datetime
+    reassign_on_miss: bool = False
 
 
 class LeadFollowUpMissed(PipelineEvent):

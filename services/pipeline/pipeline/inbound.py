@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.events import IncomingEvent
 
 
@@ -52,3 +54,29 @@ class SegmentMembershipIn(IncomingEvent):
 
     segment_id: str
     contact_id: str
+
+
+class LeadAssignedIn(IncomingEvent):
+    """crm.pipeline LeadAssigned (our own): plans the owner's first-contact deadline."""
+
+    contact_id: str
+    owner_id: str
+    first_contact_hours: float | None = None
+    reassign_on_miss: bool = False
+
+
+class LeadFirstContactDueIn(IncomingEvent):
+    """crm.pipeline LeadFirstContactDue (our own, put on the bus by the lead's schedule)."""
+
+    contact_id: str
+    owner_id: str
+    due_at: datetime
+    reassign_on_miss: bool = False
+
+
+class TaskCompletedIn(IncomingEvent):
+    """crm.pipeline TaskCompleted (our own): a call, email or meeting is a lead's first contact."""
+
+    task_id: str
+    kind: str
+    contact_id: str | None = None

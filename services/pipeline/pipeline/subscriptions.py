@@ -13,13 +13,22 @@ from pipeline.assignment.consumers import (
 )
 from pipeline.inbound import (
     ContactErasedIn,
+    LeadAssignedIn,
     LeadCreatedIn,
+    LeadFirstContactDueIn,
     LeadStatusChangedIn,
     RepAddedIn,
     RepUpdatedIn,
     SegmentMembershipIn,
+    TaskCompletedIn,
 )
-from pipeline.leads.consumers import on_segment_entered, on_segment_exited
+from pipeline.leads.consumers import (
+    on_first_contact_due,
+    on_lead_assigned,
+    on_segment_entered,
+    on_segment_exited,
+    on_task_completed,
+)
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
@@ -30,4 +39,7 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("ContactErased", ContactErasedIn, on_contact_erased),
     Subscription("SegmentEntered", SegmentMembershipIn, on_segment_entered),
     Subscription("SegmentExited", SegmentMembershipIn, on_segment_exited),
+    Subscription("LeadAssigned", LeadAssignedIn, on_lead_assigned),
+    Subscription("LeadFirstContactDue", LeadFirstContactDueIn, on_first_contact_due),
+    Subscription("TaskCompleted", TaskCompletedIn, on_task_completed),
 ]

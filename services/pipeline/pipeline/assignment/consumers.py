@@ -29,8 +29,11 @@ def on_rep_updated(envelope: Envelope[RepUpdatedIn]) -> None:
 
 
 def on_lead_status_changed(envelope: Envelope[LeadStatusChangedIn]) -> None:
-    if envelope.data.status in CLOSED and envelope.data.previous_status not in CLOSED:
-        drain_unassigned(envelope.metadata, bootstrap.assignment_repository())
+    """A closed lead freed its owner's slot (or, closed while waiting, leaves the queue)."""
+    data, repo = envelope.data, bootstrap.assignment_repository()
+    if data.status in CLOSED and data.previous_status not in CLOSED:
+        forget_lead(data.contact_id, repo)
+        drain_unassigned(envelope.metadata, repo)
 
 
 def on_contact_erased(envelope: Envelope[ContactErasedIn]) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from shared.errors import field_error
+from shared.inputs import RequestModel
 
 
 class LeadStatus(StrEnum):
@@ -19,6 +22,17 @@ class LeadStatus(StrEnum):
 
 
 CLOSED = frozenset({LeadStatus.CONVERTED, LeadStatus.DISQUALIFIED})
+# Forward only: a lead may skip a step (new -> qualified) but never go back; disqualified
+# may follow any open status.
+ORDER = {LeadStatus.NEW: 0, LeadStatus.CONTACTED: 1, LeadStatus.QUALIFIED: 2, LeadStatus.CONVERTED: 3}
+
+
+def may_move(current: LeadStatus, wanted: LeadStatus) -> bool:
+    if current in CLOSED:
+        return False
+    if wanted is LeadStatus.DISQUALIFIED:
+        return True
+    return ORDER[wanted] > ORDER[current]
 
 
 class AssignmentState(StrEnum):
@@ -62,3 +76,16 @@ class Lead(BaseModel):
     def open(self) -> bool:
         """Counts toward its owner's load until converted or disqualified."""
         return self.status not in CLOSED
+
+
+class LeadPatch(RequestModel):
+    """PATCH /leads/{id}: the follow-up status only (the owner changes through assignment)."""
+
+    status: LeadStatus
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _reason_when_disqualified(self) -> LeadPatch:
+        if self.status is LeadStatus.DISQUALIFIED and not self.reason:
+            raise field_error("reason", "disqualifying a lead needs a reason")
+        return self

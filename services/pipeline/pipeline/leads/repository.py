@@ -9,7 +9,7 @@ without an owner is given one, and only the owner a decision read is replaced.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -20,16 +20,21 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from pipeline import SERVICE
 from pipeline.leads.models import AssignmentState, Lead, LeadFacts, LeadStatus
-from pipeline.table.items import ByOwner
+from pipeline.table.items import ByOwner, OutboxRecord
 from pipeline.table.keys import LEAD_PREFIX, LEAD_SK, lead_key, segments_key
+from pipeline.teams.repository import free_slot
+from shared.errors import Conflict, StaleVersion
+from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of
+from shared.outbox import transaction_with_events
 from shared.reach import ContactOwner
-from shared.table import table_meta
+from shared.table import is_conditional_failure, table_meta
 
 
 class LeadItem(KeyedItem):
@@ -155,6 +160,60 @@ _OPEN = [s.value for s in (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUAL
 
 
 class LeadsRepository:
+    def change_status(self, lead: Lead, changed: Lead, events: list[Outgoing]) -> None:
+        """The lead's new status if it is still at the version read (StaleVersion otherwise);
+        closing an owned lead frees its owner's slot in the same transaction."""
+        actions: list[Action] = [
+            LeadItem.status.set(changed.status.value),
+            LeadItem.updated_at.set(changed.updated_at or datetime.now(UTC)),
+            LeadItem.version.set(changed.version),
+        ]
+        if changed.first_contacted_at is not None:
+            actions.append(LeadItem.first_contacted_at.set(changed.first_contacted_at))
+        if changed.disqualify_reason is not None:
+            actions.append(LeadItem.disqualify_reason.set(changed.disqualify_reason))
+        try:
+            with transaction_with_events(OutboxRecord, events, conflict="stale") as tx:
+                tx.update(
+                    LeadItem(*lead_key(lead.contact_id)), actions=actions, condition=LeadItem.version == lead.version
+                )
+                if lead.open and not changed.open and lead.owner_id is not None:
+                    free_slot(tx, lead.owner_id)
+        except Conflict as exc:
+            raise StaleVersion(f"lead {lead.contact_id} changed meanwhile: read it again") from exc
+
+    def set_due(self, contact_id: str, owner_id: str, due: datetime) -> bool:
+        """The first-contact deadline, on a lead still with ``owner_id`` and uncontacted."""
+        try:
+            LeadItem(*lead_key(contact_id)).update(
+                actions=[LeadItem.first_contact_due.set(due)],
+                condition=(LeadItem.owner_id == owner_id) & LeadItem.first_contacted_at.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def mark_missed(self, lead: Lead, at: datetime, events: list[Outgoing]) -> bool:
+        """Mark the deadline missed with its events, once: False when someone got there first
+        (marked, contacted, or handed on meanwhile)."""
+        condition = (
+            (LeadItem.owner_id == lead.owner_id)
+            & LeadItem.first_contacted_at.does_not_exist()
+            & LeadItem.follow_up_missed_at.does_not_exist()
+        )
+        try:
+            with transaction_with_events(OutboxRecord, events, conflict="missed already") as tx:
+                tx.update(
+                    LeadItem(*lead_key(lead.contact_id)),
+                    actions=[LeadItem.follow_up_missed_at.set(at), LeadItem.updated_at.set(at)],
+                    condition=condition,
+                )
+        except Conflict:
+            return False
+        return True
+
     def get_lead(self, contact_id: str) -> Lead | None:
         try:
             return _lead(contact_id, LeadItem.get(*lead_key(contact_id), consistent_read=True))
