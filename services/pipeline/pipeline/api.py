@@ -12,6 +12,7 @@ from pipeline import SERVICE
 from pipeline.assignment import routes as assignment
 from pipeline.leads import routes as leads
 from pipeline.rules import routes as rules
+from pipeline.scoring import routes as scoring
 from pipeline.teams import routes as teams
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
@@ -23,6 +24,7 @@ api.include(teams.router)
 api.include(leads.router)
 api.include(rules.router)
 api.include(assignment.router)
+api.include(scoring.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from pipeline.leads.repository import LeadsRepository
     from pipeline.leads.usecases import Deadlines
     from pipeline.rules.repository import RulesRepository
+    from pipeline.scoring.repository import ScoringRepository
     from pipeline.teams.repository import TeamsRepository
 
 
@@ -31,7 +32,7 @@ def leads_repository() -> LeadsRepository:
 def assignment_repository() -> AssignmentRepository:
     from pipeline.assignment.repository import AssignmentRepository
 
-    return AssignmentRepository(teams_repository(), leads_repository(), rules_repository())
+    return AssignmentRepository(teams_repository(), leads_repository(), rules_repository(), scoring_repository())
 
 
 @cache
@@ -47,3 +48,10 @@ def deadlines() -> Deadlines:
     from shared import schedules
 
     return schedules
+
+
+@cache
+def scoring_repository() -> ScoringRepository:
+    from pipeline.scoring.repository import ScoringRepository
+
+    return ScoringRepository(leads_repository())

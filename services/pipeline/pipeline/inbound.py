@@ -80,3 +80,10 @@ class TaskCompletedIn(IncomingEvent):
     task_id: str
     kind: str
     contact_id: str | None = None
+
+
+class BehaviourIn(IncomingEvent):
+    """A behaviour event that counts into a lead's score: contacts' PurchaseRecorded (and
+    campaigns' EmailOpened/EmailClicked once published): only whose it is matters here."""
+
+    contact_id: str

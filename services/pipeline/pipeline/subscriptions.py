@@ -12,6 +12,7 @@ from pipeline.assignment.consumers import (
     on_rep_updated,
 )
 from pipeline.inbound import (
+    BehaviourIn,
     ContactErasedIn,
     LeadAssignedIn,
     LeadCreatedIn,
@@ -29,6 +30,7 @@ from pipeline.leads.consumers import (
     on_segment_exited,
     on_task_completed,
 )
+from pipeline.scoring.consumers import on_purchase_recorded
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
@@ -42,4 +44,5 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("LeadAssigned", LeadAssignedIn, on_lead_assigned),
     Subscription("LeadFirstContactDue", LeadFirstContactDueIn, on_first_contact_due),
     Subscription("TaskCompleted", TaskCompletedIn, on_task_completed),
+    Subscription("PurchaseRecorded", BehaviourIn, on_purchase_recorded),
 ]

@@ -23,6 +23,7 @@ from pipeline.leads.repository import (
     unassign,
 )
 from pipeline.rules.repository import RulesRepository
+from pipeline.scoring.repository import ScoringRepository
 from pipeline.table.items import OutboxRecord
 from pipeline.table.keys import DECISION_PREFIX, UNASSIGNED, decision_key, lead_key, queued_key, rotation_key
 from pipeline.teams.repository import TeamsRepository, free_slot, take_slot
@@ -107,8 +108,11 @@ class AssignmentRepository:
     """Its own queue, cursors and decisions; reps, rules and leads are read through their
     features' repositories."""
 
-    def __init__(self, teams: TeamsRepository, leads: LeadsRepository, rules: RulesRepository) -> None:
+    def __init__(
+        self, teams: TeamsRepository, leads: LeadsRepository, rules: RulesRepository, scoring: ScoringRepository
+    ) -> None:
         self.all_reps = teams.all_reps
+        self.scoring = scoring.scoring
         self.all_rules = rules.all_rules
         self.get_lead = leads.get_lead
         self.leads_of = leads.leads_of

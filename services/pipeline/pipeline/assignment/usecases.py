@@ -18,6 +18,7 @@ from pipeline.assignment.models import Assignment, AssignmentView, Choice, Decis
 from pipeline.events import LeadAssigned, LeadQueued, LeadReassigned
 from pipeline.leads.models import AssignmentState, Lead, LeadFacts
 from pipeline.rules.models import Rule
+from pipeline.scoring.models import Scoring, score_of
 from pipeline.teams.models import Rep
 from shared.errors import Conflict
 from shared.events import EventMetadata, Outgoing, new_event
@@ -37,6 +38,7 @@ class Pipeline(Protocol):
 
     def all_reps(self) -> list[Rep]: ...
     def all_rules(self) -> list[Rule]: ...
+    def scoring(self) -> Scoring: ...
     def rotation(self, team_id: str | None) -> Rotation: ...
     def get_lead(self, contact_id: str) -> Lead | None: ...
     def leads_of(self, owner_id: str) -> list[Lead]: ...
@@ -164,6 +166,8 @@ def receive_lead(contact_id: str, facts: LeadFacts, cause: EventMetadata, repo: 
     redelivered LeadCreated finds it and changes nothing.
     """
     rules = repo.all_rules()
+    score, reasons = score_of(facts, {}, repo.scoring())
+    facts = facts.model_copy(update={"score": score, "score_reasons": reasons})
     if needs_segments(rules):
         facts = facts.model_copy(update={"segment_ids": repo.segments_of(contact_id)})
     for _ in range(MAX_ATTEMPTS):
@@ -240,7 +244,8 @@ def hand_on(lead: Lead, reason: str, cause: EventMetadata, repo: Pipeline, clock
         if current is None or not current.open or current.owner_id != previous or previous is None:
             return None
         cursors = _Cursors(repo)
-        choice, now = choose(rules, repo.all_reps(), cursors, current.facts, exclude={previous}), clock()
+        facts = current.facts.model_copy(update={"score": current.score})  # the score now, not at arrival
+        choice, now = choose(rules, repo.all_reps(), cursors, facts, exclude={previous}), clock()
         choice = choice.model_copy(update={"reason": f"{reason}; {choice.reason}"})
         try:
             if choice.rep is None:

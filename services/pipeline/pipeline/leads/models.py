@@ -49,7 +49,8 @@ class LeadFacts(BaseModel):
     language: str | None = None
     company_size: str | None = None
     source: str | None = None
-    score: int = 0
+    score: int = 0  # the profile-fit score when the lead arrived (scoring.models.score_of)
+    score_reasons: list[str] = Field(default_factory=list)
     segment_ids: list[str] = Field(default_factory=list)
 
 
@@ -67,6 +68,7 @@ class Lead(BaseModel):
     disqualify_reason: str | None = None
     score: int = Field(default=0, ge=0, le=100)
     score_reasons: list[str] = Field(default_factory=list)
+    behaviour: dict[str, int] = Field(default_factory=dict)  # behaviour events counted into the score
     facts: LeadFacts = Field(default_factory=LeadFacts)
     created_at: datetime | None = None
     updated_at: datetime | None = None

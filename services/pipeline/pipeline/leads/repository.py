@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -54,6 +54,7 @@ class LeadItem(KeyedItem):
     score = NumberAttribute(default=0)
     score_reasons = ListAttribute(of=UnicodeAttribute, default=list)
     facts = JSONAttribute(null=True)
+    behaviour = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
     version = NumberAttribute(default=1)
@@ -79,7 +80,8 @@ class Owner:
 
 
 def _lead(contact_id: str, item: LeadItem) -> Lead:
-    return Lead.model_validate({**fields_of(item), "contact_id": contact_id, "facts": item.facts or {}})
+    values = {**fields_of(item), "facts": item.facts or {}, "behaviour": item.behaviour or {}}
+    return Lead.model_validate({**values, "contact_id": contact_id})
 
 
 def _facts(facts: LeadFacts) -> dict[str, Any]:
@@ -96,6 +98,8 @@ def assign_new(tx: TransactWrite, contact_id: str, to: Owner, facts: LeadFacts) 
         rule_id=to.rule_id,
         assigned_at=to.at,
         facts=_facts(facts),
+        score=facts.score,
+        score_reasons=facts.score_reasons,
         created_at=to.at,
         updated_at=to.at,
     )
@@ -104,7 +108,14 @@ def assign_new(tx: TransactWrite, contact_id: str, to: Owner, facts: LeadFacts) 
 
 def new_waiting(tx: TransactWrite, contact_id: str, facts: LeadFacts, at: datetime) -> None:
     """A lead pipeline has not seen, waiting for a rep (fails if it exists)."""
-    item = LeadItem(*lead_key(contact_id), facts=_facts(facts), created_at=at, updated_at=at)
+    item = LeadItem(
+        *lead_key(contact_id),
+        facts=_facts(facts),
+        score=facts.score,
+        score_reasons=facts.score_reasons,
+        created_at=at,
+        updated_at=at,
+    )
     tx.save(item, condition=LeadItem.pk.does_not_exist())
 
 
@@ -153,6 +164,20 @@ def unassign(tx: TransactWrite, contact_id: str, previous_owner_id: str, at: dat
             LeadItem.version.add(1),
         ],
         condition=(LeadItem.owner_id == previous_owner_id) & LeadItem.status.is_in(*_OPEN),
+    )
+
+
+def rescore(tx: TransactWrite, lead: Lead, changed: Lead) -> None:
+    """The lead's score, reasons and behaviour counts, if it is still at the version read."""
+    tx.update(
+        LeadItem(*lead_key(lead.contact_id)),
+        actions=[
+            LeadItem.score.set(changed.score),
+            LeadItem.score_reasons.set(cast(Any, changed.score_reasons)),
+            LeadItem.behaviour.set(changed.behaviour),
+            LeadItem.version.set(changed.version),
+        ],
+        condition=LeadItem.version == lead.version,
     )
 
 

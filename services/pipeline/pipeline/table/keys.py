@@ -15,6 +15,8 @@ the owning repository for its transaction items):
 | round-robin cursor of a team (or of all reps: ``-``) | ROTATION | <team id or -> | assignment |
 | assignment rule | RULES | RULE#<id> | rules |
 | "the rules were stored" marker | RULES | STORED | rules |
+| scoring model | SCORING | MODEL | scoring |
+| a behaviour event counted into a lead's score (TTL 30 days) | LEAD#<contact id> | SCORED#<event id> | scoring |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 
 The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item with an
@@ -85,3 +87,17 @@ def rule_key(rule_id: str) -> tuple[str, str]:
 
 def decision_key(contact_id: str, at: datetime, kind: str) -> tuple[str, str]:
     return LEAD_PREFIX + contact_id, f"{DECISION_PREFIX}{at.isoformat()}#{kind}"
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+SCORING = "SCORING"
+SCORED_PREFIX = "SCORED#"
+
+
+def scoring_key() -> tuple[str, str]:
+    return SCORING, "MODEL"
+
+
+def scored_key(contact_id: str, event_id: str) -> tuple[str, str]:
+    return LEAD_PREFIX + contact_id, SCORED_PREFIX + event_id

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pipeline.assignment.models import Assignment, Decision, QueuedLead, Rotation
 from pipeline.leads.models import AssignmentState, Lead
 from pipeline.rules.models import DEFAULT_RULE, Rule
+from pipeline.scoring.models import Scoring
 from pipeline.teams.models import Rep, RepStatus
 from shared.errors import Conflict
 from shared.events import Outgoing
@@ -32,6 +33,7 @@ class FakePipeline:
         self.decided: dict[str, list[Decision]] = {}
         self.events: list[Outgoing] = []
         self.conflicts_to_raise = 0
+        self.model = Scoring()
 
     # --- reads --------------------------------------------------------------------------
     def all_reps(self) -> list[Rep]:
@@ -39,6 +41,9 @@ class FakePipeline:
 
     def all_rules(self) -> list[Rule]:
         return list(self.rules)
+
+    def scoring(self) -> Scoring:
+        return self.model
 
     def rotation(self, team_id: str | None) -> Rotation:
         return self.cursors.get(team_id, Rotation(pool=team_id))

@@ -10,6 +10,7 @@ from pipeline.assignment.models import DecisionKind, Rotation
 from pipeline.assignment.usecases import drain_unassigned, forget_lead, hand_on, hand_on_all, receive_lead
 from pipeline.leads.models import AssignmentState, LeadFacts
 from pipeline.rules.models import Rule, Strategy, When
+from pipeline.scoring.models import Scoring
 from pipeline.teams.models import RepStatus
 from services.pipeline.tests.unit.assignment.fake import FakePipeline, rep
 from shared.events import EventMetadata
@@ -86,7 +87,8 @@ def test_a_rep_who_joins_takes_a_turn_without_resetting_the_rotation() -> None:
 def test_a_fixed_rule_waits_when_its_rep_is_away() -> None:
     rules = [_rule("vip", 1, Strategy.FIXED, rep_id="boss", when=When(min_score=80))]
     repo = FakePipeline([rep("boss", status=RepStatus.AWAY), rep("x")], rules)
-    waiting = receive_lead("l1", LeadFacts(score=90), _meta(), repo)
+    repo.model = Scoring(countries={"DE": 90})  # a German lead scores 90 on arrival
+    waiting = receive_lead("l1", LeadFacts(country="DE"), _meta(), repo)
     assert waiting.assignment is AssignmentState.UNASSIGNED
     assert "not active" in repo.decided["l1"][0].reason
     # When the boss is back, the queue drains to them (and only to them)

@@ -1,0 +1,81 @@
+"""The scoring model and the events counted into scores (pynamodb): the only module that
+maps them. A behaviour event is counted with a marker (``LEAD#<id>``/``SCORED#<event id>``,
+kept 30 days) in the same transaction as the new score, so a redelivered event is never
+counted twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from pipeline import SERVICE
+from pipeline.leads.models import Lead
+from pipeline.leads.repository import LeadsRepository, rescore
+from pipeline.scoring.models import Scoring
+from pipeline.table.items import OutboxRecord
+from pipeline.table.keys import scored_key, scoring_key
+from shared.errors import StaleVersion
+from shared.events import Outgoing
+from shared.items import KeyedItem
+from shared.outbox import transaction_with_events
+from shared.table import is_conditional_failure, table_meta
+
+COUNTED_FOR = timedelta(days=30)  # longer than any redelivery or replay window we run
+
+
+class ScoringItem(KeyedItem):
+    """pk ``SCORING``, sk ``MODEL``."""
+
+    Meta = table_meta(SERVICE)
+    model = JSONAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute()
+
+
+class CountedItem(KeyedItem):
+    """pk ``LEAD#<contact id>``, sk ``SCORED#<event id>``: this event is in the score."""
+
+    Meta = table_meta(SERVICE)
+    expires_at = NumberAttribute()
+
+
+class ScoringRepository:
+    """The model and the counted events; leads are read through their repository."""
+
+    def __init__(self, leads: LeadsRepository) -> None:
+        self.get_lead = leads.get_lead
+
+    def scoring(self) -> Scoring:
+        try:
+            item = ScoringItem.get(*scoring_key(), consistent_read=True)
+        except DoesNotExist:
+            return Scoring()
+        return Scoring.model_validate({**item.model, "updated_at": item.updated_at, "version": int(item.version)})
+
+    def put_scoring(self, model: Scoring, read_version: int) -> None:
+        values = model.model_dump(mode="json", exclude={"updated_at", "version"})
+        item = ScoringItem(*scoring_key(), model=values, updated_at=model.updated_at, version=model.version)
+        condition = ScoringItem.pk.does_not_exist() if read_version == 0 else ScoringItem.version == read_version
+        try:
+            item.save(condition=condition)
+        except PutError as exc:
+            if is_conditional_failure(exc):
+                raise StaleVersion("the scoring model changed meanwhile: read it again") from exc
+            raise
+
+    def count(self, lead: Lead, changed: Lead, event_id: str, at: datetime, events: list[Outgoing]) -> None:
+        """Count the event into the lead's score; Conflict when it was counted already or the
+        lead changed since it was read."""
+        marker = CountedItem(*scored_key(lead.contact_id, event_id), expires_at=int((at + COUNTED_FOR).timestamp()))
+        with transaction_with_events(OutboxRecord, events, conflict="counted already, or the lead changed") as tx:
+            tx.save(marker, condition=CountedItem.pk.does_not_exist())
+            rescore(tx, lead, changed)
+
+    def counted(self, contact_id: str, event_id: str) -> bool:
+        try:
+            CountedItem.get(*scored_key(contact_id, event_id), consistent_read=True)
+        except DoesNotExist:
+            return False
+        return True
