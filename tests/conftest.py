@@ -26,13 +26,21 @@ def scan_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]
         yield running
 
 
+@pytest.fixture(scope="session")
+def pipeline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A stack of its own for the sales-automation tests: they replace the assignment rules
+    (no catch-all), which the lead-flow tests on the shared stack rely on."""
+    with running_stack(tmp_path_factory.mktemp("pipeline-stack")) as running:
+        yield running
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """On a failing e2e test, attach the stack's recent output to the report."""
     outcome = yield
     report = outcome.get_result()
     funcargs = getattr(item, "funcargs", {})
-    running = funcargs.get("stack") or funcargs.get("scan_stack")
+    running = funcargs.get("stack") or funcargs.get("scan_stack") or funcargs.get("pipeline_stack")
     if report.failed and isinstance(running, LocalStack):
         report.sections.append(("local stack output (tail)", running.log()))
 

@@ -30,8 +30,8 @@ def aws(stack: Any, service: str) -> Any:
     return stack.client(service)
 
 
-def headers(stack: Any, role: str = "admin") -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(role)}", "Content-Type": "application/json"}
+def headers(stack: Any, role: str = "admin", subject: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.token(role, subject)}", "Content-Type": "application/json"}
 
 
 def get(stack: Any, path: str) -> Any:

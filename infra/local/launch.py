@@ -38,10 +38,10 @@ class LocalStack:
     output: Path
     session: requests.Session = field(default_factory=requests.Session)
 
-    def token(self, role: str = "admin") -> str:
+    def token(self, role: str = "admin", subject: str | None = None) -> str:
         from infra.local.token import local_token
 
-        return local_token(role)
+        return local_token(role, subject)
 
     def arm_fault(self, function: str, count: int = 1) -> None:
         """The next ``count`` invocations of ``function`` crash before its handler runs."""
