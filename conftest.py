@@ -37,6 +37,7 @@ def table(request: pytest.FixtureRequest) -> Iterator[str]:
     from shared.settings import get_settings
 
     client.cache_clear()  # clients made outside this mock would talk to another one
+    _fresh_repositories()  # what a repository cached (rules, definitions) was another table's
     with _environment(function_environment(_service_dir(request.path))), mock_aws():
         # What the templates' SES::EmailIdentity gives: SES sends only from verified senders.
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=get_settings().sender_email)
@@ -44,6 +45,17 @@ def table(request: pytest.FixtureRequest) -> Iterator[str]:
         create_buckets(_service_dir(request.path))
         create_schedule_groups(_service_dir(request.path))
         yield name
+
+
+def _fresh_repositories() -> None:
+    """Each service's composition root builds its repositories once (``@cache``): forget them."""
+    import sys
+
+    for service in ("contacts", "pipeline", "service_desk", "loyalty", "campaigns"):
+        module = sys.modules.get(f"{service}.bootstrap")
+        for value in vars(module).values() if module else ():
+            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == module.__name__:
+                value.cache_clear()
 
 
 @contextmanager

@@ -4,6 +4,8 @@
 2. The lead flow through a fresh local stack: POST /contacts -> owner assigned, welcome
    email sent, sign-up points accrued, beside the emulator's own single hop
    (put_events -> rule -> SQS -> receive) measured against the same emulator.
+3. Lead assignment with 50 reps and 10 rules: leads/s end to end, and the DynamoDB calls
+   and items one assignment costs (see infra/bench_assignment.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infra import bench_imports, bench_segments
+from infra import bench_assignment, bench_imports, bench_segments
 from infra.bench_cold import run as cold_run
 from infra.local.launch import LocalStack, running_stack
 
@@ -102,6 +104,7 @@ def main() -> int:
     # through HTTP, and a contact is 13 items); --import-rows 5000 gives the rate in 30 s.
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--segment-samples", type=int, default=50)
+    parser.add_argument("--assignment-leads", type=int, default=500)
     args = parser.parse_args()
 
     bare, rows = cold_run(args.cold_samples)
@@ -129,6 +132,7 @@ def main() -> int:
         hops = single_hop(stack, args.hops)
         flow = lead_flow(stack, args.leads)
         imports = bench_imports.run(stack, (args.import_rows,))
+        assigned = bench_assignment.throughput(stack, args.assignment_leads)
     hop50, hop99 = pct(hops, 50), pct(hops, 99)
     flow_rows = [("emulator single hop (put_events -> SQS)", len(hops), f"{hop50:.0f}", f"{hop99:.0f}", "1.0", "1.0")]
     for label, values in flow.items():
@@ -145,6 +149,10 @@ def main() -> int:
     print(
         table("CSV import through the local stack (target: >= 1,000 rows/s)", ["import", "seconds", "rows/s"], imports)
     )
+    assignment_rows = bench_assignment.cost_rows(bench_assignment.cost())
+    rate, seconds = assigned
+    assignment_rows.insert(0, (f"leads/s end to end ({args.assignment_leads} leads)", f"{rate:.0f} ({seconds:.1f} s)"))
+    print(table("Lead assignment: 50 reps in 10 teams, 10 rules", bench_assignment.COST_HEADER, assignment_rows))
     segments = bench_segments.run(args.segment_samples)
     print(
         table(

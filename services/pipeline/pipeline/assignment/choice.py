@@ -22,6 +22,7 @@ from pipeline.rules.models import Rule, Strategy, first_match, in_territory, spe
 from pipeline.teams.models import Rep
 
 Rotations = Callable[[str | None], Rotation]
+RepsFor = Callable[[Rule], Iterable[Rep]]  # the reps a rule may choose from (its team's, its rep, or all)
 
 
 def eligible(rep: Rep, rule: Rule, facts: LeadFacts) -> bool:
@@ -47,13 +48,14 @@ def needs_segments(rules: list[Rule]) -> bool:
 
 
 def choose(
-    rules: list[Rule], reps: Iterable[Rep], rotations: Rotations, facts: LeadFacts, exclude: Collection[str] = ()
+    rules: list[Rule], reps: RepsFor, rotations: Rotations, facts: LeadFacts, exclude: Collection[str] = ()
 ) -> Choice:
-    """The rule and rep for a lead with ``facts`` (``exclude``: reps it is being taken from)."""
+    """The rule and rep for a lead with ``facts`` (``exclude``: reps it is being taken from).
+    Only the matching rule's reps are read, and its pool's cursor."""
     rule = first_match(rules, facts)
     if rule is None:
         return Choice(reason="no assignment rule matched the lead")
-    candidates = [rep for rep in reps if rep.id not in exclude]
+    candidates = [rep for rep in reps(rule) if rep.id not in exclude]
     if rule.strategy is Strategy.FIXED:
         rep = next((r for r in candidates if r.id == rule.rep_id), None)
         if rep is None or not rep.has_room:
@@ -71,3 +73,15 @@ def choose(
         rep = turn[0]
         why = f"round robin: next of {len(turn)} eligible ({pool})"
     return Choice(rule=rule, rep=rep, rotation=rotation, reason=f"rule {rule.name!r}: {why}")
+
+
+def among(reps: Iterable[Rep]) -> RepsFor:
+    """A rule's reps out of ``reps`` already read (a drain reads every rep once)."""
+    listed = list(reps)
+
+    def of(rule: Rule) -> list[Rep]:
+        if rule.strategy is Strategy.FIXED:
+            return [rep for rep in listed if rep.id == rule.rep_id]
+        return [rep for rep in listed if rule.team_id is None or rep.team_id == rule.team_id]
+
+    return of

@@ -22,10 +22,12 @@ from pipeline.leads.repository import (
     new_waiting,
     unassign,
 )
+from pipeline.rules.models import Rule, Strategy
 from pipeline.rules.repository import RulesRepository
 from pipeline.scoring.repository import ScoringRepository
 from pipeline.table.items import OutboxRecord
 from pipeline.table.keys import DECISION_PREFIX, UNASSIGNED, decision_key, lead_key, queued_key, rotation_key
+from pipeline.teams.models import Rep
 from pipeline.teams.repository import TeamsRepository, free_slot, take_slot
 from shared.errors import Conflict
 from shared.events import Outgoing
@@ -112,11 +114,22 @@ class AssignmentRepository:
         self, teams: TeamsRepository, leads: LeadsRepository, rules: RulesRepository, scoring: ScoringRepository
     ) -> None:
         self.all_reps = teams.all_reps
+        self.teams = teams
         self.scoring = scoring.scoring
         self.all_rules = rules.all_rules
         self.get_lead = leads.get_lead
         self.leads_of = leads.leads_of
         self.segments_of = leads.segments_of
+
+    def reps_for(self, rule: Rule) -> list[Rep]:
+        """Only the reps a rule may choose: its fixed rep (one read), its team's (one index
+        query), or every rep (one query of the reps partition)."""
+        if rule.strategy is Strategy.FIXED and rule.rep_id:
+            rep = self.teams.get_rep(rule.rep_id)
+            return [rep] if rep else []
+        if rule.team_id:
+            return self.teams.team_reps(rule.team_id)
+        return self.all_reps()
 
     def rotation(self, team_id: str | None) -> Rotation:
         try:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
-from pipeline.assignment.choice import choose, needs_segments
+from pipeline.assignment.choice import among, choose, needs_segments
 from pipeline.assignment.models import Assignment, AssignmentView, Choice, Decision, DecisionKind, QueuedLead, Rotation
 from pipeline.events import LeadAssigned, LeadQueued, LeadReassigned
 from pipeline.leads.models import AssignmentState, Lead, LeadFacts
@@ -37,8 +37,9 @@ class Pipeline(Protocol):
     """What assignment reads and writes: reps (teams), rules, leads, its queue and cursors."""
 
     def all_reps(self) -> list[Rep]: ...
-    def all_rules(self) -> list[Rule]: ...
-    def scoring(self) -> Scoring: ...
+    def reps_for(self, rule: Rule) -> list[Rep]: ...
+    def all_rules(self, fresh: bool = False) -> list[Rule]: ...
+    def scoring(self, fresh: bool = False) -> Scoring: ...
     def rotation(self, team_id: str | None) -> Rotation: ...
     def get_lead(self, contact_id: str) -> Lead | None: ...
     def leads_of(self, owner_id: str) -> list[Lead]: ...
@@ -171,25 +172,32 @@ def receive_lead(contact_id: str, facts: LeadFacts, cause: EventMetadata, repo: 
     if needs_segments(rules):
         facts = facts.model_copy(update={"segment_ids": repo.segments_of(contact_id)})
     for _ in range(MAX_ATTEMPTS):
-        existing = repo.get_lead(contact_id)
-        if existing is not None:
-            return existing
+        # No read of the lead first: a new lead is the common case, and the transaction's
+        # guard (the lead must not exist) catches a redelivery, read only then.
         cursors = _Cursors(repo)
-        choice, now = choose(rules, repo.all_reps(), cursors, facts), clock()
+        choice, now = choose(rules, repo.reps_for, cursors, facts), clock()
         if choice.rep is None:
             decision = _decision(DecisionKind.QUEUED, choice, now)
             queued = QueuedLead(contact_id=contact_id, queued_at=now, correlation_id=cause.correlation_id, facts=facts)
             event = _queued_event(contact_id, decision, cause.correlation_id, cause.event_id)
-            if repo.enqueue(queued, decision, [event]):
-                logger.info("lead queued", extra={"contact_id": contact_id, "reason": choice.reason})
-                # A rep added while we looked would have drained an empty queue: look again.
-                drain_unassigned(cause, repo, clock)
-            continue
+            if not repo.enqueue(queued, decision, [event]):
+                if (existing := repo.get_lead(contact_id)) is not None:
+                    return existing
+                continue
+            logger.info("lead queued", extra={"contact_id": contact_id, "reason": choice.reason})
+            # A rep added while we looked would have drained an empty queue: look again.
+            drain_unassigned(cause, repo, clock)
+            return repo.get_lead(contact_id) or Lead(
+                contact_id=contact_id, assignment=AssignmentState.UNASSIGNED, facts=facts
+            )
         assignment = _assignment(contact_id, choice, facts, now)
         try:
             repo.assign(assignment, _assignment_events(assignment, cause.correlation_id, cause.event_id))
         except Conflict:
-            continue  # lost a race (the turn, the rep's last slot, or the lead itself): decide again
+            # Lost a race (the turn, the rep's last slot) or the lead exists (a redelivery).
+            if (existing := repo.get_lead(contact_id)) is not None:
+                return existing
+            continue
         return Lead(
             contact_id=contact_id,
             owner_id=choice.rep.id,
@@ -211,7 +219,7 @@ def drain_unassigned(cause: EventMetadata, repo: Pipeline, clock: Clock = _now) 
     while any(rep.has_room for rep in reps.values()):
         batch, after_next = repo.queued(DRAIN_BATCH, after)
         for lead in batch:
-            choice = choose(rules, reps.values(), cursors, lead.facts)
+            choice = choose(rules, among(reps.values()), cursors, lead.facts)
             if choice.rep is None:
                 continue
             assignment = _assignment(lead.contact_id, choice, lead.facts, clock(), queued=lead)
@@ -245,7 +253,7 @@ def hand_on(lead: Lead, reason: str, cause: EventMetadata, repo: Pipeline, clock
             return None
         cursors = _Cursors(repo)
         facts = current.facts.model_copy(update={"score": current.score})  # the score now, not at arrival
-        choice, now = choose(rules, repo.all_reps(), cursors, facts, exclude={previous}), clock()
+        choice, now = choose(rules, repo.reps_for, cursors, facts, exclude={previous}), clock()
         choice = choice.model_copy(update={"reason": f"{reason}; {choice.reason}"})
         try:
             if choice.rep is None:

@@ -44,7 +44,8 @@ class LeadItem(KeyedItem):
     assignment = UnicodeAttribute(default=AssignmentState.UNASSIGNED.value)
     status = UnicodeAttribute(default=LeadStatus.NEW.value)
     owner_id = UnicodeAttribute(null=True)
-    team_id = UnicodeAttribute(null=True)
+    # Stored as ``owner_team``: an item with a ``team_id`` attribute joins the by_team index of reps.
+    team_id = UnicodeAttribute(null=True, attr_name="owner_team")
     assigned_at = UTCDateTimeAttribute(null=True)
     rule_id = UnicodeAttribute(null=True)
     first_contact_due = UTCDateTimeAttribute(null=True)

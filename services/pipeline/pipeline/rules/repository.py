@@ -7,6 +7,7 @@ list once; before that the list is the built-in default rule (rules.models.DEFAU
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -60,14 +61,27 @@ def _item(rule: Rule) -> RuleItem:
     return RuleItem(*rule_key(rule.id), **values, created_at=rule.created_at, updated_at=rule.updated_at)
 
 
+# How long a function uses the rules it read before reading them again: the engine reads
+# them for every lead, and they change rarely. A change reaches every warm function within
+# this time (at once in the function that made it, and locally, where all share a process).
+RULES_TTL_SECONDS = 10.0
+
+
 class RulesRepository:
-    def all_rules(self) -> list[Rule]:
+    def __init__(self) -> None:
+        self._read: tuple[float, list[Rule]] | None = None
+
+    def all_rules(self, fresh: bool = False) -> list[Rule]:
         """Every rule (unordered: rules.models.in_order sorts them), the default until stored.
-        One query; the marker is read only when no rule is stored (first writes store both)."""
+        One query (the marker is read only when no rule is stored: first writes store both),
+        at most every RULES_TTL_SECONDS unless ``fresh``."""
+        if not fresh and self._read and time.monotonic() - self._read[0] < RULES_TTL_SECONDS:
+            return list(self._read[1])
         rules = [_rule(i) for i in RuleItem.query(RULES, RuleItem.sk.startswith(RULE_PREFIX), consistent_read=True)]
-        if rules or _is_stored():
-            return rules
-        return [DEFAULT_RULE]
+        if not rules and not _is_stored():
+            rules = [DEFAULT_RULE]
+        self._read = (time.monotonic(), rules)
+        return list(rules)
 
     def get_rule(self, rule_id: str) -> Rule | None:
         try:
@@ -92,10 +106,10 @@ class RulesRepository:
         gone = RuleItem(*rule_key(rule_id))
         self._write(stored, rule_id, lambda tx: tx.delete(gone, condition=guard), _stale(rule_id))
 
-    @staticmethod
-    def _write(stored: bool, rule_id: str, write: Callable[[TransactWrite], None], conflict: Exception) -> None:
+    def _write(self, stored: bool, rule_id: str, write: Callable[[TransactWrite], None], conflict: Exception) -> None:
         """One rule write; the first ever also stores the marker and the default rule (unless
         the write is to that rule), so the list an admin edits is the one the engine used."""
+        self._read = None
         try:
             with transaction() as tx:
                 if not stored:

@@ -20,7 +20,7 @@ def _now() -> datetime:
 
 
 class Rules(Protocol):
-    def all_rules(self) -> list[Rule]: ...
+    def all_rules(self, fresh: bool = False) -> list[Rule]: ...
     def get_rule(self, rule_id: str) -> Rule | None: ...
     def add_rule(self, rule: Rule) -> None: ...
     def update_rule(self, rule: Rule, read_version: int) -> None: ...
@@ -47,7 +47,7 @@ def _check(rule: Rule, directory: Directory) -> None:
 
 
 def list_rules(repo: Rules) -> RuleList:
-    return RuleList(items=in_order(repo.all_rules()))
+    return RuleList(items=in_order(repo.all_rules(fresh=True)))
 
 
 def get_rule(rule_id: str, repo: Rules) -> Rule:
@@ -58,7 +58,7 @@ def get_rule(rule_id: str, repo: Rules) -> Rule:
 
 
 def add_rule(data: RuleIn, repo: Rules, directory: Directory, clock: Clock = _now) -> Rule:
-    if len(repo.all_rules()) >= MAX_RULES:
+    if len(repo.all_rules(fresh=True)) >= MAX_RULES:
         raise Conflict(f"at most {MAX_RULES} assignment rules: delete or merge some first")
     now = clock()
     rule = Rule(**data.model_dump(), id=str(uuid.uuid4()), created_at=now, updated_at=now)

@@ -5,6 +5,7 @@ counted twice."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UTCDateTimeAttribute
@@ -23,6 +24,7 @@ from shared.outbox import transaction_with_events
 from shared.table import is_conditional_failure, table_meta
 
 COUNTED_FOR = timedelta(days=30)  # longer than any redelivery or replay window we run
+MODEL_TTL_SECONDS = 10.0  # a model change reaches every warm function within this time
 
 
 class ScoringItem(KeyedItem):
@@ -46,15 +48,24 @@ class ScoringRepository:
 
     def __init__(self, leads: LeadsRepository) -> None:
         self.get_lead = leads.get_lead
+        self._read: tuple[float, Scoring] | None = None
 
-    def scoring(self) -> Scoring:
+    def scoring(self, fresh: bool = False) -> Scoring:
+        """The model, read at most every MODEL_TTL_SECONDS unless ``fresh`` (it is read for
+        every new lead and behaviour event, and changes rarely)."""
+        if not fresh and self._read and time.monotonic() - self._read[0] < MODEL_TTL_SECONDS:
+            return self._read[1]
         try:
             item = ScoringItem.get(*scoring_key(), consistent_read=True)
+            values = {**item.model, "updated_at": item.updated_at, "version": int(item.version)}
+            model = Scoring.model_validate(values)
         except DoesNotExist:
-            return Scoring()
-        return Scoring.model_validate({**item.model, "updated_at": item.updated_at, "version": int(item.version)})
+            model = Scoring()
+        self._read = (time.monotonic(), model)
+        return model
 
     def put_scoring(self, model: Scoring, read_version: int) -> None:
+        self._read = None
         values = model.model_dump(mode="json", exclude={"updated_at", "version"})
         item = ScoringItem(*scoring_key(), model=values, updated_at=model.updated_at, version=model.version)
         condition = ScoringItem.pk.does_not_exist() if read_version == 0 else ScoringItem.version == read_version

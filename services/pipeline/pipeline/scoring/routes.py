@@ -13,7 +13,7 @@ router = Router()
 
 @router.route("/scoring", roles=STAFF, response=Scoring)
 def get_scoring(ctx: Ctx) -> Reply:
-    model = bootstrap.scoring_repository().scoring()
+    model = bootstrap.scoring_repository().scoring(fresh=True)
     return Reply(model, 200, etag(model.version))
 
 

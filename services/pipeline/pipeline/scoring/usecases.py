@@ -22,7 +22,7 @@ def _now() -> datetime:
 
 
 class Scores(Protocol):
-    def scoring(self) -> Scoring: ...
+    def scoring(self, fresh: bool = False) -> Scoring: ...
     def put_scoring(self, model: Scoring, read_version: int) -> None: ...
     def get_lead(self, contact_id: str) -> Lead | None: ...
     def count(self, lead: Lead, changed: Lead, event_id: str, at: datetime, events: list[Outgoing]) -> None: ...
@@ -35,7 +35,7 @@ def put_scoring(data: ScoringIn, if_match: int, repo: Scores, clock: Clock = _no
         raise Unprocessable(
             "unknown behaviour event", errors=[{"field": f"events.{unknown[0]}", "message": "not an event scored"}]
         )
-    current = repo.scoring()
+    current = repo.scoring(fresh=True)
     if current.version != if_match:
         raise StaleVersion(f"the scoring model is at version {current.version}", current_version=current.version)
     model = Scoring.model_validate({**normalised(data), "updated_at": clock(), "version": current.version + 1})

@@ -24,3 +24,15 @@ class ByOwner(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]  # py
 
     owner_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+
+class ByTeam(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]  # pynamodb: untyped __init_subclass__
+    """The sparse ``by_team`` index (table/keys.py): a team's reps in one query, so an
+    assignment by a team's rule reads that team's reps, not every rep."""
+
+    class Meta:
+        index_name = "by_team"
+        projection = AllProjection()
+
+    team_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)

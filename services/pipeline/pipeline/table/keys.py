@@ -23,6 +23,10 @@ The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item
 ``owner_id``: a rep's leads are ``owner_id = <rep> AND sk = LEAD``; other owned items
 (opportunities, tasks) use their own sk so one query reads one kind.
 
+The sparse index ``by_team`` (hash ``team_id``, range ``sk``) holds the reps that have a
+team: a team's reps are ``team_id = <team> AND sk begins_with REP#``. Other items store
+their team under another attribute name (a lead's is ``owner_team``), to stay out of it.
+
 Features added later (opportunities, stages, tasks, approvals, forecast and report
 counters) add their rows here.
 """

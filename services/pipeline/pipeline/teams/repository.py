@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from pipeline import SERVICE
-from pipeline.table.items import OutboxRecord
+from pipeline.table.items import ByTeam, OutboxRecord
 from pipeline.table.keys import REP_PREFIX, REPS, TEAM_PREFIX, TEAMS, rep_key, team_key
 from pipeline.teams.models import Rep, RepStatus, Team
 from shared.errors import Conflict, StaleVersion
@@ -42,6 +42,7 @@ class RepItem(KeyedItem):
     manager_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
+    by_team = ByTeam()
 
 
 class TeamItem(KeyedItem):
@@ -100,6 +101,11 @@ class TeamsRepository:
 
     def all_reps(self) -> list[Rep]:
         return [_rep(i) for i in RepItem.query(REPS, RepItem.sk.startswith(REP_PREFIX), consistent_read=True)]
+
+    def team_reps(self, team_id: str) -> list[Rep]:
+        """A team's reps (the by_team index: one query, eventually consistent; take_slot's
+        guard keeps a stale load from ever putting a rep over capacity)."""
+        return [_rep(i) for i in RepItem.by_team.query(team_id, RepItem.sk.startswith(REP_PREFIX))]
 
     def update_rep(self, rep: Rep, read_version: int, events: list[Outgoing]) -> None:
         """Write the rep's fields (all but its load, which only assignment moves) if it is

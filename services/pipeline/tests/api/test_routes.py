@@ -130,7 +130,7 @@ def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
     # Given two consumers that read the same rotation cursor and chose the same rep
     import pytest
 
-    from pipeline.assignment.choice import choose
+    from pipeline.assignment.choice import among, choose
     from pipeline.assignment.models import Assignment, Decision, DecisionKind
     from pipeline.bootstrap import assignment_repository
     from pipeline.leads.models import LeadFacts
@@ -139,7 +139,7 @@ def test_two_consumers_cannot_take_the_same_turn(client: Any) -> None:
     _add_rep(client, "Ann")
     _add_rep(client, "Bob")
     repo = assignment_repository()
-    choice = choose(repo.all_rules(), repo.all_reps(), repo.rotation, LeadFacts())
+    choice = choose(repo.all_rules(), among(repo.all_reps()), repo.rotation, LeadFacts())
     assert choice.rep is not None and choice.rule is not None
     now = datetime.now(UTC)
     decision = Decision(kind=DecisionKind.ASSIGNED, owner_id=choice.rep.id, reason="test", decided_at=now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pipeline.assignment.choice import among
 from pipeline.assignment.models import Assignment, Decision, QueuedLead, Rotation
 from pipeline.leads.models import AssignmentState, Lead
 from pipeline.rules.models import DEFAULT_RULE, Rule
@@ -39,10 +40,13 @@ class FakePipeline:
     def all_reps(self) -> list[Rep]:
         return list(self.reps.values())
 
-    def all_rules(self) -> list[Rule]:
+    def reps_for(self, rule: Rule) -> list[Rep]:
+        return among(self.reps.values())(rule)
+
+    def all_rules(self, fresh: bool = False) -> list[Rule]:
         return list(self.rules)
 
-    def scoring(self) -> Scoring:
+    def scoring(self, fresh: bool = False) -> Scoring:
         return self.model
 
     def rotation(self, team_id: str | None) -> Rotation:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from pipeline.assignment.choice import choose, in_turn
+from pipeline.assignment.choice import among, choose, in_turn
 from pipeline.assignment.models import DecisionKind, Rotation
 from pipeline.assignment.usecases import drain_unassigned, forget_lead, hand_on, hand_on_all, receive_lead
 from pipeline.leads.models import AssignmentState, LeadFacts
@@ -177,5 +177,5 @@ def test_in_turn_wraps_around() -> None:
     reps = [rep("a"), rep("b"), rep("c")]
     assert [r.id for r in in_turn(reps, "b")] == ["c", "a", "b"]
     assert [r.id for r in in_turn(reps, "z")] == ["a", "b", "c"]
-    choice = choose([_rule("r", 1)], reps, lambda pool: Rotation(pool=pool, last_rep_id="c"), LeadFacts())
+    choice = choose([_rule("r", 1)], among(reps), lambda pool: Rotation(pool=pool, last_rep_id="c"), LeadFacts())
     assert choice.rep is not None and choice.rep.id == "a"
