@@ -40,6 +40,13 @@ class LeadAssignedIn(IncomingEvent):
     owner_id: str
 
 
+class OpportunityWonIn(IncomingEvent):
+    """crm.pipeline OpportunityWon: the contact bought, so they are a customer."""
+
+    contact_id: str
+    opportunity_id: str
+
+
 # --- contacts' own events, for segment membership (rule ContactsSelfRule) -----------
 
 

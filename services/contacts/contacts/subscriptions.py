@@ -19,6 +19,7 @@ from contacts.inbound import (
     ContactsMergedIn,
     EmailSentIn,
     LeadAssignedIn,
+    OpportunityWonIn,
     OrderPlacedIn,
     OrderRefundedIn,
     PointsAccruedIn,
@@ -35,6 +36,8 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     # pipeline's LeadAssigned: the record's owner, then the timeline entry.
     Subscription("LeadAssigned", LeadAssignedIn, records.on_lead_assigned),
     Subscription("LeadAssigned", LeadAssignedIn, history.on_timeline_event("LeadAssigned")),
+    # pipeline's OpportunityWon: the contact becomes a customer.
+    Subscription("OpportunityWon", OpportunityWonIn, records.on_opportunity_won),
     # contacts' own events: segment membership.
     *(Subscription(t, ContactRefIn, segments.on_contact_changed) for t in SEGMENT_TRIGGERS),
     # history first: the winner's metrics recomputed from both sides' orders; then segments.

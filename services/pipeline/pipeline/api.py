@@ -11,8 +11,10 @@ from chalice.app import Chalice
 from pipeline import SERVICE
 from pipeline.assignment import routes as assignment
 from pipeline.leads import routes as leads
+from pipeline.opportunities import routes as opportunities
 from pipeline.rules import routes as rules
 from pipeline.scoring import routes as scoring
+from pipeline.stages import routes as stages
 from pipeline.teams import routes as teams
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
@@ -25,6 +27,8 @@ api.include(leads.router)
 api.include(rules.router)
 api.include(assignment.router)
 api.include(scoring.router)
+api.include(stages.router)
+api.include(opportunities.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)

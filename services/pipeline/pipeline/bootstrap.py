@@ -9,8 +9,10 @@ if TYPE_CHECKING:
     from pipeline.assignment.repository import AssignmentRepository
     from pipeline.leads.repository import LeadsRepository
     from pipeline.leads.usecases import Deadlines
+    from pipeline.opportunities.repository import OpportunitiesRepository
     from pipeline.rules.repository import RulesRepository
     from pipeline.scoring.repository import ScoringRepository
+    from pipeline.stages.repository import StagesRepository
     from pipeline.teams.repository import TeamsRepository
 
 
@@ -55,3 +57,17 @@ def scoring_repository() -> ScoringRepository:
     from pipeline.scoring.repository import ScoringRepository
 
     return ScoringRepository(leads_repository())
+
+
+@cache
+def stages_repository() -> StagesRepository:
+    from pipeline.stages.repository import StagesRepository
+
+    return StagesRepository()
+
+
+@cache
+def opportunities_repository() -> OpportunitiesRepository:
+    from pipeline.opportunities.repository import OpportunitiesRepository
+
+    return OpportunitiesRepository()

@@ -19,6 +19,7 @@ from contacts.fields.usecases import validate_custom_fields
 from contacts.records.errors import DuplicateContact
 from contacts.records.models import (
     EDITABLE,
+    STAGE_ORDER,
     Contact,
     ContactDeletion,
     ContactIn,
@@ -265,6 +266,24 @@ def delete_contact(contact_id: str, repo: Contacts, correlation_id: str | None =
     event = new_event(ContactDeleted(contact_id=contact_id), correlation_id=correlation_id)
     repo.remove(current, [event], deleted_at=deleted_at)
     return ContactDeletion(id=contact_id, deleted_at=deleted_at, erase=f"/contacts/{contact_id}/erase")
+
+
+def became_customer(contact_id: str, cause: EventMetadata, repo: Contacts) -> bool:
+    """OpportunityWon: the contact's lifecycle stage becomes ``customer`` unless it is there
+    already or further (churned stays churned: a won deal after churn is the sales team's
+    to reconcile). Idempotent: a redelivery finds the stage set and changes nothing."""
+    for _ in range(3):
+        current = repo.get(contact_id)
+        if current is None or STAGE_ORDER[current.lifecycle_stage] >= STAGE_ORDER[LifecycleStage.CUSTOMER]:
+            return False
+        updated = current.model_copy(update={"lifecycle_stage": LifecycleStage.CUSTOMER, "updated_at": _now()})
+        event = follow_up(contact_updated(updated, ["lifecycle_stage"]), cause)
+        try:
+            repo.replace(current, updated, [event])
+        except StaleVersion:
+            continue  # a concurrent change: read again
+        return True
+    raise StaleVersion(f"contact {contact_id} kept changing; customer stage not recorded")
 
 
 def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, repo: Contacts) -> bool:

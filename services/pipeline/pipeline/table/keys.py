@@ -17,6 +17,11 @@ the owning repository for its transaction items):
 | "the rules were stored" marker | RULES | STORED | rules |
 | scoring model | SCORING | MODEL | scoring |
 | a behaviour event counted into a lead's score (TTL 30 days) | LEAD#<contact id> | SCORED#<event id> | scoring |
+| stages list | STAGES | LIST | stages |
+| opportunity (owner_id: by_owner) | OPP#<id> | OPP | opportunities |
+| opportunity's history, oldest first | OPP#<id> | HISTORY#<iso time>#<version> | opportunities |
+| board counter of an owner and stage | BOARD#<owner> | <stage> | opportunities |
+| forecast counter of an owner, close month and bucket | FORECAST#<owner> | <yyyy-mm>#<bucket> | opportunities |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 
 The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item with an
@@ -105,3 +110,32 @@ def scoring_key() -> tuple[str, str]:
 
 def scored_key(contact_id: str, event_id: str) -> tuple[str, str]:
     return LEAD_PREFIX + contact_id, SCORED_PREFIX + event_id
+
+
+# --- stages and opportunities ------------------------------------------------------------
+
+OPPORTUNITY_PREFIX = "OPP#"
+OPPORTUNITY_SK = "OPP"
+HISTORY_PREFIX = "HISTORY#"
+BOARD_PREFIX = "BOARD#"
+FORECAST_PREFIX = "FORECAST#"
+
+
+def stages_key() -> tuple[str, str]:
+    return "STAGES", "LIST"
+
+
+def opportunity_key(opportunity_id: str) -> tuple[str, str]:
+    return OPPORTUNITY_PREFIX + opportunity_id, OPPORTUNITY_SK
+
+
+def history_key(opportunity_id: str, at: datetime, version: int) -> tuple[str, str]:
+    return OPPORTUNITY_PREFIX + opportunity_id, f"{HISTORY_PREFIX}{at.isoformat()}#{version:06d}"
+
+
+def board_key(owner_id: str, stage: str) -> tuple[str, str]:
+    return BOARD_PREFIX + owner_id, stage
+
+
+def forecast_key(owner_id: str, month: str, bucket: str) -> tuple[str, str]:
+    return FORECAST_PREFIX + owner_id, f"{month}#{bucket}"
