@@ -10,6 +10,7 @@ from chalice.app import Chalice
 
 from pipeline import SERVICE
 from pipeline.assignment import routes as assignment
+from pipeline.forecast import routes as forecast
 from pipeline.leads import routes as leads
 from pipeline.opportunities import routes as opportunities
 from pipeline.rules import routes as rules
@@ -29,6 +30,7 @@ api.include(assignment.router)
 api.include(scoring.router)
 api.include(stages.router)
 api.include(opportunities.router)
+api.include(forecast.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)
