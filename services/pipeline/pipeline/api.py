@@ -9,6 +9,7 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from pipeline import SERVICE
+from pipeline.approvals import routes as approvals
 from pipeline.assignment import routes as assignment
 from pipeline.forecast import routes as forecast
 from pipeline.leads import routes as leads
@@ -31,6 +32,7 @@ api.include(scoring.router)
 api.include(stages.router)
 api.include(opportunities.router)
 api.include(forecast.router)
+api.include(approvals.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)

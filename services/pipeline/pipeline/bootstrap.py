@@ -6,6 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pipeline.approvals.repository import ApprovalsRepository
     from pipeline.assignment.repository import AssignmentRepository
     from pipeline.leads.repository import LeadsRepository
     from pipeline.leads.usecases import Deadlines
@@ -71,3 +72,10 @@ def opportunities_repository() -> OpportunitiesRepository:
     from pipeline.opportunities.repository import OpportunitiesRepository
 
     return OpportunitiesRepository()
+
+
+@cache
+def approvals_repository() -> ApprovalsRepository:
+    from pipeline.approvals.repository import ApprovalsRepository
+
+    return ApprovalsRepository()

@@ -202,6 +202,16 @@ class ApprovalRequested(PipelineEvent):
     level: int
     discount_percent: Decimal
     requested_by: str
+    reminder: bool = False  # a reminder of a step still waiting (its schedule fired)
+
+
+class ApprovalReminderDue(PipelineEvent):
+    """A step's reminder time came (put on the bus by its one-time schedule; pipeline
+    re-sends ApprovalRequested as a reminder if the step still waits)."""
+
+    approval_id: str
+    level: int
+    n: int = 1
 
 
 class ApprovalDecided(PipelineEvent):
@@ -234,5 +244,6 @@ EVENTS: list[type[Event]] = [
     TaskDue,
     TaskCompleted,
     ApprovalRequested,
+    ApprovalReminderDue,
     ApprovalDecided,
 ]

@@ -87,3 +87,11 @@ class BehaviourIn(IncomingEvent):
     campaigns' EmailOpened/EmailClicked once published): only whose it is matters here."""
 
     contact_id: str
+
+
+class ApprovalReminderDueIn(IncomingEvent):
+    """crm.pipeline ApprovalReminderDue (our own, put on the bus by a step's schedule)."""
+
+    approval_id: str
+    level: int
+    n: int = 1

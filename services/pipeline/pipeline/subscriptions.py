@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.approvals.consumers import on_reminder_due
 from pipeline.assignment.consumers import (
     on_contact_erased,
     on_lead_created,
@@ -12,6 +13,7 @@ from pipeline.assignment.consumers import (
     on_rep_updated,
 )
 from pipeline.inbound import (
+    ApprovalReminderDueIn,
     BehaviourIn,
     ContactErasedIn,
     LeadAssignedIn,
@@ -45,4 +47,5 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("LeadFirstContactDue", LeadFirstContactDueIn, on_first_contact_due),
     Subscription("TaskCompleted", TaskCompletedIn, on_task_completed),
     Subscription("PurchaseRecorded", BehaviourIn, on_purchase_recorded),
+    Subscription("ApprovalReminderDue", ApprovalReminderDueIn, on_reminder_due),
 ]

@@ -80,6 +80,7 @@ class Opportunity(BaseModel):
     lost_reason: str | None = None
     discount_percent: Decimal = Decimal(0)
     approval_pending: bool = False  # an approval chain is open: the deal cannot be won meanwhile
+    approved_discount: Decimal | None = None  # the discount the last approval chain approved
     created_by: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -76,6 +76,7 @@ class OpportunityItem(KeyedItem):
     lost_reason = UnicodeAttribute(null=True)
     discount_percent = UnicodeAttribute(default="0")
     approval_pending = BooleanAttribute(default=False)
+    approved_discount = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -116,6 +117,7 @@ def _item(opp: Opportunity) -> OpportunityItem:
         opp,
         amount=str(opp.amount),
         discount_percent=str(opp.discount_percent),
+        approved_discount=None if opp.approved_discount is None else str(opp.approved_discount),
         expected_close_date=opp.expected_close_date.isoformat(),
         status=opp.status.value,
     )
@@ -164,6 +166,24 @@ def _history(tx: TransactWrite, opp: Opportunity, entry: HistoryEntry) -> None:
     tx.save(item)
 
 
+def approval_opened(tx: TransactWrite, opportunity_id: str) -> None:
+    """A transaction item of the approvals feature: an open deal, none pending, now pending."""
+    tx.update(
+        OpportunityItem(*opportunity_key(opportunity_id)),
+        actions=[OpportunityItem.approval_pending.set(True), OpportunityItem.version.add(1)],
+        condition=(OpportunityItem.status == OpportunityStatus.OPEN.value)
+        & (OpportunityItem.approval_pending == False),  # noqa: E712  # a pynamodb condition, not a bool test
+    )
+
+
+def approval_closed(tx: TransactWrite, opportunity_id: str, approved_discount: Decimal | None) -> None:
+    """The chain ended: the deal may be won (with the discount approved, if it was)."""
+    actions: list[Action] = [OpportunityItem.approval_pending.set(False), OpportunityItem.version.add(1)]
+    if approved_discount is not None:
+        actions.append(OpportunityItem.approved_discount.set(str(approved_discount)))
+    tx.update(OpportunityItem(*opportunity_key(opportunity_id)), actions=actions)
+
+
 class OpportunitiesRepository:
     def get(self, opportunity_id: str) -> Opportunity | None:
         try:
@@ -186,14 +206,6 @@ class OpportunitiesRepository:
                 _count(tx, before, after)
         except Conflict as exc:
             raise StaleVersion(f"opportunity {before.id} changed meanwhile: read it again") from exc
-
-    def set_approval_pending(self, opportunity_id: str, pending: bool, tx: TransactWrite) -> None:
-        """A transaction item of the approvals feature: the flag that blocks winning."""
-        tx.update(
-            OpportunityItem(*opportunity_key(opportunity_id)),
-            actions=[OpportunityItem.approval_pending.set(pending)],
-            condition=OpportunityItem.pk.exists(),
-        )
 
     def owned_page(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeline import SERVICE, bootstrap
 from pipeline.opportunities.models import (
     Board,
@@ -24,7 +26,8 @@ router = Router()
 DEAL_WORKERS = frozenset({Role.SALES, Role.MANAGER, Role.ADMIN})
 
 
-def _ports(ctx: Ctx) -> dict[str, object]:
+def _ports(ctx: Ctx) -> dict[str, Any]:
+    """What the create and update use cases work with, read for this request."""
     return {
         "repo": bootstrap.opportunities_repository(),
         "stages": bootstrap.stages_repository().stages(),
@@ -39,7 +42,7 @@ def _ports(ctx: Ctx) -> dict[str, object]:
 def create_opportunity(ctx: Ctx) -> Reply:
     from pipeline.opportunities.usecases import create
 
-    opp = create(ctx.body, ctx.principal, **_ports(ctx))  # type: ignore[arg-type]
+    opp = create(ctx.body, ctx.principal, **_ports(ctx))
     return Reply(opp, 201, {"Location": f"/{SERVICE}/opportunities/{opp.id}", **etag(opp.version)})
 
 
@@ -73,7 +76,15 @@ def update_opportunity(ctx: Ctx, opportunity_id: str) -> Reply:
     from pipeline.opportunities.usecases import update
 
     version = parse_if_match(ctx.header("if-match"), "the opportunity")
-    opp = update(opportunity_id, ctx.body, version, ctx.principal, **_ports(ctx))  # type: ignore[arg-type]
+    threshold = bootstrap.approvals_repository().policy().discount_threshold
+    opp = update(
+        opportunity_id,
+        ctx.body,
+        version,
+        ctx.principal,
+        **_ports(ctx),
+        discount_threshold=threshold,
+    )
     return Reply(opp, 200, etag(opp.version))
 
 

@@ -178,6 +178,7 @@ def update(
     stages: Stages,
     reach: Reach,
     directory: Directory,
+    discount_threshold: Decimal = Decimal(100),
 ) -> Opportunity:
     """Change a deal (optimistic: ``if_match`` is the version read); a stage move to
     ``won``/``lost`` closes it, and a closed deal changes no more."""
@@ -196,7 +197,7 @@ def update(
     if changes.get("owner_id") not in (None, before.owner_id):
         values |= _new_owner(changes["owner_id"], principal, reach, directory)
     if changes.get("stage") not in (None, before.stage):
-        values |= _move(before, _stage(stages, changes["stage"]), changes.get("lost_reason"), now)
+        values |= _move(before, _stage(stages, changes["stage"]), changes.get("lost_reason"), now, discount_threshold)
     elif changes.get("lost_reason") is not None:
         raise _invalid("lost_reason", "a reason goes with the move to lost")
     after = Opportunity.model_validate(values)
@@ -218,7 +219,9 @@ def _new_owner(owner_id: str, principal: Principal, reach: Reach, directory: Dir
     return {"owner_id": owner_id, "team_id": rep.team_id if rep else None}
 
 
-def _move(before: Opportunity, stage: Stage, lost_reason: str | None, now: datetime) -> dict[str, Any]:
+def _move(
+    before: Opportunity, stage: Stage, lost_reason: str | None, now: datetime, threshold: Decimal
+) -> dict[str, Any]:
     values: dict[str, Any] = {
         "stage": stage.id,
         "probability": stage.probability,
@@ -227,6 +230,8 @@ def _move(before: Opportunity, stage: Stage, lost_reason: str | None, now: datet
     if stage.id == WON:
         if before.approval_pending:
             raise Conflict("an approval is pending on this opportunity: it cannot be won yet")
+        if before.discount_percent > threshold and (before.approved_discount or -1) < before.discount_percent:
+            raise Conflict(f"a {before.discount_percent}% discount needs approval before the deal is won")
         values |= {"status": OpportunityStatus.WON, "won_at": now}
     elif stage.id == LOST:
         if not lost_reason:

@@ -22,6 +22,8 @@ the owning repository for its transaction items):
 | opportunity's history, oldest first | OPP#<id> | HISTORY#<iso time>#<version> | opportunities |
 | board counter of an owner and stage | BOARD#<owner> | <stage> | opportunities |
 | forecast counter of an owner, close month and bucket | FORECAST#<owner> | <yyyy-mm>#<bucket> | opportunities |
+| approval chain (owner_id: its current approver) | APPROVAL#<id> | APPROVAL | approvals |
+| approval policy | APPROVALS | POLICY | approvals |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 
 The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item with an
@@ -139,3 +141,17 @@ def board_key(owner_id: str, stage: str) -> tuple[str, str]:
 
 def forecast_key(owner_id: str, month: str, bucket: str) -> tuple[str, str]:
     return FORECAST_PREFIX + owner_id, f"{month}#{bucket}"
+
+
+# --- approvals ---------------------------------------------------------------------------
+
+APPROVAL_PREFIX = "APPROVAL#"
+APPROVAL_SK = "APPROVAL"
+
+
+def approval_key(approval_id: str) -> tuple[str, str]:
+    return APPROVAL_PREFIX + approval_id, APPROVAL_SK
+
+
+def approval_policy_key() -> tuple[str, str]:
+    return "APPROVALS", "POLICY"
