@@ -10,6 +10,7 @@ from chalice.app import Chalice
 
 from pipeline import SERVICE
 from pipeline.leads import routes as leads
+from pipeline.tasks import routes as tasks
 from pipeline.teams import routes as teams
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
@@ -19,6 +20,7 @@ app = Chalice(app_name=f"crm-{SERVICE}")
 api = Api(app, SERVICE)
 api.include(teams.router)
 api.include(leads.router)
+api.include(tasks.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)

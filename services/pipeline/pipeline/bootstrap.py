@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pipeline.assignment.repository import AssignmentRepository
     from pipeline.leads.repository import LeadsRepository
+    from pipeline.tasks.repository import Reminders, TasksRepository
     from pipeline.teams.repository import TeamsRepository
 
 
@@ -30,3 +31,17 @@ def assignment_repository() -> AssignmentRepository:
     from pipeline.assignment.repository import AssignmentRepository
 
     return AssignmentRepository(teams_repository(), leads_repository())
+
+
+@cache
+def tasks_repository() -> TasksRepository:
+    from pipeline.tasks.repository import TasksRepository
+
+    return TasksRepository()
+
+
+@cache
+def task_reminders() -> Reminders:
+    from pipeline.tasks.repository import Reminders
+
+    return Reminders()

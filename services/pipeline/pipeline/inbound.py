@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.events import IncomingEvent
 
 
@@ -21,3 +23,10 @@ class ContactErasedIn(IncomingEvent):
     """crm.contacts ContactErased: the person is forgotten (a waiting lead leaves the queue)."""
 
     contact_id: str
+
+
+class TaskReminderFiredIn(IncomingEvent):
+    """crm.pipeline TaskReminderFired (our own, from a task's schedule): TaskDue if still wanted."""
+
+    task_id: str
+    remind_at: datetime

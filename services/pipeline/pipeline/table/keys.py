@@ -14,6 +14,8 @@ the owning repository for its transaction items):
 | round-robin cursor of a team (or of all reps: ``-``) | ROTATION | <team id or -> | assignment |
 | assignment rules, in order | RULES | RULE#<id> | assignment |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
+| task (owner_id = assignee, in by_owner) | TASK#<id> | TASK#<id> | tasks |
+| who has tasks (an admin's list asks each) | TASK_ASSIGNEES | <assignee id> | tasks |
 
 The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item with an
 ``owner_id``: a rep's leads are ``owner_id = <rep> AND sk = LEAD``; other owned items
@@ -69,3 +71,17 @@ def queued_key(queued_at: datetime, contact_id: str) -> tuple[str, str]:
 
 def rotation_key(team_id: str | None) -> tuple[str, str]:
     return ROTATION, team_id or ALL_REPS
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+TASK_PREFIX = "TASK#"
+TASK_ASSIGNEES = "TASK_ASSIGNEES"
+
+
+def task_key(task_id: str) -> tuple[str, str]:
+    return TASK_PREFIX + task_id, TASK_PREFIX + task_id
+
+
+def task_assignee_key(assignee_id: str) -> tuple[str, str]:
+    return TASK_ASSIGNEES, assignee_id
