@@ -124,6 +124,18 @@ class EmailSentIn(IncomingEvent):
     template: str
 
 
+class TaskCompletedIn(IncomingEvent):
+    """crm.pipeline TaskCompleted: a rep's call, email, meeting or to-do was done; on the
+    timeline of its contact, when it has one."""
+
+    task_id: str
+    assignee_id: str
+    kind: str
+    title: str
+    contact_id: str | None = None
+    outcome: str | None = None
+
+
 # --- partners' orders (the contract above) -------------------------------------------
 
 

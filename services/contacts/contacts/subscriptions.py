@@ -25,6 +25,7 @@ from contacts.inbound import (
     PointsAccruedIn,
     SegmentBackfillProgressedIn,
     SegmentDefinedIn,
+    TaskCompletedIn,
     TicketOpenedIn,
     TierChangedIn,
 )
@@ -51,6 +52,7 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("PointsAccrued", PointsAccruedIn, history.on_timeline_event("PointsAccrued")),
     Subscription("TierChanged", TierChangedIn, history.on_timeline_event("TierChanged")),
     Subscription("EmailSent", EmailSentIn, history.on_timeline_event("EmailSent")),
+    Subscription("TaskCompleted", TaskCompletedIn, history.on_task_completed),
     # partners' orders.
     Subscription("OrderPlaced", OrderPlacedIn, history.on_order_placed),
     Subscription("OrderRefunded", OrderRefundedIn, history.on_order_refunded),

@@ -17,6 +17,7 @@ from pipeline.opportunities import routes as opportunities
 from pipeline.rules import routes as rules
 from pipeline.scoring import routes as scoring
 from pipeline.stages import routes as stages
+from pipeline.tasks import routes as tasks
 from pipeline.teams import routes as teams
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
@@ -33,6 +34,7 @@ api.include(stages.router)
 api.include(opportunities.router)
 api.include(forecast.router)
 api.include(approvals.router)
+api.include(tasks.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")
 add_outbox_relay(app)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pipeline.rules.repository import RulesRepository
     from pipeline.scoring.repository import ScoringRepository
     from pipeline.stages.repository import StagesRepository
+    from pipeline.tasks.repository import TasksRepository
     from pipeline.teams.repository import TeamsRepository
 
 
@@ -79,3 +80,11 @@ def approvals_repository() -> ApprovalsRepository:
     from pipeline.approvals.repository import ApprovalsRepository
 
     return ApprovalsRepository()
+    return AssignmentRepository(teams_repository(), leads_repository())
+
+
+@cache
+def tasks_repository() -> TasksRepository:
+    from pipeline.tasks.repository import TasksRepository
+
+    return TasksRepository()

@@ -193,6 +193,15 @@ class TaskCompleted(PipelineEvent):
     outcome: str | None = None
 
 
+class TaskReminderFired(PipelineEvent):
+    """Internal: a task's reminder schedule fired (Scheduler put it on the bus). Pipeline
+    reads it back and publishes TaskDue only if the task is still open and this is still
+    its reminder time, so a late or repeated fire, or one for a changed task, says nothing."""
+
+    task_id: str
+    remind_at: datetime
+
+
 class ApprovalRequested(PipelineEvent):
     """A step of an approval chain waits for its approver."""
 
@@ -246,4 +255,5 @@ EVENTS: list[type[Event]] = [
     ApprovalRequested,
     ApprovalReminderDue,
     ApprovalDecided,
+    TaskReminderFired,
 ]

@@ -95,3 +95,10 @@ class ApprovalReminderDueIn(IncomingEvent):
     approval_id: str
     level: int
     n: int = 1
+
+
+class TaskReminderFiredIn(IncomingEvent):
+    """crm.pipeline TaskReminderFired (our own, from a task's schedule): TaskDue if still wanted."""
+
+    task_id: str
+    remind_at: datetime

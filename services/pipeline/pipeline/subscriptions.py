@@ -24,6 +24,7 @@ from pipeline.inbound import (
     RepUpdatedIn,
     SegmentMembershipIn,
     TaskCompletedIn,
+    TaskReminderFiredIn,
 )
 from pipeline.leads.consumers import (
     on_first_contact_due,
@@ -33,6 +34,7 @@ from pipeline.leads.consumers import (
     on_task_completed,
 )
 from pipeline.scoring.consumers import on_purchase_recorded
+from pipeline.tasks.consumers import on_task_reminder_fired
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
@@ -48,4 +50,5 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("TaskCompleted", TaskCompletedIn, on_task_completed),
     Subscription("PurchaseRecorded", BehaviourIn, on_purchase_recorded),
     Subscription("ApprovalReminderDue", ApprovalReminderDueIn, on_reminder_due),
+    Subscription("TaskReminderFired", TaskReminderFiredIn, on_task_reminder_fired),
 ]

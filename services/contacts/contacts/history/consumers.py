@@ -14,7 +14,7 @@ from contacts.history.models import Direction
 from shared.observability import logger
 
 if TYPE_CHECKING:
-    from contacts.inbound import ContactsMergedIn, OrderPlacedIn, OrderRefundedIn
+    from contacts.inbound import ContactsMergedIn, OrderPlacedIn, OrderRefundedIn, TaskCompletedIn
     from shared.events import Envelope, IncomingEvent
 
 # detail-type -> (timeline kind, producer, interaction direction) for other services'
@@ -48,6 +48,29 @@ def on_timeline_event(detail_type: str) -> Callable[[Envelope[Any]], None]:
         )
 
     return handle
+
+
+# A completed task that reached the customer (a rep's call, email or meeting) is an
+# outbound interaction; a to-do is on the timeline without counting as one.
+TASK_INTERACTIONS = frozenset({"call", "email", "meeting"})
+
+
+def on_task_completed(envelope: Envelope[TaskCompletedIn]) -> None:
+    """pipeline's TaskCompleted: on the contact's timeline (keyed by the event id, so once)."""
+    from contacts.history.usecases import record_foreign
+
+    data = envelope.data
+    if data.contact_id is None:
+        return  # a task about no contact: nothing of ours
+    record_foreign(
+        data.contact_id,
+        kind="task_completed",
+        source="crm.pipeline",
+        cause=envelope.metadata,
+        data=data.model_dump(mode="json", exclude={"contact_id"}),
+        store=history_repository(),
+        interaction=Direction.OUTBOUND if data.kind in TASK_INTERACTIONS else None,
+    )
 
 
 def _once(what: str, envelope: Envelope[Any], record: Callable[..., object], value: object) -> None:

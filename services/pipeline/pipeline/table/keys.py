@@ -25,6 +25,8 @@ the owning repository for its transaction items):
 | approval chain (owner_id: its current approver) | APPROVAL#<id> | APPROVAL | approvals |
 | approval policy | APPROVALS | POLICY | approvals |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
+| task (owner_id = assignee, in by_owner) | TASK#<id> | TASK#<id> | tasks |
+| who has tasks (an admin's list asks each) | TASK_ASSIGNEES | <assignee id> | tasks |
 
 The sparse index ``by_owner`` (hash ``owner_id``, range ``sk``) holds every item with an
 ``owner_id``: a rep's leads are ``owner_id = <rep> AND sk = LEAD``; other owned items
@@ -155,3 +157,17 @@ def approval_key(approval_id: str) -> tuple[str, str]:
 
 def approval_policy_key() -> tuple[str, str]:
     return "APPROVALS", "POLICY"
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+TASK_PREFIX = "TASK#"
+TASK_ASSIGNEES = "TASK_ASSIGNEES"
+
+
+def task_key(task_id: str) -> tuple[str, str]:
+    return TASK_PREFIX + task_id, TASK_PREFIX + task_id
+
+
+def task_assignee_key(assignee_id: str) -> tuple[str, str]:
+    return TASK_ASSIGNEES, assignee_id
