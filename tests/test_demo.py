@@ -82,6 +82,14 @@ def test_a_rep_sees_only_the_contacts_they_own(loaded: tuple[Api, Result]) -> No
         assert not (set(result.contacts.values()) - theirs) & ids(seen)
 
 
+def test_the_board_has_deals_in_every_stage_and_their_tasks(loaded: tuple[Api, Result]) -> None:
+    api, result = loaded
+    columns = {c["stage"]: c["count"] for c in api.get("/pipeline/board", "admin")["columns"]}
+    stages = ("prospecting", "qualification", "proposal", "negotiation", "won", "lost")
+    assert all(columns[stage] >= 1 for stage in stages), sorted(columns.items())
+    assert result.created["opportunities"] == 7 and result.created["tasks"] == 5
+
+
 def test_a_second_run_adds_nothing(loaded: tuple[Api, Result]) -> None:
     api, result = loaded
     again = Loader(api, result.data, settle_seconds=5).run()

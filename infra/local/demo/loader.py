@@ -1,7 +1,8 @@
 """Load the demo data set through the public API of a running stack, in the order a real
 company would produce it: reps, a custom field and segments, companies, then contacts
 (each entering as a lead, so pipeline assigns an owner, loyalty enrols it and campaigns
-sends its welcome email), their stages, orders and refunds, interactions and tickets.
+sends its welcome email), their stages, orders and refunds, interactions and tickets; then
+the sales side (infra/local/demo/sales.py): teams, a rule, deals in every stage, tasks.
 
 Idempotent: what exists already is found and kept (reps by email, segments by name, a
 company's or contact's 409 names the existing one, an order_id is recorded once, an
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 
 from infra.local.demo.client import Api, Partner, wait_idle
 from infra.local.demo.model import CURRENCY, PARTNER_SOURCE, Dataset, Person, moment
+from infra.local.demo.sales import load_sales
 
 WORKERS = 4  # more only queue up: the local stack runs every function in one process
 OWNER_TIMEOUT_SECONDS = 90.0
@@ -78,6 +80,7 @@ class Loader:
         self._each(self.interactions, self.data.people)
         self.result.settled = wait_idle(self.api, self.settle_seconds)
         self._each(self.owner, [p for p in self.data.people if not self.result.owners.get(p.email)])
+        load_sales(self.api, self.result)
         self.result.seconds = time.monotonic() - started
         return self.result
 

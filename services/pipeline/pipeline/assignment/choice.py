@@ -14,6 +14,7 @@ round-robin order, so reps with no leads at all are the first served.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable
 
 from pipeline.assignment.models import Choice, Rotation
@@ -25,10 +26,19 @@ Rotations = Callable[[str | None], Rotation]
 RepsFor = Callable[[Rule], Iterable[Rep]]  # the reps a rule may choose from (its team's, its rep, or all)
 
 
+_PLACE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+
+
+def places(rep: Rep) -> list[str]:
+    """The rep's territories that are places (ISO country or region codes): a label from the
+    older single ``territory`` field ("EMEA") names no place, so it limits nothing."""
+    return [t for t in rep.territories if _PLACE.match(t)]
+
+
 def eligible(rep: Rep, rule: Rule, facts: LeadFacts) -> bool:
     if not rep.has_room or (rule.team_id is not None and rep.team_id != rule.team_id):
         return False
-    if rep.territories and not in_territory(rep.territories, facts.country, facts.region):
+    if (codes := places(rep)) and not in_territory(codes, facts.country, facts.region):
         return False
     return not (rep.languages and facts.language and not speaks(rep.languages, facts.language))
 

@@ -173,6 +173,11 @@ def test_an_erased_lead_waiting_for_a_rep_is_never_assigned() -> None:
     assert repo.leads["lead-1"].assignment is AssignmentState.UNASSIGNED
 
 
+def test_a_territory_label_that_is_no_place_limits_nothing() -> None:
+    repo = FakePipeline([rep("emea", territories=["EMEA"])])
+    assert receive_lead("l1", LeadFacts(country="GB"), _meta(), repo).owner_id == "emea"
+
+
 def test_in_turn_wraps_around() -> None:
     reps = [rep("a"), rep("b"), rep("c")]
     assert [r.id for r in in_turn(reps, "b")] == ["c", "a", "b"]
