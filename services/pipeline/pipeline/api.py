@@ -14,6 +14,7 @@ from pipeline.assignment import routes as assignment
 from pipeline.forecast import routes as forecast
 from pipeline.leads import routes as leads
 from pipeline.opportunities import routes as opportunities
+from pipeline.performance import routes as performance
 from pipeline.rules import routes as rules
 from pipeline.scoring import routes as scoring
 from pipeline.stages import routes as stages
@@ -34,6 +35,7 @@ api.include(stages.router)
 api.include(opportunities.router)
 api.include(forecast.router)
 api.include(approvals.router)
+api.include(performance.router)
 api.include(tasks.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "pipeline.subscriptions")

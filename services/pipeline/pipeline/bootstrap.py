@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from pipeline.leads.repository import LeadsRepository
     from pipeline.leads.usecases import Deadlines
     from pipeline.opportunities.repository import OpportunitiesRepository
+    from pipeline.performance.repository import PerformanceRepository
     from pipeline.rules.repository import RulesRepository
     from pipeline.scoring.repository import ScoringRepository
     from pipeline.stages.repository import StagesRepository
@@ -88,3 +89,10 @@ def tasks_repository() -> TasksRepository:
     from pipeline.tasks.repository import TasksRepository
 
     return TasksRepository()
+
+
+@cache
+def performance_repository() -> PerformanceRepository:
+    from pipeline.performance.repository import PerformanceRepository
+
+    return PerformanceRepository()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from shared.events import IncomingEvent
 
@@ -102,3 +103,14 @@ class TaskReminderFiredIn(IncomingEvent):
 
     task_id: str
     remind_at: datetime
+
+
+class DealClosedIn(IncomingEvent):
+    """crm.pipeline OpportunityWon / OpportunityLost (our own): counted into performance."""
+
+    opportunity_id: str
+    owner_id: str
+    amount: Decimal
+    won_at: datetime | None = None
+    lost_at: datetime | None = None
+    created_at: datetime | None = None

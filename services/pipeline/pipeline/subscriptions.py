@@ -16,6 +16,7 @@ from pipeline.inbound import (
     ApprovalReminderDueIn,
     BehaviourIn,
     ContactErasedIn,
+    DealClosedIn,
     LeadAssignedIn,
     LeadCreatedIn,
     LeadFirstContactDueIn,
@@ -33,6 +34,7 @@ from pipeline.leads.consumers import (
     on_segment_exited,
     on_task_completed,
 )
+from pipeline.performance import consumers as performance
 from pipeline.scoring.consumers import on_purchase_recorded
 from pipeline.tasks.consumers import on_task_reminder_fired
 from shared.consumer import Subscription
@@ -51,4 +53,9 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("PurchaseRecorded", BehaviourIn, on_purchase_recorded),
     Subscription("ApprovalReminderDue", ApprovalReminderDueIn, on_reminder_due),
     Subscription("TaskReminderFired", TaskReminderFiredIn, on_task_reminder_fired),
+    # performance counters, after the reactions above
+    Subscription("LeadAssigned", LeadAssignedIn, performance.on_lead_assigned),
+    Subscription("LeadStatusChanged", LeadStatusChangedIn, performance.on_lead_status_changed),
+    Subscription("OpportunityWon", DealClosedIn, performance.on_opportunity_won),
+    Subscription("OpportunityLost", DealClosedIn, performance.on_opportunity_lost),
 ]

@@ -24,6 +24,9 @@ the owning repository for its transaction items):
 | forecast counter of an owner, close month and bucket | FORECAST#<owner> | <yyyy-mm>#<bucket> | opportunities |
 | approval chain (owner_id: its current approver) | APPROVAL#<id> | APPROVAL | approvals |
 | approval policy | APPROVALS | POLICY | approvals |
+| a rep's monthly performance counters | PERF#<rep> | MONTH#<yyyy-mm> | performance |
+| a rep's quota for a month | PERF#<rep> | QUOTA#<yyyy-mm> | performance |
+| an event counted into performance (TTL 30 days) | PERF#<rep> | COUNTED#<event id> | performance |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
 | task (owner_id = assignee, in by_owner) | TASK#<id> | TASK#<id> | tasks |
 | who has tasks (an admin's list asks each) | TASK_ASSIGNEES | <assignee id> | tasks |
@@ -171,3 +174,20 @@ def task_key(task_id: str) -> tuple[str, str]:
 
 def task_assignee_key(assignee_id: str) -> tuple[str, str]:
     return TASK_ASSIGNEES, assignee_id
+
+
+# --- performance -------------------------------------------------------------------------
+
+PERF_PREFIX = "PERF#"
+
+
+def perf_key(rep_id: str, month: str) -> tuple[str, str]:
+    return PERF_PREFIX + rep_id, f"MONTH#{month}"
+
+
+def quota_key(rep_id: str, month: str) -> tuple[str, str]:
+    return PERF_PREFIX + rep_id, f"QUOTA#{month}"
+
+
+def counted_key(rep_id: str, event_id: str) -> tuple[str, str]:
+    return PERF_PREFIX + rep_id, f"COUNTED#{event_id}"
