@@ -68,7 +68,9 @@ class Caller:
 
 
 def reminder_name(task_id: str, when: datetime) -> str:
-    return schedule_name("task", task_id, str(int(when.timestamp())))
+    """One name per task and reminder time, to the microsecond: a reminder moved by less
+    than a second is still a new schedule, never the old one kept and then cancelled."""
+    return schedule_name("task", task_id, f"{int(when.timestamp())}{when.microsecond:06d}")
 
 
 def _assignee(requested: str | None, caller: Caller, reps: Reps) -> str:

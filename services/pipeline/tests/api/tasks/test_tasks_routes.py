@@ -192,11 +192,15 @@ def test_completing_publishes_task_completed_and_closes_the_task(client: Any, ta
 def test_cancelling_cancels_the_reminder_and_moving_it_replans(client: Any, table: str) -> None:
     task = _task(client).json
     [first] = _schedules()
-    moved = _patch(client, task["id"], {"remind_at": _at(-timedelta(hours=2))}, 1, subject="ann")
+    nudged = _patch(client, task["id"], {"due_at": _at(timedelta(milliseconds=300))}, 1, subject="ann")
+    assert nudged.status_code == 200
+    [first] = _schedules()  # moved by less than a second: a new schedule all the same
+    assert json.loads(first["Target"]["Input"])["data"]["remind_at"] == nudged.json["due_at"]
+    moved = _patch(client, task["id"], {"remind_at": _at(-timedelta(hours=2))}, 2, subject="ann")
     assert moved.status_code == 200
     [second] = _schedules()
     assert second["Name"] != first["Name"] and second["ScheduleExpression"] < first["ScheduleExpression"]
-    cancelled = _patch(client, task["id"], {"status": "cancelled"}, 2, subject="ann")
+    cancelled = _patch(client, task["id"], {"status": "cancelled"}, 3, subject="ann")
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     assert _schedules() == []
     assert _published(table, "TaskCompleted") == []
@@ -224,6 +228,13 @@ def test_a_fired_reminder_publishes_task_due_once_and_only_for_an_open_task(clie
     [due] = _published(table, "TaskDue")
     assert (due["task_id"], due["assignee_id"], due["kind"]) == (open_task["id"], "ann", "call")
     assert due["contact_id"] == "c1" and due["title"] == "Call back"
+    # Fired again once the consumer's idempotency records are gone: the task knows it was sent.
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    for item in ddb.scan(TableName=table)["Items"]:  # test inspection only
+        if item["pk"]["S"].startswith("IDEMPOTENCY#"):
+            ddb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+    assert _fire(client, schedule) == []
+    assert len(_published(table, "TaskDue")) == 1
     # Reading the task again after the reminder: its version did not move (a client's ETag holds).
     assert call(client, "GET", f"/tasks/{open_task['id']}").headers["ETag"] == '"1"'
 
