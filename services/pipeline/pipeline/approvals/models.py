@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from pipeline.opportunities.models import Percent
 from shared.errors import field_error
-from shared.inputs import QueryModel, RequestModel
+from shared.inputs import PageQuery, RequestModel
 
 
 class ApprovalPolicyIn(RequestModel):
@@ -89,7 +89,5 @@ class ApprovalPage(BaseModel):
     next_cursor: str | None = None
 
 
-class ApprovalQuery(QueryModel):
-    mine: int = Field(default=1, ge=1, le=1)  # an approver's queue: the approvals waiting for the caller
-    limit: int = Field(default=25, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=2048)
+class ApprovalQuery(PageQuery):
+    mine: int = Field(1, ge=1, le=1, description="1: the approvals waiting for the caller's decision (the only list).")

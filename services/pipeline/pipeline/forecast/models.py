@@ -20,9 +20,9 @@ class GroupBy(StrEnum):
 
 
 class ForecastQuery(QueryModel):
-    from_: date = Field(alias="from")
-    to: date
-    group_by: GroupBy = GroupBy.REP
+    from_: date = Field(alias="from", description="The first day of the range (its month counts whole).")
+    to: date = Field(description="The last day of the range (its month counts whole).")
+    group_by: GroupBy = Field(GroupBy.REP, description="One row per rep or per team, per month.")
 
     @model_validator(mode="after")
     def _range(self) -> ForecastQuery:

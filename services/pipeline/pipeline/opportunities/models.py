@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from pipeline.teams.models import Tag
-from shared.inputs import QueryModel, RequestModel
+from shared.inputs import PageQuery, RequestModel
 
 
 def _upper(value: object) -> object:
@@ -98,13 +98,11 @@ class OpportunityPage(BaseModel):
     next_cursor: str | None = None
 
 
-class OpportunityQuery(QueryModel):
-    owner_id: str | None = Field(default=None, max_length=128)
-    stage: StageId | None = None
-    close_from: date | None = None
-    close_to: date | None = None
-    limit: int = Field(default=25, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=2048)
+class OpportunityQuery(PageQuery):
+    owner_id: str | None = Field(None, max_length=128, description="Only this rep's deals (within the caller's reach).")
+    stage: StageId | None = Field(None, description="Only deals in this stage.")
+    close_from: date | None = Field(None, description="Deals expected to close on or after this date.")
+    close_to: date | None = Field(None, description="Deals expected to close on or before this date.")
 
 
 class Change(BaseModel):
@@ -155,8 +153,7 @@ class Board(BaseModel):
     columns: list[Column]
 
 
-class BoardQuery(QueryModel):
-    stage: StageId | None = None
-    owner_id: str | None = Field(default=None, max_length=128)
-    limit: int = Field(default=10, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=2048)
+class BoardQuery(PageQuery):
+    stage: StageId | None = Field(None, description="One column only, its cards paged by `cursor`.")
+    owner_id: str | None = Field(None, max_length=128, description="Only this rep's deals (within the caller's reach).")
+    limit: int = Field(10, ge=1, le=100, description="Cards per column, 1 to 100.")

@@ -30,8 +30,8 @@ class QuotaList(BaseModel):
 
 
 class PerformanceQuery(QueryModel):
-    from_: date = Field(alias="from")
-    to: date
+    from_: date = Field(alias="from", description="The first day of the range (its month counts whole).")
+    to: date = Field(description="The last day of the range (its month counts whole).")
 
     @model_validator(mode="after")
     def _range(self) -> PerformanceQuery:

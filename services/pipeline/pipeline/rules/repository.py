@@ -70,6 +70,7 @@ RULES_TTL_SECONDS = 10.0
 class RulesRepository:
     def __init__(self) -> None:
         self._read: tuple[float, list[Rule]] | None = None
+        self._writes = 0  # a read that began before a write must not be kept after it
 
     def all_rules(self, fresh: bool = False) -> list[Rule]:
         """Every rule (unordered: rules.models.in_order sorts them), the default until stored.
@@ -77,10 +78,12 @@ class RulesRepository:
         at most every RULES_TTL_SECONDS unless ``fresh``."""
         if not fresh and self._read and time.monotonic() - self._read[0] < RULES_TTL_SECONDS:
             return list(self._read[1])
+        writes, started = self._writes, time.monotonic()
         rules = [_rule(i) for i in RuleItem.query(RULES, RuleItem.sk.startswith(RULE_PREFIX), consistent_read=True)]
         if not rules and not _is_stored():
             rules = [DEFAULT_RULE]
-        self._read = (time.monotonic(), rules)
+        if writes == self._writes:
+            self._read = (started, rules)
         return list(rules)
 
     def get_rule(self, rule_id: str) -> Rule | None:
@@ -109,7 +112,7 @@ class RulesRepository:
     def _write(self, stored: bool, rule_id: str, write: Callable[[TransactWrite], None], conflict: Exception) -> None:
         """One rule write; the first ever also stores the marker and the default rule (unless
         the write is to that rule), so the list an admin edits is the one the engine used."""
-        self._read = None
+        self._read, self._writes = None, self._writes + 1
         try:
             with transaction() as tx:
                 if not stored:
@@ -121,6 +124,9 @@ class RulesRepository:
             if transaction_conflict(exc):
                 raise conflict from exc
             raise
+        finally:
+            # Again once written: a read that began while it was being written is not kept either.
+            self._read, self._writes = None, self._writes + 1
 
 
 def _guard(stored: bool, rule_id: str, read_version: int) -> Any:

@@ -49,23 +49,26 @@ class ScoringRepository:
     def __init__(self, leads: LeadsRepository) -> None:
         self.get_lead = leads.get_lead
         self._read: tuple[float, Scoring] | None = None
+        self._writes = 0  # a read that began before a write must not be kept after it
 
     def scoring(self, fresh: bool = False) -> Scoring:
         """The model, read at most every MODEL_TTL_SECONDS unless ``fresh`` (it is read for
         every new lead and behaviour event, and changes rarely)."""
         if not fresh and self._read and time.monotonic() - self._read[0] < MODEL_TTL_SECONDS:
             return self._read[1]
+        writes, started = self._writes, time.monotonic()
         try:
             item = ScoringItem.get(*scoring_key(), consistent_read=True)
             values = {**item.model, "updated_at": item.updated_at, "version": int(item.version)}
             model = Scoring.model_validate(values)
         except DoesNotExist:
             model = Scoring()
-        self._read = (time.monotonic(), model)
+        if writes == self._writes:
+            self._read = (started, model)
         return model
 
     def put_scoring(self, model: Scoring, read_version: int) -> None:
-        self._read = None
+        self._read, self._writes = None, self._writes + 1
         values = model.model_dump(mode="json", exclude={"updated_at", "version"})
         item = ScoringItem(*scoring_key(), model=values, updated_at=model.updated_at, version=model.version)
         condition = ScoringItem.pk.does_not_exist() if read_version == 0 else ScoringItem.version == read_version
@@ -75,6 +78,8 @@ class ScoringRepository:
             if is_conditional_failure(exc):
                 raise StaleVersion("the scoring model changed meanwhile: read it again") from exc
             raise
+        finally:
+            self._read, self._writes = None, self._writes + 1  # once written, as before
 
     def count(self, lead: Lead, changed: Lead, event_id: str, at: datetime, events: list[Outgoing]) -> None:
         """Count the event into the lead's score; Conflict when it was counted already or the
