@@ -16,9 +16,12 @@ import hashlib
 import hmac
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from shared.errors import BadRequest
+
+T = TypeVar("T")
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -99,3 +102,41 @@ def page_start(cursor: str | None, pk: str, *, of: str | None = None) -> dict[st
     if start is not None and start.get("pk") != {"S": pk}:
         raise _invalid("the cursor belongs to another list")
     return start
+
+
+PARTS_PER_PAGE = 25  # partitions asked at most per page: a page's cost stays bounded
+
+
+def page_across(
+    parts: list[str],
+    cursor: str | None,
+    *,
+    of: str,
+    limit: int,
+    read: Callable[[str, int, dict[str, Any] | None], tuple[list[T], dict[str, Any] | None]],
+) -> tuple[list[T], str | None]:
+    """One page of a list made of several partitions read in turn (a manager's reps' deals
+    or tasks: one query each). ``read(part, limit, start)`` gives a partition's items and
+    where it stopped. The cursor names the partition and the key in it where the next page
+    starts; one naming a partition not in ``parts`` (another caller's or filter's) is refused.
+    At most PARTS_PER_PAGE partitions are asked per page, so a page may hold fewer items."""
+    start = decode_cursor(cursor, of=of)
+    position, key = 0, None
+    if start is not None:
+        part, key = start.get("a"), start.get("k")
+        if part not in parts or not (key is None or isinstance(key, dict)):
+            raise _invalid("not a cursor of this list")
+        position = parts.index(part)
+    items: list[T] = []
+    after: dict[str, Any] | None = None
+    for asked, part in enumerate(parts[position:], start=position):
+        if len(items) >= limit or asked - position >= PARTS_PER_PAGE:
+            after = {"a": part, "k": None}
+            break
+        found, last = read(part, limit - len(items), key)
+        items.extend(found)
+        key = None
+        if last is not None:  # this partition has more: the page ends here
+            after = {"a": part, "k": last}
+            break
+    return items, encode_cursor(after, of=of)

@@ -30,7 +30,7 @@ from pipeline.teams.models import Rep
 from shared.auth import Principal, Role
 from shared.errors import Conflict, Forbidden, StaleVersion, Unprocessable
 from shared.events import Outgoing, new_event
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, encode_cursor, page_across
 from shared.reach import not_found
 
 Clock = Callable[[], datetime]
@@ -262,24 +262,6 @@ def _events(before: Opportunity, after: Opportunity, changed: list[str]) -> list
     return [new_event(event)]
 
 
-def _page_over_owners(
-    owners: list[str], cursor: str | None, of: str, limit: int, read: Callable[[str, int, Any], tuple[list[Any], Any]]
-) -> tuple[list[Any], str | None]:
-    """One page over several owners' lists in turn (the cursor: which owner, where in it)."""
-    state = decode_cursor(cursor, of=of) or {"o": 0, "k": None}
-    index, start = int(state["o"]), state["k"]
-    items: list[Any] = []
-    while index < len(owners) and len(items) < limit:
-        found, last = read(owners[index], limit - len(items), start)
-        items += found
-        if last is None:
-            index, start = index + 1, None
-        else:
-            start = last
-    done = index >= len(owners)
-    return items, None if done else encode_cursor({"o": index, "k": start}, of=of)
-
-
 def list_opportunities(owners: list[str], params: Any, repo: Opportunities) -> OpportunityPage:
     """GET /opportunities: filters owner, stage, close date range; ``owners``: those in reach."""
     wanted = [o for o in owners if params.owner_id in (None, o)]
@@ -289,7 +271,7 @@ def list_opportunities(owners: list[str], params: Any, repo: Opportunities) -> O
         return repo.owned_page(owner, limit, start, params.stage, close)
 
     of = f"{LIST}/{params.stage}/{params.owner_id}/{params.close_from}/{params.close_to}"
-    items, cursor = _page_over_owners(wanted, params.cursor, of, params.limit, read)
+    items, cursor = page_across(wanted, params.cursor, of=of, limit=params.limit, read=read)
     return OpportunityPage(items=items, next_cursor=cursor)
 
 
@@ -319,7 +301,7 @@ def board(owners: list[str], params: Any, stages: Stages, repo: Opportunities) -
 
         cursor = params.cursor if params.stage == stage.id else None
         of = f"{LIST}/board/{stage.id}/{params.owner_id}"
-        cards, next_cursor = _page_over_owners(wanted, cursor, of, params.limit, read) if count else ([], None)
+        cards, next_cursor = page_across(wanted, cursor, of=of, limit=params.limit, read=read) if count else ([], None)
         columns.append(
             Column(
                 stage=stage.id,

@@ -21,10 +21,10 @@ from pipeline.events import TaskCompleted, TaskDue, TaskReminderFired
 from pipeline.leads.usecases import Deadlines  # the one schedules port (shared.schedules)
 from pipeline.reach import Reach
 from pipeline.tasks.models import Task, TaskFilter, TaskIn, TaskPage, TaskPatch, TaskQuery, TaskStatus
-from shared.errors import BadRequest, Conflict, Forbidden, StaleVersion, Unprocessable
+from shared.errors import Conflict, Forbidden, StaleVersion, Unprocessable
 from shared.events import EventMetadata, Outgoing, follow_up, new_event
 from shared.observability import logger
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import page_across
 from shared.reach import not_found
 from shared.schedules import schedule_name
 
@@ -35,7 +35,6 @@ Clock = Callable[[], datetime]
 TASKS_LIST = "pipeline/tasks"  # what a cursor of the tasks list is signed for
 # Assignees one page may ask (an admin's list goes through everyone's tasks): a request
 # stays bounded; past it the page ends early with a cursor at the next assignee.
-ASSIGNEES_PER_PAGE = 25
 
 
 def _now() -> datetime:
@@ -125,22 +124,6 @@ def get_task(task_id: str, repo: Tasks, reach: Reach) -> Task:
     return task
 
 
-def _bad_cursor() -> BadRequest:
-    return BadRequest("cursor is not valid", errors=[{"field": "cursor", "message": "not a cursor of this list"}])
-
-
-def _start(cursor: str | None, owners: list[str]) -> tuple[int, dict[str, Any] | None]:
-    """Where a page starts: the position of an assignee in ``owners`` and the key in theirs."""
-    start = decode_cursor(cursor, of=TASKS_LIST)
-    if start is None:
-        return 0, None
-    owner, key = start.get("a"), start.get("k")
-    # Signed by us, but maybe for another caller or filter: only an assignee of this list.
-    if owner not in owners or not (key is None or isinstance(key, dict)):
-        raise _bad_cursor()
-    return owners.index(owner), key
-
-
 def list_tasks(query: TaskQuery, reach: Reach, repo: Tasks) -> TaskPage:
     """Tasks of the assignees the caller reaches (or of ``assignee_id``), assignee by
     assignee, with a cursor that says whose tasks and where in them the next page starts."""
@@ -150,21 +133,13 @@ def list_tasks(query: TaskQuery, reach: Reach, repo: Tasks) -> TaskPage:
         owners = repo.assignees()
     else:
         owners = sorted(reach.owners)
-    position, key = _start(query.cursor, owners)
     where = TaskFilter.model_validate(query.model_dump(include=set(TaskFilter.model_fields)))
-    items: list[Task] = []
-    after: dict[str, Any] | None = None
-    for asked, owner in enumerate(owners[position:], start=position):
-        if len(items) >= query.limit or asked - position >= ASSIGNEES_PER_PAGE:
-            after = {"a": owner, "k": None}
-            break
-        tasks, last = repo.tasks_of(owner, where, query.limit - len(items), key)
-        items.extend(tasks)
-        key = None
-        if last is not None:  # this assignee has more: the page is full
-            after = {"a": owner, "k": last}
-            break
-    return TaskPage(items=items, next_cursor=encode_cursor(after, of=TASKS_LIST))
+
+    def read(owner: str, limit: int, start: dict[str, Any] | None) -> tuple[list[Task], dict[str, Any] | None]:
+        return repo.tasks_of(owner, where, limit, start)
+
+    items, cursor = page_across(owners, query.cursor, of=TASKS_LIST, limit=query.limit, read=read)
+    return TaskPage(items=items, next_cursor=cursor)
 
 
 def _changed(task: Task, patch: TaskPatch, caller: Caller, reps: Reps, now: datetime) -> Task:

@@ -11,7 +11,6 @@ import pytest
 from pipeline.reach import EVERYONE, Reach
 from pipeline.tasks.models import Task, TaskFilter, TaskIn, TaskPatch, TaskQuery, TaskStatus
 from pipeline.tasks.usecases import (
-    ASSIGNEES_PER_PAGE,
     Caller,
     create_task,
     list_tasks,
@@ -22,6 +21,7 @@ from pipeline.tasks.usecases import (
 from pipeline.teams.models import Rep
 from shared.errors import Conflict, Forbidden, NotFound, StaleVersion, Unprocessable
 from shared.events import EventMetadata, Outgoing
+from shared.pagination import PARTS_PER_PAGE as ASSIGNEES_PER_PAGE
 
 NOW = datetime(2030, 5, 6, 9, 0, tzinfo=UTC)
 DUE = NOW + timedelta(days=1)
