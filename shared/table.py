@@ -211,3 +211,21 @@ def partition_page(
         kwargs["ExclusiveStartKey"] = start
     response = ddb.query(**kwargs)
     return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"), of=of)
+
+
+def save_versioned(item: Model, read_version: int, what: str) -> None:
+    """Save a one-item document (a policy, the list of stages) if it is still at the version
+    read, ``0`` meaning never stored (so it must not exist yet); StaleVersion otherwise. The
+    item's model declares ``version``."""
+    from pynamodb.exceptions import PutError
+
+    from shared.errors import StaleVersion
+
+    model: Any = type(item)
+    condition = model.pk.does_not_exist() if read_version == 0 else model.version == read_version
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if is_conditional_failure(exc):
+            raise StaleVersion(f"{what} changed meanwhile: read it again") from exc
+        raise

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from pipeline import SERVICE
 from pipeline.approvals.models import Approval, ApprovalPolicy
@@ -23,7 +23,7 @@ from shared.errors import Conflict, StaleVersion
 from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of
 from shared.outbox import transaction_with_events
-from shared.table import is_conditional_failure, table_meta
+from shared.table import save_versioned, table_meta
 
 
 class ApprovalItem(KeyedItem):
@@ -85,13 +85,7 @@ class ApprovalsRepository:
         item = PolicyItem(
             *approval_policy_key(), policy=policy.model_dump(mode="json", exclude={"version"}), version=policy.version
         )
-        condition = PolicyItem.pk.does_not_exist() if read_version == 0 else PolicyItem.version == read_version
-        try:
-            item.save(condition=condition)
-        except PutError as exc:
-            if is_conditional_failure(exc):
-                raise StaleVersion("the approval policy changed meanwhile: read it again") from exc
-            raise
+        save_versioned(item, read_version, "the approval policy")
 
     def get(self, approval_id: str) -> Approval | None:
         try:

@@ -9,7 +9,7 @@ import time
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from pipeline import SERVICE
 from pipeline.leads.models import Lead
@@ -17,11 +17,10 @@ from pipeline.leads.repository import LeadsRepository, rescore
 from pipeline.scoring.models import Scoring
 from pipeline.table.items import OutboxRecord
 from pipeline.table.keys import scored_key, scoring_key
-from shared.errors import StaleVersion
 from shared.events import Outgoing
 from shared.items import KeyedItem
 from shared.outbox import transaction_with_events
-from shared.table import is_conditional_failure, table_meta
+from shared.table import save_versioned, table_meta
 
 COUNTED_FOR = timedelta(days=30)  # longer than any redelivery or replay window we run
 MODEL_TTL_SECONDS = 10.0  # a model change reaches every warm function within this time
@@ -71,13 +70,8 @@ class ScoringRepository:
         self._read, self._writes = None, self._writes + 1
         values = model.model_dump(mode="json", exclude={"updated_at", "version"})
         item = ScoringItem(*scoring_key(), model=values, updated_at=model.updated_at, version=model.version)
-        condition = ScoringItem.pk.does_not_exist() if read_version == 0 else ScoringItem.version == read_version
         try:
-            item.save(condition=condition)
-        except PutError as exc:
-            if is_conditional_failure(exc):
-                raise StaleVersion("the scoring model changed meanwhile: read it again") from exc
-            raise
+            save_versioned(item, read_version, "the scoring model")
         finally:
             self._read, self._writes = None, self._writes + 1  # once written, as before
 

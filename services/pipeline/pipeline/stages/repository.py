@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from pipeline import SERVICE
 from pipeline.stages.models import DEFAULT_STAGES, Stages
 from pipeline.table.keys import stages_key
-from shared.errors import StaleVersion
 from shared.items import KeyedItem
-from shared.table import is_conditional_failure, table_meta
+from shared.table import save_versioned, table_meta
 
 
 class StagesItem(KeyedItem):
@@ -33,10 +32,4 @@ class StagesRepository:
     def put_stages(self, stages: Stages, read_version: int) -> None:
         values = [s.model_dump(mode="json") for s in stages.stages]
         item = StagesItem(*stages_key(), stages=values, updated_at=stages.updated_at, version=stages.version)
-        condition = StagesItem.pk.does_not_exist() if read_version == 0 else StagesItem.version == read_version
-        try:
-            item.save(condition=condition)
-        except PutError as exc:
-            if is_conditional_failure(exc):
-                raise StaleVersion("the stages changed meanwhile: read them again") from exc
-            raise
+        save_versioned(item, read_version, "the stages")
