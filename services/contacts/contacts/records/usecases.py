@@ -268,39 +268,45 @@ def delete_contact(contact_id: str, repo: Contacts, correlation_id: str | None =
     return ContactDeletion(id=contact_id, deleted_at=deleted_at, erase=f"/contacts/{contact_id}/erase")
 
 
+def _follow(
+    contact_id: str, change: Callable[[Contact], dict[str, Any] | None], cause: EventMetadata, repo: Contacts
+) -> bool:
+    """Apply another service's event to a contact: ``change`` gives the fields to set (None:
+    nothing to do), written with its ContactUpdated; re-read on a concurrent change."""
+    for _ in range(3):
+        current = repo.get(contact_id)
+        fields = None if current is None else change(current)
+        if current is None or fields is None:
+            return False
+        updated = current.model_copy(update={**fields, "updated_at": _now()})
+        event = follow_up(contact_updated(updated, [changed]), cause)
+        try:
+            repo.replace(current, updated, [event])
+        except StaleVersion:
+            continue  # a concurrent change: read again
+        return True
+    raise StaleVersion(f"contact {contact_id} kept changing; {cause.event_id} not applied")
+
+
 def became_customer(contact_id: str, cause: EventMetadata, repo: Contacts) -> bool:
     """OpportunityWon: the contact's lifecycle stage becomes ``customer`` unless it is there
     already or further (churned stays churned: a won deal after churn is the sales team's
     to reconcile). Idempotent: a redelivery finds the stage set and changes nothing."""
-    for _ in range(3):
-        current = repo.get(contact_id)
-        if current is None or STAGE_ORDER[current.lifecycle_stage] >= STAGE_ORDER[LifecycleStage.CUSTOMER]:
-            return False
-        updated = current.model_copy(update={"lifecycle_stage": LifecycleStage.CUSTOMER, "updated_at": _now()})
-        event = follow_up(contact_updated(updated, ["lifecycle_stage"]), cause)
-        try:
-            repo.replace(current, updated, [event])
-        except StaleVersion:
-            continue  # a concurrent change: read again
-        return True
-    raise StaleVersion(f"contact {contact_id} kept changing; customer stage not recorded")
+
+    def change(current: Contact) -> dict[str, Any] | None:
+        if STAGE_ORDER[current.lifecycle_stage] >= STAGE_ORDER[LifecycleStage.CUSTOMER]:
+            return None
+        return {"lifecycle_stage": LifecycleStage.CUSTOMER}
+
+    return _follow(contact_id, change, "lifecycle_stage", cause, repo)
 
 
 def record_owner(contact_id: str, owner_id: str, cause: EventMetadata, repo: Contacts) -> bool:
     """LeadAssigned: the newest assignment wins, whatever order the events arrive in."""
-    for _ in range(3):
-        current = repo.get(contact_id)
-        if current is None:
-            return False
+
+    def change(current: Contact) -> dict[str, Any] | None:
         if current.owner_assigned_at is not None and current.owner_assigned_at >= cause.occurred_at:
-            return False
-        updated = current.model_copy(
-            update={"owner_id": owner_id, "owner_assigned_at": cause.occurred_at, "updated_at": _now()}
-        )
-        event = follow_up(contact_updated(updated, ["owner_id"]), cause)
-        try:
-            repo.replace(current, updated, [event])
-        except StaleVersion:
-            continue  # a concurrent change: read again
-        return True
-    raise StaleVersion(f"contact {contact_id} kept changing; owner not recorded")
+            return None
+        return {"owner_id": owner_id, "owner_assigned_at": cause.occurred_at}
+
+    return _follow(contact_id, change, "owner_id", cause, repo)
