@@ -269,10 +269,15 @@ def delete_contact(contact_id: str, repo: Contacts, correlation_id: str | None =
 
 
 def _follow(
-    contact_id: str, change: Callable[[Contact], dict[str, Any] | None], cause: EventMetadata, repo: Contacts
+    contact_id: str,
+    change: Callable[[Contact], dict[str, Any] | None],
+    changed: str,
+    cause: EventMetadata,
+    repo: Contacts,
 ) -> bool:
     """Apply another service's event to a contact: ``change`` gives the fields to set (None:
-    nothing to do), written with its ContactUpdated; re-read on a concurrent change."""
+    nothing to do), written with a ContactUpdated naming ``changed``; re-read on a
+    concurrent change."""
     for _ in range(3):
         current = repo.get(contact_id)
         fields = None if current is None else change(current)
