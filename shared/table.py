@@ -70,23 +70,45 @@ class MixedTransaction:
     ``TransactWrite`` does (version conditions included); ``add`` takes an entry. Committed
     on leaving the ``with`` block, through pynamodb's public API only
     (``Model.get_*_kwargs_from_instance``, ``Connection.transact_write_items``), so a
-    cancellation raises pynamodb's ``TransactWriteError`` (read by ``cancellation_codes``)."""
+    cancellation raises pynamodb's ``TransactWriteError`` (read by ``cancellation_codes``).
+
+    Each item may carry a ``tag``: ``failed(exc)`` names the tagged items whose condition
+    cancelled the transaction (DynamoDB's reasons follow the order items are sent in, which
+    groups them by kind), so a caller can say which rule was broken (out of stock, used up)."""
+
+    _KINDS = ("ConditionCheck", "Delete", "Put", "Update")
 
     def __init__(self) -> None:
-        self._items: dict[str, list[dict[str, Any]]] = {"ConditionCheck": [], "Delete": [], "Put": [], "Update": []}
+        self._items: dict[str, list[dict[str, Any]]] = {kind: [] for kind in self._KINDS}
+        self._tags: dict[str, list[str | None]] = {kind: [] for kind in self._KINDS}
 
-    def save(self, model: Model, condition: Condition | None = None) -> None:
-        self._items["Put"].append(model.get_save_kwargs_from_instance(condition=condition))
-
-    def update(self, model: Model, actions: list[Action], condition: Condition | None = None) -> None:
-        self._items["Update"].append(model.get_update_kwargs_from_instance(actions=actions, condition=condition))
-
-    def delete(self, model: Model, condition: Condition | None = None) -> None:
-        self._items["Delete"].append(model.get_delete_kwargs_from_instance(condition=condition))
-
-    def add(self, entry: dict[str, Any]) -> None:
-        (kind, operation), *_ = entry.items()
+    def _append(self, kind: str, operation: dict[str, Any], tag: str | None) -> None:
         self._items[kind].append(operation)
+        self._tags[kind].append(tag)
+
+    def save(self, model: Model, condition: Condition | None = None, tag: str | None = None) -> None:
+        self._append("Put", model.get_save_kwargs_from_instance(condition=condition), tag)
+
+    def update(
+        self, model: Model, actions: list[Action], condition: Condition | None = None, tag: str | None = None
+    ) -> None:
+        self._append("Update", model.get_update_kwargs_from_instance(actions=actions, condition=condition), tag)
+
+    def delete(self, model: Model, condition: Condition | None = None, tag: str | None = None) -> None:
+        self._append("Delete", model.get_delete_kwargs_from_instance(condition=condition), tag)
+
+    def add(self, entry: dict[str, Any], tag: str | None = None) -> None:
+        (kind, operation), *_ = entry.items()
+        self._append(kind, operation, tag)
+
+    def __len__(self) -> int:
+        return sum(len(items) for items in self._items.values())
+
+    def failed(self, exc: BaseException) -> set[str]:
+        """The tags of the items whose condition failed in ``exc`` (a cancelled commit)."""
+        order = [tag for kind in self._KINDS for tag in self._tags[kind]]
+        codes = cancellation_codes(exc)
+        return {tag for tag, code in zip(order, codes, strict=False) if tag and code == CONDITION_FAILED}
 
     def commit(self) -> None:
         connection().transact_write_items(

@@ -11,6 +11,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.events import Event, Outgoing, new_event
@@ -328,3 +329,53 @@ def lead_assigned(contact_id: str, owner_id: str, occurred_at: str | None = None
 def contact_erased(contact_id: str) -> Outgoing:
     """A ContactErased event as it leaves contacts' outbox."""
     return new_event(ContactErased(contact_id=contact_id, erased_at="2026-01-01T00:00:00Z"))
+
+
+class PurchaseRecorded(Event):
+    """The shape crm.contacts publishes (contacts.events.PurchaseRecorded), for consumers' tests."""
+
+    bus_source = "crm.contacts"
+
+    contact_id: str
+    order_id: str
+    amount: str
+    currency: str
+    channel: str = "web"
+    occurred_at: str
+
+
+class PurchaseRefunded(Event):
+    bus_source = "crm.contacts"
+
+    contact_id: str
+    order_id: str
+    amount: str
+    currency: str
+    occurred_at: str
+
+
+class ContactsMerged(Event):
+    bus_source = "crm.contacts"
+
+    winner_id: str
+    loser_id: str
+
+
+def purchase_recorded(
+    contact_id: str, order_id: str, amount: str, currency: str = "EUR", occurred_at: str | None = None
+) -> Outgoing:
+    at = occurred_at or datetime.now(UTC).isoformat()
+    return new_event(
+        PurchaseRecorded(contact_id=contact_id, order_id=order_id, amount=amount, currency=currency, occurred_at=at)
+    )
+
+
+def purchase_refunded(contact_id: str, order_id: str, amount: str, currency: str = "EUR") -> Outgoing:
+    at = datetime.now(UTC).isoformat()
+    return new_event(
+        PurchaseRefunded(contact_id=contact_id, order_id=order_id, amount=amount, currency=currency, occurred_at=at)
+    )
+
+
+def contacts_merged(winner_id: str, loser_id: str) -> Outgoing:
+    return new_event(ContactsMerged(winner_id=winner_id, loser_id=loser_id))

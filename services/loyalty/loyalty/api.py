@@ -1,21 +1,30 @@
 """loyalty: the Chalice app and its functions, wired explicitly (no work is done here).
 
-The API: members and their ledgers (routes.py). ``on_event``: LeadCreated enrols the
-contact with its sign-up points (subscriptions.py). ``outbox_relay``.
+The API: each feature's routes (program, tiers, earning rules, members, ledger, ...).
+``on_event``: the reactions of every feature to bus events (subscriptions.py). ``outbox_relay``.
 """
 
 from __future__ import annotations
 
 from chalice.app import Chalice
 
-from loyalty import SERVICE, routes
+from loyalty import SERVICE
+from loyalty.earning import routes as earning
+from loyalty.ledger import routes as ledger
+from loyalty.members import routes as members
+from loyalty.program import routes as program
+from loyalty.tiers import routes as tiers
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
 
 app = Chalice(app_name=f"crm-{SERVICE}")
 # Kept: its routes are what the OpenAPI document and the route tests are made from.
 api = Api(app, SERVICE)
-api.include(routes.router)
+api.include(program.router)
+api.include(tiers.router)
+api.include(earning.router)
+api.include(members.router)
+api.include(ledger.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "loyalty.subscriptions")
 add_outbox_relay(app)

@@ -1,4 +1,4 @@
-"""loyalty's composition root: the only place its repository (members and their ledgers) is built."""
+"""loyalty's composition root: the only place its repositories are built."""
 
 from __future__ import annotations
 
@@ -6,19 +6,77 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from loyalty.repository import LoyaltyRepository
+    from loyalty.earning.points import Terms
+    from loyalty.earning.repository import EarningRulesRepository
+    from loyalty.ledger.repository import LedgerRepository
+    from loyalty.ledger.usecases import Books, Deadlines
+    from loyalty.program.models import Program
+    from loyalty.tiers.models import Tiers
+    from shared.documents import DocumentStore
     from shared.owners import OwnerStore
 
 
 @cache
-def loyalty_repository() -> LoyaltyRepository:
-    from loyalty.repository import LoyaltyRepository
+def ledger_repository() -> LedgerRepository:
+    from loyalty.ledger.repository import LedgerRepository
 
-    return LoyaltyRepository()
+    return LedgerRepository()
+
+
+@cache
+def program() -> DocumentStore[Program]:
+    from loyalty.program.models import DEFAULT_PROGRAM
+    from loyalty.table.items import DocumentItem
+    from loyalty.table.keys import program_key
+    from shared.documents import DocumentStore
+
+    return DocumentStore(DocumentItem, program_key(), DEFAULT_PROGRAM, "the program")
+
+
+@cache
+def tiers() -> DocumentStore[Tiers]:
+    from loyalty.table.items import DocumentItem
+    from loyalty.table.keys import tiers_key
+    from loyalty.tiers.models import DEFAULT_TIERS
+    from shared.documents import DocumentStore
+
+    return DocumentStore(DocumentItem, tiers_key(), DEFAULT_TIERS, "the tiers")
+
+
+@cache
+def earning_rules() -> EarningRulesRepository:
+    from loyalty.earning.repository import EarningRulesRepository
+
+    return EarningRulesRepository()
+
+
+def terms() -> Terms:
+    """The program, tiers and earning rules in force (each cached a few seconds)."""
+    from loyalty.earning.points import Terms
+
+    return Terms(program().get(), tiers().get(), earning_rules().rules())
+
+
+@cache
+def deadlines() -> Deadlines:
+    """One-time schedules (EventBridge Scheduler): the kernel's module is the adapter."""
+    from shared import schedules
+
+    return schedules
+
+
+def books() -> Books:
+    """The ledger's ports, with the terms read for this call."""
+    from loyalty.ledger.usecases import Books
+
+    return Books(ledger_repository(), terms(), deadlines())
 
 
 @cache
 def contact_owners() -> OwnerStore:
-    from loyalty.repository import contact_owners as owners
+    """Each contact's owner, in the member's partition (``MEMBER#<contact_id>``/``OWNER``)."""
+    from loyalty.table.items import OwnerRecord
+    from loyalty.table.keys import member_pk
+    from shared.owners import OwnerStore
 
-    return owners()
+    return OwnerStore(OwnerRecord, member_pk)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import Field
+
 from shared.events import IncomingEvent
 
 
 class LeadCreatedIn(IncomingEvent):
-    """crm.contacts LeadCreated: a new contact is enrolled; only its id is kept here."""
+    """crm.contacts LeadCreated: a new contact is enrolled (with a referral code, linked)."""
 
     contact_id: str
+    referral_code: str | None = None
 
 
 class LeadAssignedIn(IncomingEvent):
@@ -22,3 +28,49 @@ class ContactErasedIn(IncomingEvent):
     """crm.contacts ContactErased: forget the person."""
 
     contact_id: str
+
+
+class ContactsMergedIn(IncomingEvent):
+    """crm.contacts ContactsMerged: the loser's points move to the winner."""
+
+    winner_id: str
+    loser_id: str
+
+
+class LineIn(IncomingEvent):
+    category: str | None = None
+    amount: Decimal
+
+
+class PurchaseRecordedIn(IncomingEvent):
+    """crm.contacts PurchaseRecorded: points for the order."""
+
+    contact_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    occurred_at: datetime
+    lines: list[LineIn] = Field(default_factory=list)
+
+
+class PurchaseRefundedIn(IncomingEvent):
+    """crm.contacts PurchaseRefunded: that order's points come back."""
+
+    contact_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+
+
+class LotsExpiryDueIn(IncomingEvent):
+    """crm.loyalty LotsExpiryDue (our own schedule)."""
+
+    contact_id: str
+    expires_on: date
+
+
+class TierReviewDueIn(IncomingEvent):
+    """crm.loyalty TierReviewDue (our own schedule)."""
+
+    contact_id: str
+    review_on: date

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.consumers import on_contact_erased, on_lead_assigned, on_lead_created
-from loyalty.inbound import ContactErasedIn, LeadAssignedIn, LeadCreatedIn
+from loyalty.inbound import (
+    ContactErasedIn,
+    ContactsMergedIn,
+    LeadAssignedIn,
+    LeadCreatedIn,
+    LotsExpiryDueIn,
+    PurchaseRecordedIn,
+    PurchaseRefundedIn,
+    TierReviewDueIn,
+)
+from loyalty.ledger import consumers as ledger
+from loyalty.members import consumers as members
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
-    Subscription("LeadCreated", LeadCreatedIn, on_lead_created),
-    Subscription("LeadAssigned", LeadAssignedIn, on_lead_assigned),
-    Subscription("ContactErased", ContactErasedIn, on_contact_erased),
+    Subscription("LeadCreated", LeadCreatedIn, members.on_lead_created),
+    Subscription("LeadAssigned", LeadAssignedIn, members.on_lead_assigned),
+    Subscription("ContactsMerged", ContactsMergedIn, members.on_contacts_merged),
+    Subscription("ContactErased", ContactErasedIn, members.on_contact_erased),
+    Subscription("PurchaseRecorded", PurchaseRecordedIn, ledger.on_purchase_recorded),
+    Subscription("PurchaseRefunded", PurchaseRefundedIn, ledger.on_purchase_refunded),
+    Subscription("LotsExpiryDue", LotsExpiryDueIn, ledger.on_lots_expiry_due),
+    Subscription("TierReviewDue", TierReviewDueIn, ledger.on_tier_review_due),
 ]

@@ -81,7 +81,6 @@ def approvals_repository() -> ApprovalsRepository:
     from pipeline.approvals.repository import ApprovalsRepository
 
     return ApprovalsRepository()
-    return AssignmentRepository(teams_repository(), leads_repository())
 
 
 @cache

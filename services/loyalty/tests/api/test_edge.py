@@ -15,7 +15,7 @@ def test_every_list_route_refuses_forged_cursors(client: Any) -> None:
     event = lead_created()
     contact_id = event.detail["data"]["contact_id"]
     client.lambda_.invoke("on_event", sqs_event([event]))
-    lists = list_paths(client, app, {"contact_id": contact_id})
+    lists = list_paths(client, app, {"contact_id": contact_id, "rule_id": "signup"})
     assert lists == [f"/members/{contact_id}/ledger"]
     for path in lists:
         refuses_forged_cursors(client, path)
