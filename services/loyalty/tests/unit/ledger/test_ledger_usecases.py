@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from tests.unit.loyalty_fakes import Clock, FakeLedger, books, cause
 
 from loyalty.ledger.postings import Insufficient
 from loyalty.ledger.usecases import (
@@ -20,6 +19,7 @@ from loyalty.ledger.usecases import (
     spend,
 )
 from loyalty.members.usecases import enrol, merge, view
+from services.loyalty.tests.unit.ledger.fakes import Clock, FakeLedger, books, cause
 
 MARCH = datetime(2026, 3, 15, 12, tzinfo=UTC)
 
