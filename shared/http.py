@@ -152,6 +152,9 @@ class RouteSpec:
     query: type[BaseModel] | None = None
     # What a success answers (for the OpenAPI document); None: not declared.
     response: Any = None
+    # Other success statuses answering the same representation (e.g. 200 for a POST that
+    # finds the record already there).
+    also: tuple[int, ...] = ()
 
 
 class Router:
@@ -172,9 +175,12 @@ class Router:
         status: int = 200,
         query: type[BaseModel] | None = None,
         response: Any = None,
+        also: Collection[int] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def declare(handler: Callable[..., Any]) -> Callable[..., Any]:
-            spec = RouteSpec(path, handler, tuple(methods), frozenset(roles), body, status, query, response)
+            spec = RouteSpec(
+                path, handler, tuple(methods), frozenset(roles), body, status, query, response, tuple(also)
+            )
             self.routes.append(spec)
             return handler
 

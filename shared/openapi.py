@@ -197,8 +197,8 @@ def _problems(spec: RouteSpec, method: str) -> list[int]:
         # A stale version or duplicate; an Idempotency-Key in progress (409) or reused
         # with another body (422).
         statuses |= {409, 422}
-    if method == "PATCH":
-        statuses.add(428)  # partial updates are optimistic: some require If-Match (contacts)
+    if method in {"PATCH", "PUT", "DELETE"}:
+        statuses.add(428)  # changes to a versioned record are optimistic: some require If-Match
     if spec.body is not None:
         statuses |= {415, 422}
     return sorted(statuses)
@@ -241,7 +241,8 @@ def operation(spec: RouteSpec, method: str, service: str, refs: Refs, defs: dict
             responses["200"] = {"description": "Done, with a representation on request.", "content": content}
     else:
         content = _json_content(_success_schema(success, refs))
-        responses[str(spec.status)] = {"description": "Success.", "content": content}
+        for status in (spec.status, *spec.also):
+            responses[str(status)] = {"description": "Success.", "content": content}
     for status in _problems(spec, method):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEMS[status][0]}"}
     op: dict[str, Any] = {

@@ -13,7 +13,7 @@ router = Router()
 ENROLLERS = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETER, Role.AGENT})
 
 
-@router.route("/members", methods=["POST"], roles=ENROLLERS, body=MemberIn, status=201, response=MemberView)
+@router.route("/members", methods=["POST"], roles=ENROLLERS, body=MemberIn, status=201, response=MemberView, also=[200])
 def enrol_member(ctx: Ctx) -> Reply:
     """Enrol a contact (201), or answer the member it is already (200)."""
     from loyalty.members.usecases import enrol, view
