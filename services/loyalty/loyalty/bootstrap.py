@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from loyalty.earning.points import Terms
     from loyalty.earning.repository import EarningRulesRepository
+    from loyalty.ledger.ports import Books, Deadlines
     from loyalty.ledger.repository import LedgerRepository
-    from loyalty.ledger.usecases import Books, Deadlines
     from loyalty.program.models import Program
     from loyalty.tiers.models import Tiers
     from shared.documents import DocumentStore
@@ -67,7 +67,7 @@ def deadlines() -> Deadlines:
 
 def books() -> Books:
     """The ledger's ports, with the terms read for this call."""
-    from loyalty.ledger.usecases import Books
+    from loyalty.ledger.ports import Books
 
     return Books(ledger_repository(), terms(), deadlines())
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from loyalty import bootstrap
 from loyalty.earning.points import Line
 from loyalty.inbound import LotsExpiryDueIn, PurchaseRecordedIn, PurchaseRefundedIn, TierReviewDueIn
-from loyalty.ledger.usecases import Purchase, Refund, accrue_purchase, expire_lots, reverse_purchase, review_tier
+from loyalty.ledger.refunds import Refund, reverse_purchase
+from loyalty.ledger.usecases import Purchase, accrue_purchase, expire_lots, review_tier
 from shared.events import Envelope
 
 

@@ -10,71 +10,25 @@ really takes from and a balance never goes negative.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
 
 from loyalty.earning.models import EarningEvent
-from loyalty.earning.points import Line, Terms, event_points, purchase_points, retier
-from loyalty.events import LotsExpiryDue, PointsAdjusted, PointsExpired, PointsRedeemed, PointsReversed, TierReviewDue
-from loyalty.ledger.models import NEVER, EntryKind, LedgerEntry, LedgerPage, Lot, Posting
+from loyalty.earning.points import Line, event_points, purchase_points, retier
+from loyalty.events import LotsExpiryDue, PointsAdjusted, PointsExpired, PointsRedeemed, TierReviewDue
+from loyalty.ledger.models import NEVER, EntryKind, LedgerPage, Posting
+from loyalty.ledger.ports import Books, Deadlines, Ledger, get_member, lots_for, resolve, write
 from loyalty.ledger.postings import Insufficient, credit, debit, events_of, take, tier_moved
-from loyalty.ledger.repository import MAX_LOTS_PER_POSTING, Duplicate, Stale
 from loyalty.members.models import Member
-from shared.errors import Unprocessable
 from shared.events import EventMetadata, Outgoing
 from shared.pagination import decode_cursor, encode_cursor
 from shared.reach import not_found
 from shared.schedules import schedule_name
-
-MAX_ATTEMPTS = 16
-MAX_MERGE_HOPS = 5
-
-
-class Contended(Exception):
-    """The member kept changing under us: the event is retried later (SQS redelivery)."""
-
-
-class Ledger(Protocol):
-    def member(self, contact_id: str) -> Member | None: ...
-    def cause(self, contact_id: str, cause_id: str) -> dict[str, Any] | None: ...
-    def lots(self, contact_id: str, until: date = NEVER, limit: int | None = None) -> list[Lot]: ...
-    def lot(self, contact_id: str, expires_on: date, lot_id: str) -> Lot | None: ...
-    def ledger(
-        self, contact_id: str, limit: int, start: dict[str, Any] | None
-    ) -> tuple[list[LedgerEntry], dict[str, Any] | None]: ...
-    def entry(self, contact_id: str, seq: int) -> LedgerEntry: ...
-    def post(self, *postings: Posting) -> None: ...
-    def forget_birthday(self, contact_id: str) -> None: ...
-
-
-class Deadlines(Protocol):
-    def schedule_event(self, name: str, when: datetime, event: Outgoing) -> bool: ...
-
-
-Clock = Callable[[], datetime]
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Books:
-    """What every ledger use case works with: the ledger, the program's terms as read for
-    this call, the schedules, the clock (fixed in tests)."""
-
-    repo: Ledger
-    terms: Terms
-    deadlines: Deadlines
-    clock: Clock = now_utc
 
 
 class Purchase(BaseModel):
@@ -84,50 +38,6 @@ class Purchase(BaseModel):
     currency: str
     lines: list[Line] = []
     occurred_at: datetime
-
-
-class Refund(BaseModel):
-    contact_id: str
-    order_id: str
-    amount: Decimal
-
-
-def write(build: Callable[[], Posting | tuple[Posting, ...] | None], repo: Ledger) -> Posting | None:
-    """Build a posting (or several, one per member, in one transaction) from fresh reads and
-    write it, again while a member moves under it; None when there is nothing to do or the
-    cause was posted already. Returns the (last) posting written."""
-    for attempt in range(MAX_ATTEMPTS):
-        built = build()
-        if built is None:
-            return None
-        postings = built if isinstance(built, tuple) else (built,)
-        try:
-            repo.post(*postings)
-        except Duplicate:
-            return None
-        except Stale:
-            # Jittered: eight writers on one member must not retry in step.
-            time.sleep(random.uniform(0, 0.004 * (attempt + 1)))  # noqa: S311  # not a secret
-            continue
-        return postings[-1]
-    raise Contended("the member kept changing: try again")
-
-
-def resolve(contact_id: str, repo: Ledger) -> Member | None:
-    """The member a contact's points live on: a merged-away member's winner."""
-    member = repo.member(contact_id)
-    for _ in range(MAX_MERGE_HOPS):
-        if member is None or member.merged_into is None:
-            return member
-        member = repo.member(member.merged_into)
-    return member
-
-
-def get_member(contact_id: str, repo: Ledger) -> Member:
-    member = repo.member(contact_id)
-    if member is None:
-        raise not_found("member", contact_id)
-    return member
 
 
 def _schedule(kind: str, contact_id: str, day: date) -> str:
@@ -257,17 +167,6 @@ def earn(
 # --- debits ------------------------------------------------------------------------------
 
 
-def _lots_for(member: Member, points: int, repo: Ledger) -> list[Lot]:
-    lots = repo.lots(member.contact_id, limit=MAX_LOTS_PER_POSTING)
-    held = sum(lot.remaining for lot in lots)
-    if held < points <= member.points_balance:
-        raise Unprocessable(
-            "these points lie in too many small lots for one transaction: spend fewer at a time",
-            errors=[{"field": "points", "message": f"at most {held} at once"}],
-        )
-    return lots
-
-
 Extras = Callable[[Member], tuple[list[Any], list[Outgoing]]]
 
 
@@ -290,7 +189,7 @@ def spend(
         if member.points_balance < points:
             raise Insufficient(f"insufficient points: the balance is {member.points_balance}, {points} needed")
         now = books.clock()
-        taken = take(_lots_for(member, points, books.repo), points)
+        taken = take(lots_for(member, points, books.repo), points)
         posting = debit(
             member, taken, kind=EntryKind.REDEMPTION, reason=reason, cause_id=cause_id, occurred_at=now, now=now
         )
@@ -332,7 +231,7 @@ def adjust(books: Books, contact_id: str, points: int, *, reason: str, by: str, 
         else:
             if member.points_balance < -points:
                 raise Insufficient(f"insufficient points: the balance is {member.points_balance}")
-            taken = take(_lots_for(member, -points, books.repo), -points)
+            taken = take(lots_for(member, -points, books.repo), -points)
             posting = debit(
                 member, taken, kind=EntryKind.ADJUSTMENT, reason=reason, cause_id=cause_id, occurred_at=now, now=now
             )
@@ -392,94 +291,6 @@ def expire_lots(books: Books, contact_id: str, expires_on: date) -> list[Posting
         if posting is not None:
             done.append(posting)
     return done
-
-
-def reverse_purchase(books: Books, refund: Refund, cause: EventMetadata) -> list[Posting]:
-    """PurchaseRefunded: the refunded share of exactly that order's points comes back from
-    its own lot (the unspent part). What of it was spent already is taken from the balance
-    as a negative adjustment only if the program claws back; otherwise the reversal records
-    it as ``unrecovered``. Partial refunds never reverse more than the order earned. A
-    refund of an order that earned nothing here changes nothing."""
-    repo, terms = books.repo, books.terms
-    unrecovered, member_id = 0, refund.contact_id
-
-    def build() -> Posting | None:
-        nonlocal unrecovered, member_id
-        member = resolve(refund.contact_id, repo)
-        order = repo.cause(member.contact_id, order_cause(refund.order_id)) if member else None
-        if member is None or order is None or not order.get("points"):
-            return None
-        member_id = member.contact_id
-        refunded = Decimal(order["refunded"]) + refund.amount
-        order_amount = Decimal(order["amount"])
-        share = min(refunded / order_amount, Decimal(1)) if order_amount else Decimal(1)
-        points = max(terms.program.rounded(Decimal(order["points"]) * share) - int(order["reversed"]), 0)
-        lot = None
-        if order.get("lot_id"):
-            lot = repo.lot(member.contact_id, date.fromisoformat(order["expires_on"]), order["lot_id"])
-        from_lot = min(points, lot.remaining if lot else 0)
-        unrecovered = points - from_lot
-        now = books.clock()
-        posting = debit(
-            member,
-            [(lot, from_lot)] if lot is not None and from_lot else [],
-            kind=EntryKind.REVERSAL,
-            reason=f"refund of order {refund.order_id}",
-            cause_id=cause.event_id,
-            occurred_at=cause.occurred_at,
-            now=now,
-            order_id=refund.order_id,
-            unearned={order["month"]: points},
-            unspent=refund.amount,
-        )
-        amended = {**order, "reversed": int(order["reversed"]) + points, "refunded": str(refunded)}
-        posting.amended = [(order_cause(refund.order_id), amended)]
-        reversed_ = PointsReversed(
-            contact_id=member.contact_id,
-            order_id=refund.order_id,
-            points=from_lot,
-            balance=posting.after.points_balance,
-            entry_id=cause.event_id,
-            unrecovered=unrecovered,
-        )
-        posting.events = events_of(cause, reversed_)
-        return posting
-
-    posting = write(build, repo)
-    if posting is None:
-        return []
-    if not (unrecovered and terms.program.refund_claws_back_spent):
-        return [posting]
-
-    def claw_back() -> Posting | None:
-        member = get_member(member_id, repo)
-        points = min(unrecovered, member.points_balance)
-        if points <= 0:
-            return None
-        now = books.clock()
-        reason = f"refund of order {refund.order_id}: points already spent"
-        claw = debit(
-            member,
-            take(_lots_for(member, points, repo), points),
-            kind=EntryKind.ADJUSTMENT,
-            reason=reason,
-            cause_id=f"{cause.event_id}:clawback",
-            occurred_at=now,
-            now=now,
-            order_id=refund.order_id,
-        )
-        adjusted = PointsAdjusted(
-            contact_id=member_id,
-            points=-points,
-            reason=reason,
-            balance=claw.after.points_balance,
-            entry_id=claw.cause_id,
-        )
-        claw.events = events_of(cause, adjusted)
-        return claw
-
-    clawed = write(claw_back, repo)
-    return [posting] if clawed is None else [posting, clawed]
 
 
 def review_tier(books: Books, contact_id: str, review_on: date) -> Posting | None:

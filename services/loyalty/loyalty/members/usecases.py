@@ -10,8 +10,9 @@ from loyalty.earning.models import EarningEvent
 from loyalty.earning.points import event_points, progress, retier
 from loyalty.events import MemberEnrolled, PointsAdjusted
 from loyalty.ledger.models import NEVER, EntryKind, LedgerEntry, Posting
+from loyalty.ledger.ports import Books, Ledger, get_member, write
 from loyalty.ledger.postings import credit, debit, events_of, tier_moved
-from loyalty.ledger.usecases import Books, Ledger, after_posting, get_member, order_cause, write
+from loyalty.ledger.usecases import after_posting, order_cause
 from loyalty.members.models import Member, MemberView, NextExpiry
 from shared.events import EventMetadata
 from shared.reach import OwnerBook

@@ -9,15 +9,8 @@ from decimal import Decimal
 import pytest
 
 from loyalty.ledger.postings import Insufficient
-from loyalty.ledger.usecases import (
-    Purchase,
-    Refund,
-    accrue_purchase,
-    adjust,
-    expire_lots,
-    reverse_purchase,
-    spend,
-)
+from loyalty.ledger.refunds import Refund, reverse_purchase
+from loyalty.ledger.usecases import Purchase, accrue_purchase, adjust, expire_lots, spend
 from loyalty.members.usecases import enrol, merge, view
 from services.loyalty.tests.unit.ledger.fakes import Clock, FakeLedger, books, cause
 
