@@ -31,11 +31,14 @@ class Role(StrEnum):
     SALES = "sales"
     AGENT = "agent"
     MARKETER = "marketer"
-    # Partner systems may only send events; no route admits them.
+    # Partner systems send events; a route admits them only if PARTNER_ROUTES names it.
     PARTNER = "partner"
 
 
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.AGENT, Role.MARKETER})
+# The only routes a partner's credentials reach (service, method, path): a checkout using a
+# coupon. Anything else that admits the partner role is refused by the route tests.
+PARTNER_ROUTES = frozenset({("loyalty", "POST", "/coupons/{code}/redeem")})
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 from infra.services import existing_services
-from shared.auth import Role
+from shared.auth import PARTNER_ROUTES, Role
 
 
 @pytest.mark.parametrize("service", existing_services())
@@ -18,4 +18,7 @@ def test_every_route_declares_the_roles_it_admits(service: str) -> None:
         for method, entry in methods.items():
             roles = getattr(entry.view_function, "crm_roles", None)
             assert roles, f"{service} {method} {path} is not behind shared.http.Api.route"
-            assert Role.PARTNER not in roles, f"{service} {method} {path} admits partners, who may only send events"
+            partner_route = (service, method, path) in PARTNER_ROUTES
+            assert (Role.PARTNER in roles) == partner_route, (
+                f"{service} {method} {path}: partners only on PARTNER_ROUTES"
+            )

@@ -6,11 +6,13 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from loyalty.coupons.repository import CouponRepository
     from loyalty.earning.points import Terms
     from loyalty.earning.repository import EarningRulesRepository
     from loyalty.ledger.ports import Books, Deadlines
     from loyalty.ledger.repository import LedgerRepository
     from loyalty.program.models import Program
+    from loyalty.rewards.repository import RewardRepository
     from loyalty.tiers.models import Tiers
     from shared.documents import DocumentStore
     from shared.owners import OwnerStore
@@ -80,3 +82,17 @@ def contact_owners() -> OwnerStore:
     from shared.owners import OwnerStore
 
     return OwnerStore(OwnerRecord, member_pk)
+
+
+@cache
+def rewards() -> RewardRepository:
+    from loyalty.rewards.repository import RewardRepository
+
+    return RewardRepository()
+
+
+@cache
+def coupons() -> CouponRepository:
+    from loyalty.coupons.repository import CouponRepository
+
+    return CouponRepository()

@@ -166,4 +166,13 @@ class ReferralWindowClosed(LoyaltyEvent):
     order_id: str
 
 
-EVENTS += [LotsExpiryDue, TierReviewDue, ReferralWindowClosed]
+class CouponBatchPageDue(LoyaltyEvent):
+    """Internal: the next page of a coupon batch's segment is to be issued (``start``: where
+    the previous page stopped)."""
+
+    batch_id: str
+    page: int
+    start: dict[str, str] | None = None
+
+
+EVENTS += [LotsExpiryDue, TierReviewDue, ReferralWindowClosed, CouponBatchPageDue]

@@ -74,3 +74,27 @@ class TierReviewDueIn(IncomingEvent):
 
     contact_id: str
     review_on: date
+
+
+class SegmentMovedIn(IncomingEvent):
+    """crm.contacts SegmentEntered / SegmentExited: who a coupon batch for the segment reaches."""
+
+    segment_id: str
+    contact_id: str
+
+
+class SurveyAnsweredIn(IncomingEvent):
+    """crm.service_desk SurveyAnswered: survey points, and a goodwill coupon for a low score."""
+
+    ticket_id: str
+    contact_id: str
+    kind: str
+    score: int
+
+
+class CouponBatchPageDueIn(IncomingEvent):
+    """crm.loyalty CouponBatchPageDue (our own: the next page of a batch)."""
+
+    batch_id: str
+    page: int
+    start: dict[str, str] | None = None

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.coupons import consumers as coupons
 from loyalty.inbound import (
     ContactErasedIn,
     ContactsMergedIn,
+    CouponBatchPageDueIn,
     LeadAssignedIn,
     LeadCreatedIn,
     LotsExpiryDueIn,
     PurchaseRecordedIn,
     PurchaseRefundedIn,
+    SegmentMovedIn,
+    SurveyAnsweredIn,
     TierReviewDueIn,
 )
 from loyalty.ledger import consumers as ledger
@@ -27,4 +31,9 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("PurchaseRefunded", PurchaseRefundedIn, ledger.on_purchase_refunded),
     Subscription("LotsExpiryDue", LotsExpiryDueIn, ledger.on_lots_expiry_due),
     Subscription("TierReviewDue", TierReviewDueIn, ledger.on_tier_review_due),
+    Subscription("SurveyAnswered", SurveyAnsweredIn, ledger.on_survey_answered),
+    Subscription("SurveyAnswered", SurveyAnsweredIn, coupons.on_survey_answered),
+    Subscription("SegmentEntered", SegmentMovedIn, coupons.on_segment_entered),
+    Subscription("SegmentExited", SegmentMovedIn, coupons.on_segment_exited),
+    Subscription("CouponBatchPageDue", CouponBatchPageDueIn, coupons.on_coupon_batch_page_due),
 ]

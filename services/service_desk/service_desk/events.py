@@ -19,4 +19,16 @@ class TicketOpened(ServiceDeskEvent):
     priority: str  # low, normal, high, urgent
 
 
-EVENTS: list[type[Event]] = [TicketOpened]
+class SurveyAnswered(ServiceDeskEvent):
+    """A contact answered a ticket's satisfaction survey (CSAT 1-5 or NPS 0-10). Declared
+    for loyalty's goodwill coupons and survey points; the surveys themselves come with the
+    service desk's own issue."""
+
+    survey_id: str
+    ticket_id: str
+    contact_id: str
+    kind: str  # csat, nps
+    score: int
+
+
+EVENTS: list[type[Event]] = [TicketOpened, SurveyAnswered]

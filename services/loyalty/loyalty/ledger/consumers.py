@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from loyalty import bootstrap
+from loyalty.earning.models import EarningEvent
 from loyalty.earning.points import Line
-from loyalty.inbound import LotsExpiryDueIn, PurchaseRecordedIn, PurchaseRefundedIn, TierReviewDueIn
+from loyalty.inbound import LotsExpiryDueIn, PurchaseRecordedIn, PurchaseRefundedIn, SurveyAnsweredIn, TierReviewDueIn
 from loyalty.ledger.refunds import Refund, reverse_purchase
-from loyalty.ledger.usecases import Purchase, accrue_purchase, expire_lots, review_tier
+from loyalty.ledger.usecases import Purchase, accrue_purchase, earn, expire_lots, review_tier
+from shared.errors import NotFound
 from shared.events import Envelope
 
 
@@ -35,3 +37,19 @@ def on_lots_expiry_due(envelope: Envelope[LotsExpiryDueIn]) -> None:
 
 def on_tier_review_due(envelope: Envelope[TierReviewDueIn]) -> None:
     review_tier(bootstrap.books(), envelope.data.contact_id, envelope.data.review_on)
+
+
+def on_survey_answered(envelope: Envelope[SurveyAnsweredIn]) -> None:
+    """The survey-answered rules' points, once per answer (a requester who is no member earns none)."""
+    meta = envelope.metadata
+    try:
+        earn(
+            bootstrap.books(),
+            envelope.data.contact_id,
+            EarningEvent.SURVEY_ANSWERED,
+            cause_id=meta.event_id,
+            occurred_at=meta.occurred_at,
+            cause=meta,
+        )
+    except NotFound:
+        return

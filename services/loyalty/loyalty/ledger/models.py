@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from loyalty.members.models import Member
+from shared.errors import Conflict
 from shared.events import Outgoing
 from shared.inputs import RequestModel
 
@@ -93,3 +94,19 @@ class Posting:
     amended: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # earlier causes (with seq)
     events: list[Outgoing] = field(default_factory=list)
     extras: list[Extra] = field(default_factory=list)
+
+
+class Duplicate(Exception):
+    """This cause was posted already: nothing to do."""
+
+
+class Stale(Exception):
+    """The member (or a lot) changed since it was read: read again and retry."""
+
+
+class Refused(Conflict):
+    """A condition of another feature's item failed (``tags`` name which)."""
+
+    def __init__(self, tags: set[str]) -> None:
+        super().__init__(", ".join(sorted(tags)))
+        self.tags = tags

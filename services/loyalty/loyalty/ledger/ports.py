@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from loyalty.earning.points import Terms
-from loyalty.ledger.models import NEVER, LedgerEntry, Lot, Posting
-from loyalty.ledger.repository import MAX_LOTS_PER_POSTING, Duplicate, Stale
+from loyalty.ledger.models import NEVER, Duplicate, LedgerEntry, Lot, Posting, Stale
+from loyalty.ledger.repository import MAX_LOTS_PER_POSTING
 from loyalty.members.models import Member
 from shared.errors import Unprocessable
 from shared.events import Outgoing

@@ -18,7 +18,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from loyalty import SERVICE
-from loyalty.ledger.models import NEVER, LedgerEntry, Lot, Posting
+from loyalty.ledger.models import NEVER, Duplicate, LedgerEntry, Lot, Posting, Refused, Stale
 from loyalty.members.models import Member
 from loyalty.table.items import OutboxRecord
 from loyalty.table.keys import (
@@ -31,7 +31,6 @@ from loyalty.table.keys import (
     member_pk,
     profile_key,
 )
-from shared.errors import Conflict
 from shared.items import KeyedItem, fields_of
 from shared.outbox import outbox_record
 from shared.table import TRANSACTION_CONFLICT, MixedTransaction, cancellation_codes, is_conditional_failure, table_meta
@@ -40,22 +39,6 @@ PROFILE_TAG, CAUSE_TAG = "profile", "cause"
 # DynamoDB allows 100 items per transaction; a posting keeps room for the profile, cause,
 # entry, outbox records and another feature's few items.
 MAX_LOTS_PER_POSTING = 80
-
-
-class Duplicate(Exception):
-    """This cause was posted already: nothing to do."""
-
-
-class Stale(Exception):
-    """The member (or a lot) changed since it was read: read again and retry."""
-
-
-class Refused(Conflict):
-    """A condition of another feature's item failed (``tags`` name which)."""
-
-    def __init__(self, tags: set[str]) -> None:
-        super().__init__(", ".join(sorted(tags)))
-        self.tags = tags
 
 
 class ProfileItem(KeyedItem):

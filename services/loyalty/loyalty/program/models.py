@@ -44,6 +44,12 @@ class ProgramIn(RequestModel):
         default=False,
         description="a refund of an order whose points were spent takes them from the balance (a negative adjustment)",
     )
+    goodwill_value: Annotated[Decimal, Field(gt=0, le=100_000, max_digits=10, decimal_places=2)] | None = Field(
+        default=Decimal("10.00"), description="a goodwill coupon's money off after a poor survey (null: none)"
+    )
+    goodwill_csat_max: int = Field(default=2, ge=1, le=5, strict=True, description="CSAT scores up to this get one")
+    goodwill_nps_max: int = Field(default=6, ge=0, le=10, strict=True, description="NPS scores up to this get one")
+    goodwill_valid_days: int = Field(default=60, ge=1, le=3650, strict=True)
     referral_window_days: int = Field(
         default=30, ge=0, le=365, strict=True, description="days the referred first purchase must stay unrefunded"
     )

@@ -1,5 +1,5 @@
 """No input answers a 500: forged cursors on every list route (shared.testing's edge checks,
-over every route the app serves; loyalty takes no body)."""
+over every route the app serves)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def test_every_list_route_refuses_forged_cursors(client: Any) -> None:
     event = lead_created()
     contact_id = event.detail["data"]["contact_id"]
     client.lambda_.invoke("on_event", sqs_event([event]))
-    lists = list_paths(client, app, {"contact_id": contact_id, "rule_id": "signup"})
-    assert lists == [f"/members/{contact_id}/ledger"]
+    ids = {"contact_id": contact_id, "rule_id": "signup", "reward_id": "r", "code": "C", "batch_id": "b"}
+    lists = list_paths(client, app, ids)
+    assert sorted(lists) == sorted([f"/members/{contact_id}/ledger", f"/members/{contact_id}/coupons", "/rewards"])
     for path in lists:
         refuses_forged_cursors(client, path)

@@ -11,9 +11,8 @@ from typing import Any
 
 from loyalty.earning.models import DEFAULT_RULES
 from loyalty.earning.points import Terms
-from loyalty.ledger.models import NEVER, LedgerEntry, Lot, Posting
+from loyalty.ledger.models import NEVER, Duplicate, LedgerEntry, Lot, Posting, Stale
 from loyalty.ledger.ports import Books
-from loyalty.ledger.repository import Duplicate, Stale
 from loyalty.members.models import Member
 from loyalty.program.models import DEFAULT_PROGRAM
 from loyalty.tiers.models import DEFAULT_TIERS
