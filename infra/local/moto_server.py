@@ -1,6 +1,6 @@
-"""``python -m infra.local.moto_server``: moto's server with two fixes for a long-running
+"""``python -m infra.local.moto_server``: moto's server with fixes for a long-running
 local stack. Only the emulator process loads this; nothing of the CRM imports it. The
-fixes live in ``moto_transactions`` (1), ``moto_streams`` (2 and the stream readers'
+fixes live in ``moto_transactions`` (1, 11), ``moto_streams`` (2 and the stream readers'
 filters), ``moto_queries`` (3, 7, 8), ``moto_routes`` (5, the ``/_local/`` routes),
 ``moto_fastpath`` (10) and here (4, 6, 9).
 
@@ -41,6 +41,9 @@ filters), ``moto_queries`` (3, 7, 8), ``moto_routes`` (5, the ``/_local/`` route
 9. Werkzeug's per-request access log is turned off (it costs CPU on every call).
 10. DynamoDB requests skip moto's generic query-string, parameter and answer handling
    (``infra/local/moto_fastpath.py``).
+11. Each DynamoDB request is atomic, as in AWS (``moto_transactions``): waitress serves
+   moto from many threads, and moto's condition checks and writes are not atomic across
+   threads, so two conditional writers could both win.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from typing import Any
 from infra.local.moto_queries import parsed_once, partition_queries
 from infra.local.moto_routes import with_local_routes
 from infra.local.moto_streams import plain_json_stream_records, records_readers_take
-from infra.local.moto_transactions import patch_transactions
+from infra.local.moto_transactions import atomic_targets, patch_atomic_requests, patch_transactions
 
 
 def _memoised_routing() -> None:
@@ -100,6 +103,7 @@ def patch_targets() -> list[tuple[Any, str]]:
 
     return [
         *moto_fastpath.patch_targets(),
+        *atomic_targets(),
         (models, "copy"),
         (models.DynamoDBBackend, "transact_write_items"),
         (DynamoDBStreamsHandler, "get_records"),
@@ -127,6 +131,7 @@ def patch() -> None:
     parsed_once()
     moto_fastpath.patch()
     patch_transactions()
+    patch_atomic_requests()  # last: it wraps what the other fixes put in place
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 

@@ -1,8 +1,17 @@
-"""Fix 1 of ``infra.local.moto_server``: moto's TransactWriteItems deep-copies every table
-it touches (items *and* stream records) before each transaction, to roll back on failure.
-Here only the items the transaction touches are saved, plus the stream's length, and
-exactly those are restored on failure: the same all-or-nothing result at a cost that
-does not grow with the table."""
+"""Fixes 1 and 11 of ``infra.local.moto_server``.
+
+1. moto's TransactWriteItems deep-copies every table it touches (items *and* stream
+   records) before each transaction, to roll back on failure. Here only the items the
+   transaction touches are saved, plus the stream's length, and exactly those are
+   restored on failure: the same all-or-nothing result at a cost that does not grow with
+   the table.
+11. DynamoDB applies each request atomically: a condition is checked and the write made
+   with nothing in between, and a transaction is isolated from every other request.
+   moto checks and writes in Python, served here by a pool of threads, so two requests
+   could both pass a condition (two writers of one version both winning, a lost update:
+   seen as points missing after 1,000 concurrent accruals). Every DynamoDB operation and
+   stream read runs under one lock, as moto's own single-threaded server would run them.
+"""
 
 from __future__ import annotations
 
@@ -62,6 +71,47 @@ class _CopyWithoutTables:
         from moto.dynamodb.models.table import Table
 
         return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+ATOMIC_OPERATIONS = (
+    "batch_execute_statement",
+    "batch_get_item",
+    "batch_write_item",
+    "delete_item",
+    "execute_statement",
+    "execute_transaction",
+    "get_item",
+    "put_item",
+    "query",
+    "scan",
+    "transact_get_items",
+    "transact_write_items",
+    "update_item",
+)
+
+
+def atomic_targets() -> list[tuple[Any, str]]:
+    from moto.dynamodb import models
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    return [(models.DynamoDBBackend, name) for name in ATOMIC_OPERATIONS] + [(DynamoDBStreamsHandler, "get_records")]
+
+
+def patch_atomic_requests() -> None:
+    """Fix 11: one DynamoDB request at a time (re-entrant: an operation may call another)."""
+    import functools
+    import threading
+
+    lock = threading.RLock()
+    for owner, name in atomic_targets():
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def atomic(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(*args, **kwargs)
+
+        setattr(owner, name, atomic)
 
 
 def patch_transactions() -> None:

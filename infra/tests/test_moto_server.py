@@ -281,3 +281,46 @@ def test_a_stream_stores_only_the_records_its_readers_take(ddb: Any) -> None:
     assert readers([[{"dynamodb": {"NewImage": {"v": [{"exists": True}]}}}]]) == "all"
     ddb.put_item(TableName="t", Item={"pk": {"S": "CONTACT#3"}, "sk": {"S": "x"}})
     assert stored() == [("INSERT", "OUTBOX#1"), ("INSERT", "CONTACT#3")]
+
+
+def test_two_threads_never_both_pass_one_condition(ddb: Any) -> None:
+    """DynamoDB checks a condition and writes atomically; the emulator serves moto from many
+    threads, so without fix 11 several writers of one version could all win."""
+    import sys
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = {"pk": {"S": "p"}, "sk": {"S": "x"}}
+    start = threading.Barrier(8)
+
+    def bump(n: int) -> bool:
+        start.wait()
+        update = {
+            "TableName": "t",
+            "Key": key,
+            "UpdateExpression": "SET v = :next, w = :who",
+            "ConditionExpression": "v = :read",
+            "ExpressionAttributeValues": {":next": {"N": "1"}, ":read": {"N": "0"}, ":who": {"S": str(n)}},
+        }
+        try:
+            ddb.transact_write_items(TransactItems=[{"Update": update}])
+        except ClientError:
+            return False
+        return True
+
+    def race() -> int:
+        ddb.put_item(TableName="t", Item={**key, "v": {"N": "0"}})
+        start.reset()
+        with ThreadPoolExecutor(8) as pool:
+            return sum(pool.map(bump, range(8)))
+
+    # Given an item at version 0, when 8 threads update it from version 0 at once (20
+    # times, the interpreter switching threads as often as it can)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        winners = [race() for _ in range(20)]
+    finally:
+        sys.setswitchinterval(interval)
+    # Then exactly one wins each time
+    assert winners == [1] * 20
