@@ -74,3 +74,10 @@ class TierReviewDueIn(IncomingEvent):
 
     contact_id: str
     review_on: date
+
+
+class ReferralWindowClosedIn(IncomingEvent):
+    """crm.loyalty ReferralWindowClosed (our own schedule)."""
+
+    referred_id: str
+    order_id: str

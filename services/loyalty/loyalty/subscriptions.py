@@ -12,10 +12,12 @@ from loyalty.inbound import (
     LotsExpiryDueIn,
     PurchaseRecordedIn,
     PurchaseRefundedIn,
+    ReferralWindowClosedIn,
     TierReviewDueIn,
 )
 from loyalty.ledger import consumers as ledger
 from loyalty.members import consumers as members
+from loyalty.referrals import consumers as referrals
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
@@ -27,4 +29,8 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("PurchaseRefunded", PurchaseRefundedIn, ledger.on_purchase_refunded),
     Subscription("LotsExpiryDue", LotsExpiryDueIn, ledger.on_lots_expiry_due),
     Subscription("TierReviewDue", TierReviewDueIn, ledger.on_tier_review_due),
+    # Referrals react after the members' and the ledger's own handlers of the same event.
+    Subscription("LeadCreated", LeadCreatedIn, referrals.on_lead_created),
+    Subscription("PurchaseRecorded", PurchaseRecordedIn, referrals.on_purchase_recorded),
+    Subscription("ReferralWindowClosed", ReferralWindowClosedIn, referrals.on_referral_window_closed),
 ]
