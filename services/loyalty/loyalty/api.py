@@ -14,6 +14,7 @@ from loyalty.earning import routes as earning
 from loyalty.ledger import routes as ledger
 from loyalty.members import routes as members
 from loyalty.program import routes as program
+from loyalty.referrals import routes as referrals
 from loyalty.rewards import routes as rewards
 from loyalty.tiers import routes as tiers
 from shared.functions import add_consumer, add_outbox_relay
@@ -29,6 +30,7 @@ api.include(members.router)
 api.include(ledger.router)
 api.include(rewards.router)
 api.include(coupons.router)
+api.include(referrals.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "loyalty.subscriptions")
 add_outbox_relay(app)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from loyalty.ledger.ports import Books, Deadlines
     from loyalty.ledger.repository import LedgerRepository
     from loyalty.program.models import Program
+    from loyalty.referrals.repository import ReferralRepository
     from loyalty.rewards.repository import RewardRepository
     from loyalty.tiers.models import Tiers
     from shared.documents import DocumentStore
@@ -96,3 +97,10 @@ def coupons() -> CouponRepository:
     from loyalty.coupons.repository import CouponRepository
 
     return CouponRepository()
+
+
+@cache
+def referrals() -> ReferralRepository:
+    from loyalty.referrals.repository import ReferralRepository
+
+    return ReferralRepository()

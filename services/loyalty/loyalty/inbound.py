@@ -98,3 +98,10 @@ class CouponBatchPageDueIn(IncomingEvent):
     batch_id: str
     page: int
     start: dict[str, str] | None = None
+
+
+class ReferralWindowClosedIn(IncomingEvent):
+    """crm.loyalty ReferralWindowClosed (our own schedule)."""
+
+    referred_id: str
+    order_id: str

@@ -14,12 +14,14 @@ from loyalty.inbound import (
     LotsExpiryDueIn,
     PurchaseRecordedIn,
     PurchaseRefundedIn,
+    ReferralWindowClosedIn,
     SegmentMovedIn,
     SurveyAnsweredIn,
     TierReviewDueIn,
 )
 from loyalty.ledger import consumers as ledger
 from loyalty.members import consumers as members
+from loyalty.referrals import consumers as referrals
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
@@ -36,4 +38,8 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("SegmentEntered", SegmentMovedIn, coupons.on_segment_entered),
     Subscription("SegmentExited", SegmentMovedIn, coupons.on_segment_exited),
     Subscription("CouponBatchPageDue", CouponBatchPageDueIn, coupons.on_coupon_batch_page_due),
+    # Referrals react after the members' and the ledger's own handlers of the same event.
+    Subscription("LeadCreated", LeadCreatedIn, referrals.on_lead_created),
+    Subscription("PurchaseRecorded", PurchaseRecordedIn, referrals.on_purchase_recorded),
+    Subscription("ReferralWindowClosed", ReferralWindowClosedIn, referrals.on_referral_window_closed),
 ]

@@ -40,7 +40,8 @@ class Purchase(BaseModel):
     occurred_at: datetime
 
 
-def _schedule(kind: str, contact_id: str, day: date) -> str:
+def schedule_for(kind: str, contact_id: str, day: date) -> str:
+    """The name of a member's one-time schedule of ``kind`` for ``day`` (one per member and day)."""
     try:
         return schedule_name("loyalty", kind, contact_id, day.strftime("%Y%m%d"))
     except ValueError:  # a long contact id: its digest keeps the name unique and short
@@ -59,12 +60,12 @@ def after_posting(posting: Posting | None, deadlines: Deadlines) -> None:
     for expires_on in {lot.expires_on for lot in posting.opened if lot.expires_on != NEVER}:
         when = datetime.combine(expires_on + timedelta(days=1), day_time(), UTC)
         due = LotsExpiryDue(contact_id=contact_id, expires_on=expires_on)
-        deadlines.schedule_event(_schedule("expiry", contact_id, expires_on), when, events_of(None, due)[0])
+        deadlines.schedule_event(schedule_for("expiry", contact_id, expires_on), when, events_of(None, due)[0])
     review_on = posting.after.tier_review_on
     if review_on is not None and (posting.before is None or posting.before.tier_review_on != review_on):
         review = TierReviewDue(contact_id=contact_id, review_on=review_on)
         when = datetime.combine(review_on, day_time(), UTC)
-        deadlines.schedule_event(_schedule("review", contact_id, review_on), when, events_of(None, review)[0])
+        deadlines.schedule_event(schedule_for("review", contact_id, review_on), when, events_of(None, review)[0])
 
 
 def order_cause(order_id: str) -> str:

@@ -55,3 +55,6 @@ class MemberIn(RequestModel):
 
     contact_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")
     birthday: str | None = Field(default=None, pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+    referral_code: str | None = Field(
+        default=None, min_length=1, max_length=16, pattern=r"^[A-Za-z0-9]+$", description="the referrer's code"
+    )

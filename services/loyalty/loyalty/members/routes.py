@@ -17,10 +17,23 @@ ENROLLERS = frozenset({Role.ADMIN, Role.MANAGER, Role.MARKETER, Role.AGENT})
 def enrol_member(ctx: Ctx) -> Reply:
     """Enrol a contact (201), or answer the member it is already (200)."""
     from loyalty.members.usecases import enrol, view
+    from loyalty.referrals.usecases import link, referrer_of
 
     data: MemberIn = ctx.body
     books = bootstrap.books()
-    _, enrolled = enrol(books, data.contact_id, cause_id="signup", occurred_at=books.clock(), birthday=data.birthday)
+    # An unknown code is refused (422) before anything is enrolled.
+    referrer = referrer_of(bootstrap.referrals(), data.referral_code) if data.referral_code else None
+    now = books.clock()
+    _, enrolled = enrol(
+        books,
+        data.contact_id,
+        cause_id="signup",
+        occurred_at=now,
+        birthday=data.birthday,
+        referred_by=referrer if referrer != data.contact_id else None,
+    )
+    if data.referral_code:
+        link(bootstrap.referrals(), data.contact_id, data.referral_code, now)
     return Reply(view(books, data.contact_id), 201 if enrolled else 200)
 
 

@@ -25,6 +25,7 @@ another feature adds to its transaction, e.g. a reward's stock with a redemption
 | a coupon batch | BATCH#<id> | BATCH | coupons |
 | referral code → its member | REFERRAL#<code> | CODE | referrals |
 | who referred a member, and its state | MEMBER#<contact id> | REFERRED | referrals |
+| a member's own referral code | MEMBER#<contact id> | REFERRAL_CODE | referrals |
 | day's report counters | REPORT#<yyyy-mm> | DAY#<yyyy-mm-dd> | reports |
 | running totals (outstanding points, tiers) | REPORT | TOTALS | reports |
 | an event counted into the reports (TTL 30 days) | REPORT#COUNTED | <event id> | reports |
@@ -145,6 +146,10 @@ def referral_code_key(code: str) -> tuple[str, str]:
 
 def referred_key(contact_id: str) -> tuple[str, str]:
     return member_pk(contact_id), "REFERRED"
+
+
+def member_referral_key(contact_id: str) -> tuple[str, str]:
+    return member_pk(contact_id), "REFERRAL_CODE"
 
 
 # --- reports -----------------------------------------------------------------------------
