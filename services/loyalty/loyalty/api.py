@@ -13,6 +13,7 @@ from loyalty.earning import routes as earning
 from loyalty.ledger import routes as ledger
 from loyalty.members import routes as members
 from loyalty.program import routes as program
+from loyalty.reports import routes as reports
 from loyalty.tiers import routes as tiers
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
@@ -25,6 +26,7 @@ api.include(tiers.router)
 api.include(earning.router)
 api.include(members.router)
 api.include(ledger.router)
+api.include(reports.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "loyalty.subscriptions")
 add_outbox_relay(app)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from loyalty.ledger.ports import Books, Deadlines
     from loyalty.ledger.repository import LedgerRepository
     from loyalty.program.models import Program
+    from loyalty.reports.repository import ReportsRepository
     from loyalty.tiers.models import Tiers
     from shared.documents import DocumentStore
     from shared.owners import OwnerStore
@@ -80,3 +81,10 @@ def contact_owners() -> OwnerStore:
     from shared.owners import OwnerStore
 
     return OwnerStore(OwnerRecord, member_pk)
+
+
+@cache
+def reports() -> ReportsRepository:
+    from loyalty.reports.repository import ReportsRepository
+
+    return ReportsRepository()

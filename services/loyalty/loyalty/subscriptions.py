@@ -7,15 +7,26 @@ from typing import Any
 from loyalty.inbound import (
     ContactErasedIn,
     ContactsMergedIn,
+    CouponIssuedIn,
+    CouponRedeemedIn,
     LeadAssignedIn,
     LeadCreatedIn,
     LotsExpiryDueIn,
+    MemberEnrolledIn,
+    PointsAccruedIn,
+    PointsAdjustedIn,
+    PointsExpiredIn,
+    PointsRedeemedIn,
+    PointsReversedIn,
     PurchaseRecordedIn,
     PurchaseRefundedIn,
+    RewardRedeemedIn,
+    TierChangedIn,
     TierReviewDueIn,
 )
 from loyalty.ledger import consumers as ledger
 from loyalty.members import consumers as members
+from loyalty.reports import consumers as reports
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
@@ -27,4 +38,15 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("PurchaseRefunded", PurchaseRefundedIn, ledger.on_purchase_refunded),
     Subscription("LotsExpiryDue", LotsExpiryDueIn, ledger.on_lots_expiry_due),
     Subscription("TierReviewDue", TierReviewDueIn, ledger.on_tier_review_due),
+    # Loyalty's own events, counted into the reports.
+    Subscription("MemberEnrolled", MemberEnrolledIn, reports.on_member_enrolled),
+    Subscription("PointsAccrued", PointsAccruedIn, reports.on_points_accrued),
+    Subscription("PointsRedeemed", PointsRedeemedIn, reports.on_points_redeemed),
+    Subscription("PointsExpired", PointsExpiredIn, reports.on_points_expired),
+    Subscription("PointsReversed", PointsReversedIn, reports.on_points_reversed),
+    Subscription("PointsAdjusted", PointsAdjustedIn, reports.on_points_adjusted),
+    Subscription("TierChanged", TierChangedIn, reports.on_tier_changed),
+    Subscription("RewardRedeemed", RewardRedeemedIn, reports.on_reward_redeemed),
+    Subscription("CouponIssued", CouponIssuedIn, reports.on_coupon_issued),
+    Subscription("CouponRedeemed", CouponRedeemedIn, reports.on_coupon_redeemed),
 ]
