@@ -15,6 +15,7 @@ from loyalty.ledger import routes as ledger
 from loyalty.members import routes as members
 from loyalty.program import routes as program
 from loyalty.referrals import routes as referrals
+from loyalty.reports import routes as reports
 from loyalty.rewards import routes as rewards
 from loyalty.tiers import routes as tiers
 from shared.functions import add_consumer, add_outbox_relay
@@ -31,6 +32,7 @@ api.include(ledger.router)
 api.include(rewards.router)
 api.include(coupons.router)
 api.include(referrals.router)
+api.include(reports.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "loyalty.subscriptions")
 add_outbox_relay(app)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from loyalty.ledger.repository import LedgerRepository
     from loyalty.program.models import Program
     from loyalty.referrals.repository import ReferralRepository
+    from loyalty.reports.repository import ReportsRepository
     from loyalty.rewards.repository import RewardRepository
     from loyalty.tiers.models import Tiers
     from shared.documents import DocumentStore
@@ -104,3 +105,10 @@ def referrals() -> ReferralRepository:
     from loyalty.referrals.repository import ReferralRepository
 
     return ReferralRepository()
+
+
+@cache
+def reports() -> ReportsRepository:
+    from loyalty.reports.repository import ReportsRepository
+
+    return ReportsRepository()

@@ -105,3 +105,55 @@ class ReferralWindowClosedIn(IncomingEvent):
 
     referred_id: str
     order_id: str
+
+
+# --- crm.loyalty's own events, counted into the reports (only the fields they read) ------
+
+
+class MemberEnrolledIn(IncomingEvent):
+    contact_id: str
+    tier: str
+
+
+class PointsAccruedIn(IncomingEvent):
+    contact_id: str
+    points: int
+
+
+class PointsRedeemedIn(IncomingEvent):
+    contact_id: str
+    points: int
+
+
+class PointsExpiredIn(IncomingEvent):
+    contact_id: str
+    points: int
+
+
+class PointsReversedIn(IncomingEvent):
+    contact_id: str
+    points: int
+
+
+class PointsAdjustedIn(IncomingEvent):
+    contact_id: str
+    points: int  # signed
+
+
+class TierChangedIn(IncomingEvent):
+    contact_id: str
+    previous_tier: str
+    tier: str
+
+
+class RewardRedeemedIn(IncomingEvent):
+    reward_id: str
+    points: int
+
+
+class CouponIssuedIn(IncomingEvent):
+    code: str
+
+
+class CouponRedeemedIn(IncomingEvent):
+    code: str

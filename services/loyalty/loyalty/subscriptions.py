@@ -9,19 +9,30 @@ from loyalty.inbound import (
     ContactErasedIn,
     ContactsMergedIn,
     CouponBatchPageDueIn,
+    CouponIssuedIn,
+    CouponRedeemedIn,
     LeadAssignedIn,
     LeadCreatedIn,
     LotsExpiryDueIn,
+    MemberEnrolledIn,
+    PointsAccruedIn,
+    PointsAdjustedIn,
+    PointsExpiredIn,
+    PointsRedeemedIn,
+    PointsReversedIn,
     PurchaseRecordedIn,
     PurchaseRefundedIn,
     ReferralWindowClosedIn,
+    RewardRedeemedIn,
     SegmentMovedIn,
     SurveyAnsweredIn,
+    TierChangedIn,
     TierReviewDueIn,
 )
 from loyalty.ledger import consumers as ledger
 from loyalty.members import consumers as members
 from loyalty.referrals import consumers as referrals
+from loyalty.reports import consumers as reports
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
@@ -42,4 +53,15 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("LeadCreated", LeadCreatedIn, referrals.on_lead_created),
     Subscription("PurchaseRecorded", PurchaseRecordedIn, referrals.on_purchase_recorded),
     Subscription("ReferralWindowClosed", ReferralWindowClosedIn, referrals.on_referral_window_closed),
+    # Loyalty's own events, counted into the reports.
+    Subscription("MemberEnrolled", MemberEnrolledIn, reports.on_member_enrolled),
+    Subscription("PointsAccrued", PointsAccruedIn, reports.on_points_accrued),
+    Subscription("PointsRedeemed", PointsRedeemedIn, reports.on_points_redeemed),
+    Subscription("PointsExpired", PointsExpiredIn, reports.on_points_expired),
+    Subscription("PointsReversed", PointsReversedIn, reports.on_points_reversed),
+    Subscription("PointsAdjusted", PointsAdjustedIn, reports.on_points_adjusted),
+    Subscription("TierChanged", TierChangedIn, reports.on_tier_changed),
+    Subscription("RewardRedeemed", RewardRedeemedIn, reports.on_reward_redeemed),
+    Subscription("CouponIssued", CouponIssuedIn, reports.on_coupon_issued),
+    Subscription("CouponRedeemed", CouponRedeemedIn, reports.on_coupon_redeemed),
 ]

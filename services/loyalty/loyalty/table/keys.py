@@ -27,6 +27,9 @@ another feature adds to its transaction, e.g. a reward's stock with a redemption
 | who referred a member, and its state | MEMBER#<contact id> | REFERRED | referrals |
 | a member's own referral code | MEMBER#<contact id> | REFERRAL_CODE | referrals |
 | day's report counters | REPORT#<yyyy-mm> | DAY#<yyyy-mm-dd> | reports |
+| a day's count of one reward | REPORT#<yyyy-mm> | DAY#<yyyy-mm-dd>#REWARD#<reward id> | reports |
+| a member active in the month, once | REPORT#<yyyy-mm> | ACTIVE#<contact id> | reports |
+| members in a tier (running) | REPORT | TIER#<tier> | reports |
 | running totals (outstanding points, tiers) | REPORT | TOTALS | reports |
 | an event counted into the reports (TTL 30 days) | REPORT#COUNTED | <event id> | reports |
 | outbox, idempotency | OUTBOX#… / IDEMPOTENCY#… | … | shared kernel |
@@ -165,3 +168,18 @@ def report_totals_key() -> tuple[str, str]:
 
 def counted_key(event_id: str) -> tuple[str, str]:
     return "REPORT#COUNTED", event_id
+
+
+def report_reward_key(day: date, reward_id: str) -> tuple[str, str]:
+    # Under the day's sk so the range query of the days reads a day's rewards with it.
+    pk, sk = report_day_key(day)
+    return pk, f"{sk}#REWARD#{reward_id}"
+
+
+def report_active_key(day: date, contact_id: str) -> tuple[str, str]:
+    # "ACTIVE#" sorts before "DAY#": the range query of the days never reads these markers.
+    return f"REPORT#{day.isoformat()[:7]}", "ACTIVE#" + contact_id
+
+
+def report_tier_key(tier: str) -> tuple[str, str]:
+    return "REPORT", "TIER#" + tier
