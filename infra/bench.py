@@ -6,6 +6,8 @@
    (put_events -> rule -> SQS -> receive) measured against the same emulator.
 3. Lead assignment with 50 reps and 10 rules: leads/s end to end, and the DynamoDB calls
    and items one assignment costs (see infra/bench_assignment.py).
+4. The loyalty ledger: one accrual, redemption and expiry in DynamoDB requests, and eight
+   threads spending on one member (see infra/bench_ledger.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infra import bench_assignment, bench_imports, bench_segments
+from infra import bench_assignment, bench_imports, bench_ledger, bench_segments
 from infra.bench_cold import run as cold_run
 from infra.local.launch import LocalStack, running_stack
 
@@ -159,6 +161,14 @@ def main() -> int:
             "Segment maintenance: one contact change, by contacts stored (must not grow)",
             bench_segments.HEADER,
             segments,
+        )
+    )
+    print(
+        table("Loyalty ledger: one posting's DynamoDB cost (in-process moto)", bench_ledger.HEADER, bench_ledger.cost())
+    )
+    print(
+        table(
+            "Loyalty ledger: concurrent spends on one member", bench_ledger.CONTENTION_HEADER, bench_ledger.contention()
         )
     )
     return 0

@@ -1,0 +1,32 @@
+"""The ledger bench runs small and reports what it measured: each posting's requests, and
+eight threads' spends landing exactly once."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.bench_ledger import CONTENTION_HEADER, HEADER, contention, cost
+
+
+@pytest.fixture
+def fast_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local stack's moto patches for this test only (undone after it)."""
+    from infra.local import moto_server
+
+    for owner, name in moto_server.patch_targets():
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+
+
+@pytest.mark.usefixtures("fast_moto")
+def test_each_posting_is_one_transaction_and_concurrent_spends_land_once() -> None:
+    rows = cost(samples=2)
+    assert [r[0] for r in rows] == [
+        "one accrual (PurchaseRecorded)",
+        "one redemption (spend)",
+        "one expiry (1 lot)",
+    ]
+    assert all(len(r) == len(HEADER) and "TransactWriteItems 1" in r[5] for r in rows)
+    measured = contention(spends=16)
+    assert all(len(r) == len(CONTENTION_HEADER) for r in measured)
+    # 200 sign-up + 160 adjusted, 16 x 10 spent; exactness is reported (see contention())
+    assert dict(measured)["final balance"].endswith(": 360 - 160)")
