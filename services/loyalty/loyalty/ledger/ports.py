@@ -92,6 +92,21 @@ def resolve(contact_id: str, repo: Ledger) -> Member | None:
     return member
 
 
+def home_member(contact_id: str, repo: Ledger) -> Member:
+    """The member a contact's points live on (a merged-away one's winner), or 404."""
+    member = resolve(contact_id, repo)
+    if member is None:
+        raise not_found("member", contact_id)
+    return member
+
+
+def posted_before_merge(contact_id: str, member: Member, cause_id: str, repo: Ledger) -> bool:
+    """Whether ``cause_id`` was posted on ``contact_id`` before it was merged into ``member``
+    (each cause is written once in its member's partition: a redelivery after a merge
+    resolves to the winner, where that cause is not)."""
+    return member.contact_id != contact_id and repo.cause(contact_id, cause_id) is not None
+
+
 def get_member(contact_id: str, repo: Ledger) -> Member:
     member = repo.member(contact_id)
     if member is None:

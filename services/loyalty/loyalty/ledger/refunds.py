@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from loyalty.events import PointsAdjusted, PointsReversed
 from loyalty.ledger.models import EntryKind, Posting
-from loyalty.ledger.ports import Books, get_member, lots_for, resolve, write
+from loyalty.ledger.ports import Books, get_member, lots_for, posted_before_merge, resolve, write
 from loyalty.ledger.postings import debit, events_of, take
-from loyalty.ledger.usecases import order_cause
+from loyalty.ledger.usecases import order_cause, order_of
 from shared.events import EventMetadata
 
 
@@ -34,8 +34,10 @@ def reverse_purchase(books: Books, refund: Refund, cause: EventMetadata) -> list
     def build() -> Posting | None:
         nonlocal unrecovered, member_id
         member = resolve(refund.contact_id, repo)
-        order = repo.cause(member.contact_id, order_cause(refund.order_id)) if member else None
+        order = order_of(repo, member, refund.contact_id, refund.order_id) if member else None
         if member is None or order is None or not order.get("points"):
+            return None
+        if posted_before_merge(refund.contact_id, member, cause.event_id, repo):
             return None
         member_id = member.contact_id
         refunded = Decimal(order["refunded"]) + refund.amount

@@ -22,12 +22,21 @@ from loyalty.earning.models import EarningEvent
 from loyalty.earning.points import Line, event_points, purchase_points, retier
 from loyalty.events import LotsExpiryDue, PointsAdjusted, PointsExpired, PointsRedeemed, TierReviewDue
 from loyalty.ledger.models import NEVER, EntryKind, LedgerPage, Posting
-from loyalty.ledger.ports import Books, Deadlines, Ledger, get_member, lots_for, resolve, write
+from loyalty.ledger.ports import (
+    Books,
+    Deadlines,
+    Ledger,
+    get_member,
+    home_member,
+    lots_for,
+    posted_before_merge,
+    resolve,
+    write,
+)
 from loyalty.ledger.postings import Insufficient, credit, debit, events_of, take, tier_moved
 from loyalty.members.models import Member
 from shared.events import EventMetadata, Outgoing
 from shared.pagination import decode_cursor, encode_cursor
-from shared.reach import not_found
 from shared.schedules import schedule_name
 
 
@@ -72,6 +81,15 @@ def order_cause(order_id: str) -> str:
     return f"order:{order_id}"
 
 
+def order_of(repo: Ledger, member: Member, contact_id: str, order_id: str) -> dict[str, Any] | None:
+    """What an order earned: on the member its points live on, or (an order of a contact
+    merged away whose lot had gone, so the merge left it there) on the contact it named."""
+    found = repo.cause(member.contact_id, order_cause(order_id))
+    if found is None and contact_id != member.contact_id:
+        found = repo.cause(contact_id, order_cause(order_id))
+    return found
+
+
 # --- credits -----------------------------------------------------------------------------
 
 
@@ -82,12 +100,16 @@ def accrue_purchase(books: Books, purchase: Purchase, cause: EventMetadata) -> P
     entry says so. A contact not yet a member is enrolled by it (without sign-up points)."""
     terms = books.terms
 
-    def build() -> Posting:
+    def build() -> Posting | None:
         now = books.clock()
         member = resolve(purchase.contact_id, books.repo)
         fresh = member is None
         if member is None:
             member = Member(contact_id=purchase.contact_id, tier=terms.tiers.lowest.id, enrolled_at=now)
+        elif member.contact_id != purchase.contact_id and order_of(
+            books.repo, member, purchase.contact_id, purchase.order_id
+        ):
+            return None  # accrued on the contact before it was merged away
         same_currency = purchase.currency == terms.program.currency
         if same_currency:
             points, caps = purchase_points(terms, member, purchase.amount, purchase.lines, purchase.occurred_at)
@@ -142,9 +164,9 @@ def earn(
     referral), once per cause; nothing when no rule gives any (or their caps are reached)."""
 
     def build() -> Posting | None:
-        member = resolve(contact_id, books.repo)
-        if member is None:
-            raise not_found("member", contact_id)
+        member = home_member(contact_id, books.repo)
+        if posted_before_merge(contact_id, member, cause_id, books.repo):
+            return None
         points, caps = event_points(books.terms, member, event, occurred_at, referred=referred)
         if points <= 0:
             return None
@@ -185,9 +207,13 @@ def spend(
     writes in the same transaction (``extras``: a reward's stock, its coupon). Insufficient
     (409) when the balance does not cover it; None when this cause was spent already."""
 
-    def build() -> Posting:
-        member = get_member(contact_id, books.repo)
+    def build() -> Posting | None:
+        member = home_member(contact_id, books.repo)
+        if posted_before_merge(contact_id, member, cause_id, books.repo):
+            return None
         if member.points_balance < points:
+            if books.repo.cause(member.contact_id, cause_id) is not None:
+                return None  # a late retry of a spend made while the balance covered it
             raise Insufficient(f"insufficient points: the balance is {member.points_balance}, {points} needed")
         now = books.clock()
         taken = take(lots_for(member, points, books.repo), points)
@@ -195,7 +221,7 @@ def spend(
             member, taken, kind=EntryKind.REDEMPTION, reason=reason, cause_id=cause_id, occurred_at=now, now=now
         )
         redeemed = PointsRedeemed(
-            contact_id=contact_id,
+            contact_id=member.contact_id,
             points=points,
             reason=reason,
             balance=posting.after.points_balance,
@@ -215,8 +241,10 @@ def adjust(books: Books, contact_id: str, points: int, *, reason: str, by: str, 
     """An admin's correction: a credit opens a lot (not counted toward tiers), a debit
     takes from lots like a spend (409 when the balance does not cover it)."""
 
-    def build() -> Posting:
-        member = get_member(contact_id, books.repo)
+    def build() -> Posting | None:
+        member = home_member(contact_id, books.repo)
+        if posted_before_merge(contact_id, member, cause_id, books.repo):
+            return None
         now = books.clock()
         if points >= 0:
             posting = credit(
@@ -231,6 +259,8 @@ def adjust(books: Books, contact_id: str, points: int, *, reason: str, by: str, 
             )
         else:
             if member.points_balance < -points:
+                if books.repo.cause(member.contact_id, cause_id) is not None:
+                    return None  # a late retry of an adjustment made while the balance covered it
                 raise Insufficient(f"insufficient points: the balance is {member.points_balance}")
             taken = take(lots_for(member, -points, books.repo), -points)
             posting = debit(
@@ -239,7 +269,7 @@ def adjust(books: Books, contact_id: str, points: int, *, reason: str, by: str, 
         if posting.entry is not None:
             posting.entry = posting.entry.model_copy(update={"by": by})
         adjusted = PointsAdjusted(
-            contact_id=contact_id,
+            contact_id=member.contact_id,
             points=points,
             reason=reason,
             balance=posting.after.points_balance,

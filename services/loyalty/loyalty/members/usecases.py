@@ -205,7 +205,8 @@ def _move_lots(books: Books, winner_id: str, loser_id: str, cause: EventMetadata
         moved_any = True
         return out, into
 
-    write(build, repo)
+    # The moved lots expire on the winner now: plan its schedules for their days.
+    after_posting(write(build, repo), books.deadlines)
     return moved_any
 
 

@@ -125,7 +125,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 2), points=st.integers(1, 3000))
     def redeem(self, who: int, points: int) -> None:
-        contact_id = self.contacts[who % len(self.contacts)]
+        contact_id = self._home(self.contacts[who % len(self.contacts)])
         before = self.repo.members[contact_id].points_balance
         cause_id = self._id("spend")
         if points > before:
@@ -140,7 +140,6 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 2), points=st.integers(-3000, 3000))
     def adjustment(self, who: int, points: int) -> None:
-        # On the member the points live on: one merged away would keep them (the xfail below).
         contact_id = self._home(self.contacts[who % len(self.contacts)])
         before = self.repo.members[contact_id].points_balance
         cause_id = self._id("adjust")
@@ -191,13 +190,12 @@ class LedgerMachine(RuleBasedStateMachine):
             # Fired again at once, not later: a later fire may rightly find lots a merge
             # moved in since, due by then.
             self._replay(lambda c=data["contact_id"], d=expires_on: expire_lots(self.books, c, d))
-        # Every member's own lots whose last day has passed are gone (a merge's moved lots
-        # are left out: their schedule stays the loser's, see the xfail test below).
+        # Every lot whose last day has passed is gone (a merge's moved lots too: the merge
+        # planned their expiry on the winner).
         today = now.date()
         for contact_id, lots in self.repo.open_lots.items():
             for (expires_on, lot_id), _ in lots.items():
-                if "." not in lot_id:
-                    assert expires_on >= today, (contact_id, lot_id, expires_on, today)
+                assert expires_on >= today, (contact_id, lot_id, expires_on, today)
 
     @precondition(lambda self: not self.merged)
     @rule(order=st.booleans())
@@ -262,12 +260,6 @@ def _moved_lots_case() -> tuple[Books, Clock]:
     return b, clock
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="members.usecases._move_lots does not plan the winner's expiry of the lots it moves "
-    "(no after_posting): the loser's schedule fires expire_lots(loser), which has no lots left, so "
-    "the moved points never expire unless the winner happens to have a schedule on a later day",
-)
 def test_lots_moved_by_a_merge_still_expire() -> None:
     b, clock = _moved_lots_case()
     repo: FakeLedger = b.repo  # type: ignore[assignment]
@@ -282,12 +274,6 @@ def test_lots_moved_by_a_merge_still_expire() -> None:
     assert repo.members["w"].points_balance == 0, repo.open_lots["w"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spend() and adjust() check the balance before the cause: a late retry of a redemption or "
-    "of an adjustment (same cause / Idempotency-Key) after the balance fell raises Insufficient (409) "
-    "instead of answering that it was done already (None; the route's 200 with the first entry)",
-)
 def test_a_late_retry_of_a_debit_is_not_refused() -> None:
     b = books()
     enrol(b, "c1", cause_id="s", occurred_at=START)
@@ -298,12 +284,6 @@ def test_a_late_retry_of_a_debit_is_not_refused() -> None:
     assert adjust(b, "c1", -50, reason="correction", by="admin-1", cause_id="a1") is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger.usecases.adjust reads the member by get_member, not resolve: an adjustment of a "
-    "merged-away member credits it, where the points are stranded (its profile points at the "
-    "winner) until a redelivery of the merge moves them, so that redelivery changes the books",
-)
 def test_an_adjustment_of_a_merged_away_member_lands_on_the_winner() -> None:
     b = books()
     repo: FakeLedger = b.repo  # type: ignore[assignment]
@@ -314,13 +294,6 @@ def test_an_adjustment_of_a_merged_away_member_lands_on_the_winner() -> None:
     assert (repo.members["w"].points_balance, repo.members["l"].points_balance) == (500, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="members.usecases._move_lots moves only the causes of orders with an open lot: the cause "
-    "of an order whose lot was spent (or expired, or that earned nothing) stays on the loser, so a "
-    "redelivered PurchaseRecorded for it, resolved to the winner, finds no cause there and accrues "
-    "again (and a refund of it, finding no order on the winner, reverses nothing)",
-)
 def test_a_purchase_redelivered_after_a_merge_accrues_once() -> None:
     b = books()
     repo: FakeLedger = b.repo  # type: ignore[assignment]
