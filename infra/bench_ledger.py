@@ -13,6 +13,7 @@ re-read and retry (``Stale``, counted by wrapping the repository's ``post``). Ru
 from __future__ import annotations
 
 import argparse
+import contextvars
 import dataclasses
 import os
 import statistics
@@ -191,6 +192,46 @@ def contention(spends: int = 80, threads: int = THREADS) -> list[tuple[str, str]
     ]
 
 
+def spread(per_writer: int = 25, writers: int = THREADS) -> list[tuple[str, str]]:
+    """Rows under CONTENTION_HEADER: ``writers`` threads, each accruing ``per_writer``
+    purchases (1 point each) on a member of its own: ledger writes/s without contention."""
+    with _in_process_loyalty():
+        from loyalty import bootstrap
+        from loyalty.ledger.usecases import Purchase, accrue_purchase
+        from loyalty.members.usecases import enrol
+        from shared.events import EventMetadata
+
+        books = bootstrap.books()
+        at = datetime.now(UTC)
+        members = [str(uuid.uuid4()) for _ in range(writers)]
+        for contact_id in members:
+            enrol(books, contact_id, cause_id="signup", occurred_at=at)
+
+        def accrue(contact_id: str) -> None:
+            for _ in range(per_writer):
+                order = uuid.uuid4().hex
+                bought = Purchase(
+                    contact_id=contact_id, order_id=order, amount=Decimal(1), currency="EUR", occurred_at=at
+                )
+                accrue_purchase(
+                    books, bought, EventMetadata(event_id=order, event_version=1, occurred_at=at, correlation_id=order)
+                )
+
+        # The function's settings live in a context variable: each thread runs in a copy.
+        contexts = [contextvars.copy_context() for _ in members]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(writers) as pool:
+            list(pool.map(lambda pair: pair[0].run(accrue, pair[1]), zip(contexts, members, strict=True)))
+        seconds = time.perf_counter() - started
+        balances = {books.repo.member(c).points_balance for c in members}  # type: ignore[union-attr]
+    exact = "exact" if balances == {200 + per_writer} else f"OFF: {sorted(balances)}"
+    return [
+        (f"accruals ({writers} threads, a member each)", str(writers * per_writer)),
+        ("balances", f"{exact} (200 + {per_writer} each)"),
+        ("accruals/s", f"{writers * per_writer / seconds:.0f}"),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from infra.bench import table
 
@@ -199,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--spends", type=int, default=80)
     args = parser.parse_args(argv)
     print(table("Loyalty ledger: one posting's DynamoDB cost (in-process moto)", HEADER, cost(args.samples)))
-    print(table("Loyalty ledger: concurrent spends on one member", CONTENTION_HEADER, contention(args.spends)))
+    rows = contention(args.spends) + spread()
+    print(table("Loyalty ledger: 8 concurrent writers", CONTENTION_HEADER, rows))
     return 0
 
 

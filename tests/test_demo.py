@@ -95,3 +95,15 @@ def test_a_second_run_adds_nothing(loaded: tuple[Api, Result]) -> None:
     again = Loader(api, result.data, settle_seconds=5).run()
     assert +again.created == Counter()
     assert again.contacts == result.contacts and again.reps == result.reps
+
+
+def test_loyalty_has_its_program_tiers_rewards_and_members_in_several_tiers(loaded: tuple[Api, Result]) -> None:
+    api, result = loaded
+    assert [t["id"] for t in api.get("/loyalty/tiers")["tiers"]][-1] == "platinum"
+    assert {r["name"] for r in api.pages("/loyalty/rewards", "marketer")} >= {"10 EUR voucher", "Tote bag"}
+    assert sum(result.tiers.values()) == len(result.contacts), result.tiers
+
+    def tiers() -> set[str]:
+        return {api.get(f"/loyalty/members/{contact_id}")["tier"] for contact_id in result.contacts.values()}
+
+    assert eventually(lambda: len(tiers()) >= 2, timeout=60)

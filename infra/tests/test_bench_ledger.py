@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.bench_ledger import CONTENTION_HEADER, HEADER, contention, cost
+from infra.bench_ledger import CONTENTION_HEADER, HEADER, contention, cost, spread
 
 
 @pytest.fixture
@@ -30,3 +30,5 @@ def test_each_posting_is_one_transaction_and_concurrent_spends_land_once() -> No
     assert all(len(r) == len(CONTENTION_HEADER) for r in measured)
     # 200 sign-up + 160 adjusted, 16 x 10 spent, each exactly once
     assert dict(measured)["final balance"] == "200 (exact: 360 - 160)"
+    spread_rows = dict(spread(per_writer=3, writers=4))
+    assert spread_rows["balances"] == "exact (200 + 3 each)"

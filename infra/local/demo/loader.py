@@ -2,7 +2,8 @@
 company would produce it: reps, a custom field and segments, companies, then contacts
 (each entering as a lead, so pipeline assigns an owner, loyalty enrols it and campaigns
 sends its welcome email), their stages, orders and refunds, interactions and tickets; then
-the sales side (infra/local/demo/sales.py): teams, a rule, deals in every stage, tasks.
+the sales side (infra/local/demo/sales.py): teams, a rule, deals in every stage, tasks;
+and loyalty (infra/local/demo/loyalty.py): the program and tiers first, rewards, redemptions.
 
 Idempotent: what exists already is found and kept (reps by email, segments by name, a
 company's or contact's 409 names the existing one, an order_id is recorded once, an
@@ -22,6 +23,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from infra.local.demo.client import Api, Partner, wait_idle
+from infra.local.demo.loyalty import redeem_and_count, set_up_loyalty
 from infra.local.demo.model import CURRENCY, PARTNER_SOURCE, Dataset, Person, moment
 from infra.local.demo.sales import load_sales
 
@@ -42,6 +44,7 @@ class Result:
     contacts: dict[str, str] = field(default_factory=dict)  # person email -> contact id
     owners: dict[str, str | None] = field(default_factory=dict)  # person email -> owner rep id
     segments: dict[str, str] = field(default_factory=dict)  # segment name -> id
+    tiers: Counter[str] = field(default_factory=Counter)  # loyalty tier -> members
     created: Counter[str] = field(default_factory=Counter)
     existing: Counter[str] = field(default_factory=Counter)
     settled: bool = False
@@ -69,6 +72,7 @@ class Loader:
         health = self.api.health()
         partner = Partner(health["emulator"]["url"], health["stage"], PARTNER_SOURCE)
         self.reps()
+        set_up_loyalty(self.api, self.result)
         self.custom_field()
         self.segments()
         self.companies()
@@ -81,6 +85,7 @@ class Loader:
         self.result.settled = wait_idle(self.api, self.settle_seconds)
         self._each(self.owner, [p for p in self.data.people if not self.result.owners.get(p.email)])
         load_sales(self.api, self.result)
+        self.result.tiers = redeem_and_count(self.api, self.result)
         self.result.seconds = time.monotonic() - started
         return self.result
 

@@ -23,6 +23,9 @@ KINDS = (
     "refunds",
     "interactions",
     "tickets",
+    "loyalty set-up",
+    "rewards",
+    "redemptions",
 )
 
 
@@ -53,6 +56,7 @@ def render(api: Api, result: Result, seen: dict[str, Any]) -> str:
         f"  analytics {seen['from']}..{seen['to']}: {a['orders']} orders, revenue {a['revenue']} {a['currency']},"
         f" {a['refunds']} refunds, {a['new_customers']} new customers, average LTV {a['average_ltv']}"
     )
+    lines.append("  loyalty tiers: " + " · ".join(f"{tier} {n}" for tier, n in sorted(result.tiers.items())))
     lines += ["", f"export URL={api.url}", "# tokens, valid 12 h (or: make -s token ROLE=<role> [SUB=<rep id>])"]
     for role in ("admin", "manager", "agent", "marketer"):
         lines.append(f"export {role.upper()}={api.token(role)}")
@@ -81,5 +85,7 @@ def render(api: Api, result: Result, seen: dict[str, Any]) -> str:
         f'curl -s "$URL/contacts/analytics?from={seen["from"]}&to={seen["to"]}" {auth} $MANAGER"',
         f'curl -s "$URL/contacts/segments/{vip}/members" {auth} $MARKETER"',
         f'curl -s "$URL/contacts" {auth} ${first_rep}"   # only the contacts this rep owns',
+        f'curl -s "$URL/loyalty/members/{result.contacts[champion.email]}/ledger" {auth} $AGENT"',
+        f'curl -s "$URL/loyalty/rewards" {auth} $MARKETER"',
     ]
     return "\n".join(lines)

@@ -139,10 +139,11 @@ def debit(
     by: str | None = None,
     order_id: str | None = None,
     unearned: dict[str, int] | None = None,
-    unspent: Decimal | None = None,
+    unspent: dict[str, Decimal] | None = None,
 ) -> Posting:
     """A debit of the points ``taken`` from lots. ``unearned`` takes points back from the
-    months they were earned in (a reversal: a refunded order no longer counts to a tier)."""
+    months they were earned in, ``unspent`` money from the months it was spent in (a
+    reversal: a refunded order no longer counts to a tier)."""
     points = sum(part for _, part in taken)
     if points > member.points_balance:
         raise Insufficient(f"the balance is {member.points_balance}, {points} needed")
@@ -153,9 +154,8 @@ def debit(
         earned_by_month[month] = earned_by_month.get(month, 0) - value
         lifetime -= value
     spend_by_month = dict(member.spend_by_month)
-    if unspent:
-        month = _month(occurred_at)
-        spend_by_month[month] = spend_by_month.get(month, Decimal(0)) - unspent
+    for month, money in (unspent or {}).items():
+        spend_by_month[month] = spend_by_month.get(month, Decimal(0)) - money
     after = member.model_copy(
         update={
             "points_balance": member.points_balance - points,

@@ -60,7 +60,8 @@ def reverse_purchase(books: Books, refund: Refund, cause: EventMetadata) -> list
             now=now,
             order_id=refund.order_id,
             unearned={order["month"]: points},
-            unspent=refund.amount,
+            # What the order spent, in its own month, never more than the order was.
+            unspent={order["month"]: max(min(refund.amount, order_amount - Decimal(order["refunded"])), Decimal(0))},
         )
         amended = {**order, "reversed": int(order["reversed"]) + points, "refunded": str(refunded)}
         posting.amended = [(order_cause(refund.order_id), amended)]
