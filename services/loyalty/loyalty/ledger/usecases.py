@@ -193,6 +193,16 @@ def earn(
 Extras = Callable[[Member], tuple[list[Any], list[Outgoing]]]
 
 
+def _uncovered(books: Books, member: Member, points: int, cause_id: str) -> bool:
+    """False when the balance covers a debit of ``points``; True when it does not but this
+    debit was made already, while it did (a late retry: nothing to do); else Insufficient."""
+    if member.points_balance >= points:
+        return False
+    if books.repo.cause(member.contact_id, cause_id) is not None:
+        return True
+    raise Insufficient(f"insufficient points: the balance is {member.points_balance}, {points} needed")
+
+
 def spend(
     books: Books,
     contact_id: str,
@@ -209,12 +219,8 @@ def spend(
 
     def build() -> Posting | None:
         member = home_member(contact_id, books.repo)
-        if posted_before_merge(contact_id, member, cause_id, books.repo):
+        if posted_before_merge(contact_id, member, cause_id, books.repo) or _uncovered(books, member, points, cause_id):
             return None
-        if member.points_balance < points:
-            if books.repo.cause(member.contact_id, cause_id) is not None:
-                return None  # a late retry of a spend made while the balance covered it
-            raise Insufficient(f"insufficient points: the balance is {member.points_balance}, {points} needed")
         now = books.clock()
         taken = take(lots_for(member, points, books.repo), points)
         posting = debit(
@@ -258,10 +264,8 @@ def adjust(books: Books, contact_id: str, points: int, *, reason: str, by: str, 
                 earned=False,
             )
         else:
-            if member.points_balance < -points:
-                if books.repo.cause(member.contact_id, cause_id) is not None:
-                    return None  # a late retry of an adjustment made while the balance covered it
-                raise Insufficient(f"insufficient points: the balance is {member.points_balance}")
+            if _uncovered(books, member, -points, cause_id):
+                return None
             taken = take(lots_for(member, -points, books.repo), -points)
             posting = debit(
                 member, taken, kind=EntryKind.ADJUSTMENT, reason=reason, cause_id=cause_id, occurred_at=now, now=now
