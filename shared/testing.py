@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -380,25 +379,3 @@ def purchase_refunded(contact_id: str, order_id: str, amount: str, currency: str
 
 def contacts_merged(winner_id: str, loser_id: str) -> Outgoing:
     return new_event(ContactsMerged(winner_id=winner_id, loser_id=loser_id))
-
-
-@contextmanager
-def one_call_at_a_time() -> Iterator[None]:
-    """In-process moto answers one AWS call at a time, as DynamoDB answers each atomically:
-    moto's backends are not thread-safe within a call. Threads still interleave between
-    calls (a read, then a conditional write), which is where the races under test live."""
-    import threading
-
-    from moto.core.botocore_stubber import BotocoreStubber
-
-    lock, call_ = threading.Lock(), BotocoreStubber.__call__
-
-    def serial(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
-        with lock:
-            return call_(self, event_name, request, **kwargs)
-
-    BotocoreStubber.__call__ = serial  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        BotocoreStubber.__call__ = call_  # type: ignore[method-assign]

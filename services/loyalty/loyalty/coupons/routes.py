@@ -17,7 +17,7 @@ router = Router()
 ISSUERS = frozenset({Role.ADMIN, Role.MARKETER})
 
 
-def _today() -> datetime:
+def _now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -32,7 +32,7 @@ def create_coupon(ctx: Ctx) -> Reply:
 def get_coupon(ctx: Ctx, code: str) -> Coupon:
     from loyalty.coupons.usecases import get_coupon as get
 
-    coupon = get(code, bootstrap.coupons(), _today().date())
+    coupon = get(code, bootstrap.coupons(), _now().date())
     if coupon.contact_id is not None:  # a member's coupon is as far out of reach as the member
         guard(ctx.principal, coupon.contact_id, bootstrap.contact_owners, not_found("coupon", code))
     return coupon
@@ -44,7 +44,7 @@ def member_coupons(ctx: Ctx, contact_id: str) -> CouponPage:
 
     params: PageQuery = ctx.params
     guard(ctx.principal, contact_id, bootstrap.contact_owners, not_found("member", contact_id))
-    return coupons_of(contact_id, bootstrap.coupons(), params.limit, params.cursor, _today().date())
+    return coupons_of(contact_id, bootstrap.coupons(), params.limit, params.cursor, _now().date())
 
 
 @router.route(
