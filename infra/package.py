@@ -33,10 +33,10 @@ from infra.templates import REGION, Finding, blocking, lint, load_template
 from shared.settings import DEV_AUTH_ENVIRONMENT
 
 BUILD = ROOT / "build"
+# Tests and the kernel's test support (testing.py, serial_moto.py) never ship.
 SKIP = shutil.ignore_patterns(
     "tests", "testing.py", "serial_moto.py", "__pycache__", "*.pyc", ".mypy_cache", ".pytest_cache"
 )
-# (test support: testing.py, serial_moto.py never ship.)
 # Local Chalice state that must never be shipped (and differs per developer).
 CHALICE_SKIP = shutil.ignore_patterns("deployments", "deployed")
 
