@@ -143,3 +143,25 @@ def test_a_thousand_accruals_with_duplicates_from_eight_senders(stack: Any) -> N
         eventually(lambda c=contact_id: _balance(stack, c) == 300, timeout=300)
     for contact_id in members:
         assert _balance(stack, contact_id) == 300
+
+
+def test_a_lot_past_its_last_day_is_expired_by_its_own_schedule_and_nothing_else(stack: Any) -> None:
+    # Given a member (200 sign-up points, valid for a year) and an order of 14 months ago
+    # arriving late: its 100 points' last day has passed (the fixed-clock cases of which
+    # lot goes first are the ledger's unit and property tests: the stack's clock is real)
+    from datetime import UTC, datetime, timedelta
+
+    contact_id = _member(stack)
+    long_ago = (datetime.now(UTC) - timedelta(days=430)).isoformat()
+    publish(stack, [purchase_recorded(contact_id, "old", "100.00", occurred_at=long_ago)])
+    # When its one-time schedule fires (the local scheduler fires one already due at once)
+    entries = eventually(
+        lambda: (
+            (found := _send(stack, "GET", f"/members/{contact_id}/ledger", "agent").json()["items"])
+            and found[0]["kind"] == "expiry"
+            and found
+        )
+    )
+    # Then exactly the old lot's 100 expired; the sign-up's points are all still there
+    assert [(e["kind"], e["points"]) for e in entries] == [("expiry", -100), ("accrual", 100), ("accrual", 200)]
+    assert _balance(stack, contact_id) == 200
