@@ -21,6 +21,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _home(contact_id: str) -> str:
+    from loyalty.ledger.ports import resolve
+
+    member = resolve(contact_id, bootstrap.ledger_repository())
+    return member.contact_id if member is not None else contact_id
+
+
 @router.route("/coupons", methods=["POST"], roles={Role.ADMIN}, body=CouponIn, status=201, response=Coupon)
 def create_coupon(ctx: Ctx) -> Reply:
     from loyalty.coupons.usecases import create_coupon as create
@@ -62,7 +69,7 @@ def redeem_coupon(ctx: Ctx, code: str) -> Reply:
     from loyalty.coupons.usecases import redeem
 
     data: RedeemIn = ctx.body
-    use, now = redeem(code, data.order_id, data.contact_id, bootstrap.coupons())
+    use, now = redeem(code, data.order_id, data.contact_id, bootstrap.coupons(), home=_home)
     return Reply(use, 201 if now else 200)
 
 

@@ -142,8 +142,15 @@ def create_coupon(data: CouponIn, by: str, repo: CouponStore, clock: Clock = _no
 # --- a checkout uses a coupon -----------------------------------------------------------
 
 
-def _refusal(coupon: Coupon, contact_id: str, today: date) -> Conflict | None:
-    if coupon.contact_id is not None and coupon.contact_id != contact_id:
+Home = Callable[[str], str]  # a contact's member as merges left it (the ledger's resolve)
+
+
+def _refusal(coupon: Coupon, contact_id: str, today: date, home: Home | None) -> Conflict | None:
+    if (
+        coupon.contact_id is not None
+        and coupon.contact_id != contact_id
+        and not _merged(coupon.contact_id, contact_id, home)
+    ):
         return Conflict("this coupon was issued to another customer", reason="not_yours")
     if coupon.expires_at is not None and today > coupon.expires_at:
         return Conflict(f"this coupon expired on {coupon.expires_at.isoformat()}", reason="expired")
@@ -152,10 +159,18 @@ def _refusal(coupon: Coupon, contact_id: str, today: date) -> Conflict | None:
     return None
 
 
-def redeem(code: str, order_id: str, contact_id: str, repo: CouponStore, clock: Clock = _now) -> tuple[CouponUse, bool]:
+def _merged(owner: str, contact_id: str, home: Home | None) -> bool:
+    """Whether the coupon's member was merged into the customer at the checkout."""
+    return home is not None and home(owner) == home(contact_id)
+
+
+def redeem(
+    code: str, order_id: str, contact_id: str, repo: CouponStore, *, clock: Clock = _now, home: Home | None = None
+) -> tuple[CouponUse, bool]:
     """One use of the coupon on an order: True when used now; False for a retry of an
     order that used it already (the use made then). 409 with the reason when used up,
-    expired, over the customer's limit or another customer's."""
+    expired, over the customer's limit or another customer's (a coupon of a contact merged
+    into this one is theirs: ``home``)."""
     for _ in range(REDEEM_ATTEMPTS):
         coupon = repo.get(code)
         if coupon is None:
@@ -164,7 +179,7 @@ def redeem(code: str, order_id: str, contact_id: str, repo: CouponStore, clock: 
         if earlier is not None:
             return _same_order(earlier, contact_id), False
         now = clock()
-        refusal = _refusal(coupon, contact_id, now.date())
+        refusal = _refusal(coupon, contact_id, now.date(), home)
         if refusal is not None:
             raise refusal
         use = CouponUse(

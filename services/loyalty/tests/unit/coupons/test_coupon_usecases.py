@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from loyalty.coupons.models import BatchIn, CouponIn, CouponTerms
+from loyalty.coupons.models import BatchIn, CouponIn, CouponSource, CouponTerms
 from loyalty.coupons.usecases import code_for, goodwill, issue_batch_page, redeem, request_batch, segment_moved
 from services.loyalty.tests.unit.coupons.fakes import FakeCoupons
 from shared.errors import Conflict
@@ -108,3 +108,23 @@ def test_goodwill_is_once_per_ticket() -> None:
     assert goodwill("t-1", "c-1", terms, store, _cause(), clock=_clock) is not None
     assert goodwill("t-1", "c-1", terms, store, _cause(), clock=_clock) is None
     assert len(store.coupons) == 1
+
+
+def test_a_coupon_of_a_contact_merged_into_the_customer_is_theirs() -> None:
+    from loyalty.coupons.usecases import coupon_of
+
+    store = FakeCoupons()
+    coupon = coupon_of(
+        CouponTerms(value=Decimal(5)),
+        code="MINE-1",
+        source=CouponSource.GOODWILL,
+        source_id="t-1",
+        issued_at=NOW,
+        contact_id="loser",
+    )
+    store.issue(coupon, [])
+    merged = {"loser": "winner"}
+    with pytest.raises(Conflict):
+        redeem("MINE-1", "o-1", "someone", store, clock=_clock, home=lambda c: merged.get(c, c))
+    use, _ = redeem("MINE-1", "o-1", "winner", store, clock=_clock, home=lambda c: merged.get(c, c))
+    assert use.contact_id == "winner"
