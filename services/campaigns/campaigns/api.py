@@ -1,6 +1,6 @@
 """campaigns: the Chalice app and its functions, wired explicitly (no work is done here).
 
-The API: a contact's messages (routes.py). ``on_event``: LeadCreated sends the welcome
+The API: each feature's routes (a contact's messages, ...). ``on_event``: LeadCreated sends the welcome
 email, once (subscriptions.py). ``outbox_relay``.
 """
 
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from chalice.app import Chalice
 
-from campaigns import SERVICE, routes
+from campaigns import SERVICE
+from campaigns.messages import routes as messages
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
 
 app = Chalice(app_name=f"crm-{SERVICE}")
 # Kept: its routes are what the OpenAPI document and the route tests are made from.
 api = Api(app, SERVICE)
-api.include(routes.router)
+api.include(messages.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "campaigns.subscriptions")
 add_outbox_relay(app)

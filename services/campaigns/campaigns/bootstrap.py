@@ -6,27 +6,27 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from campaigns.mailer import SesMailer
-    from campaigns.repository import MessageRepository
+    from campaigns.messages.mailer import SesMailer
+    from campaigns.messages.repository import MessageRepository
     from shared.owners import OwnerStore
 
 
 @cache
 def message_repository() -> MessageRepository:
-    from campaigns.repository import MessageRepository
+    from campaigns.messages.repository import MessageRepository
 
     return MessageRepository()
 
 
 @cache
 def mailer() -> SesMailer:
-    from campaigns.mailer import SesMailer
+    from campaigns.messages.mailer import SesMailer
 
     return SesMailer()
 
 
 @cache
 def contact_owners() -> OwnerStore:
-    from campaigns.repository import contact_owners as owners
+    from campaigns.messages.repository import contact_owners as owners
 
     return owners()

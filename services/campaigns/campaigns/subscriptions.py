@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaigns.consumers import on_contact_erased, on_lead_assigned, on_lead_created
 from campaigns.inbound import ContactErasedIn, LeadAssignedIn, LeadCreatedIn
+from campaigns.messages import consumers as messages
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
-    Subscription("LeadCreated", LeadCreatedIn, on_lead_created),
-    Subscription("LeadAssigned", LeadAssignedIn, on_lead_assigned),
-    Subscription("ContactErased", ContactErasedIn, on_contact_erased),
+    Subscription("LeadCreated", LeadCreatedIn, messages.on_lead_created),
+    Subscription("LeadAssigned", LeadAssignedIn, messages.on_lead_assigned),
+    Subscription("ContactErased", ContactErasedIn, messages.on_contact_erased),
 ]

@@ -15,8 +15,8 @@ from html import escape
 from typing import Protocol
 
 from campaigns.events import EmailSendFailed, EmailSent
-from campaigns.mailer import SendDeferred, SendRejected
-from campaigns.models import Email, Message, MessagePage, MessageStatus, Recipient
+from campaigns.messages.mailer import SendDeferred, SendRejected
+from campaigns.messages.models import Email, Message, MessagePage, MessageStatus, Recipient
 from shared.events import EventMetadata, Outgoing, follow_up
 from shared.observability import logger
 from shared.pagination import decode_cursor, encode_cursor

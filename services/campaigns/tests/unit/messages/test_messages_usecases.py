@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from campaigns.mailer import SendDeferred, SendRejected
-from campaigns.models import Email, Message, MessageStatus, Recipient
-from campaigns.usecases import ERASED_ADDRESS, forget_recipient, list_messages, send_welcome
+from campaigns.messages.mailer import SendDeferred, SendRejected
+from campaigns.messages.models import Email, Message, MessageStatus, Recipient
+from campaigns.messages.usecases import ERASED_ADDRESS, forget_recipient, list_messages, send_welcome
 from shared.events import EventMetadata, Outgoing
 
 
@@ -136,7 +136,7 @@ def test_a_contacts_messages_are_listed() -> None:
 
 
 def test_greeting_is_escaped_in_html() -> None:
-    from campaigns.usecases import welcome
+    from campaigns.messages.usecases import welcome
 
     email = welcome("<b>Ada</b>")
     assert "<b>Ada" not in email.html and "&lt;b&gt;Ada" in email.html

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaigns.models import Email
+from campaigns.messages.models import Email
 
 # Worth another try later: SES throttled us or had a hiccup; nothing was sent.
 TRANSIENT_CODES = frozenset(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campaigns import bootstrap
-from campaigns.models import MessagePage, MessageQuery
+from campaigns.messages.models import MessagePage, MessageQuery
 from shared.auth import STAFF
 from shared.http import Ctx, Router
 from shared.reach import guard
@@ -13,7 +13,7 @@ router = Router()
 
 @router.route("/messages", roles=STAFF, query=MessageQuery)
 def list_messages(ctx: Ctx) -> MessagePage:
-    from campaigns.usecases import list_messages as page
+    from campaigns.messages.usecases import list_messages as page
 
     params: MessageQuery = ctx.params
     guard(ctx.principal, params.contact_id, bootstrap.contact_owners)

@@ -1,7 +1,7 @@
-"""The campaigns table (pynamodb). The only module of the service that touches DynamoDB.
+"""Messages in the campaigns table (pynamodb): the only module that maps them.
 
 Messages live in their contact's partition, ``CONTACT#<contact_id>``, at sk
-``MESSAGE#<template>``: listing a contact's messages is a query, and the key itself
+``MESSAGE#<template>`` (table/keys.py): listing a contact's messages is a query, and the key itself
 makes 'one welcome per contact' a condition. The contact's owner (shared.owners, for
 reach) is at ``CONTACT#<contact_id>``/``OWNER``; an erased contact's mark at ``ERASED``
 (no message is claimed for them after it: a LeadCreated retried late sends nothing).
@@ -16,15 +16,14 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 
 from campaigns import SERVICE
-from campaigns.models import Message, MessageStatus
+from campaigns.messages.models import Message, MessageStatus
+from campaigns.table.items import OutboxRecord, OwnerRecord
+from campaigns.table.keys import ERASED_SK, MESSAGE_PREFIX, contact_pk
 from shared.events import Outgoing
 from shared.items import KeyedItem, fields_of, item_of
-from shared.outbox import outbox_model, transaction_with_events
-from shared.owners import OwnerStore, owner_model
+from shared.outbox import transaction_with_events
+from shared.owners import OwnerStore
 from shared.table import is_conditional_failure, table_meta, transaction
-
-MESSAGE_PREFIX = "MESSAGE#"
-ERASED_SK = "ERASED"
 
 
 class MessageItem(KeyedItem):
@@ -48,12 +47,7 @@ class ErasedItem(KeyedItem):
     erased_at = UTCDateTimeAttribute()
 
 
-OutboxRecord = outbox_model(table_meta(SERVICE))
-OwnerRecord = owner_model(table_meta(SERVICE))
-
-
-def _pk(contact_id: str) -> str:
-    return f"CONTACT#{contact_id}"
+_pk = contact_pk
 
 
 def _message(item: MessageItem) -> Message:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from campaigns import bootstrap
 from campaigns.inbound import ContactErasedIn, LeadAssignedIn, LeadCreatedIn
-from campaigns.models import Recipient
-from campaigns.usecases import forget_recipient, send_welcome
+from campaigns.messages.models import Recipient
+from campaigns.messages.usecases import forget_recipient, send_welcome
 from shared.events import Envelope
 from shared.reach import record_owner
 
