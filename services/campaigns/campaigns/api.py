@@ -1,6 +1,6 @@
 """campaigns: the Chalice app and its functions, wired explicitly (no work is done here).
 
-The API: each feature's routes (a contact's messages, ...). ``on_event``: LeadCreated sends the welcome
+The API: each feature's routes (a contact's messages, the email templates). ``on_event``: LeadCreated sends the welcome
 email, once (subscriptions.py). ``outbox_relay``.
 """
 
@@ -10,6 +10,7 @@ from chalice.app import Chalice
 
 from campaigns import SERVICE
 from campaigns.messages import routes as messages
+from campaigns.templates import routes as templates
 from shared.functions import add_consumer, add_outbox_relay
 from shared.http import Api
 
@@ -17,6 +18,7 @@ app = Chalice(app_name=f"crm-{SERVICE}")
 # Kept: its routes are what the OpenAPI document and the route tests are made from.
 api = Api(app, SERVICE)
 api.include(messages.router)
+api.include(templates.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "campaigns.subscriptions")
 add_outbox_relay(app)

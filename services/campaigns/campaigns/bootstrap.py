@@ -1,4 +1,4 @@
-"""campaigns' composition root: the only place its repository and the SES mailer are built."""
+"""campaigns' composition root: the only place its repositories and the SES mailer are built."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
+    from campaigns.templates.repository import TemplateRepository
     from shared.owners import OwnerStore
 
 
@@ -30,3 +31,10 @@ def contact_owners() -> OwnerStore:
     from campaigns.messages.repository import contact_owners as owners
 
     return owners()
+
+
+@cache
+def templates() -> TemplateRepository:
+    from campaigns.templates.repository import TemplateRepository
+
+    return TemplateRepository()

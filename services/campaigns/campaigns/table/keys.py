@@ -4,6 +4,7 @@
 |---|---|---|---|
 | a message to a contact, once per template | CONTACT#<contact id> | MESSAGE#<template> | messages |
 | the contact was erased (nothing more is sent) | CONTACT#<contact id> | ERASED | messages |
+| an email template | TEMPLATES | TEMPLATE#<id> | templates |
 | contact's owner (reach) | CONTACT#<contact id> | OWNER | shared.owners |
 | outbox, idempotency | OUTBOX#... / IDEMPOTENCY#... | ... | shared kernel |
 """
@@ -25,3 +26,11 @@ def message_key(contact_id: str, template: str) -> tuple[str, str]:
 
 def erased_key(contact_id: str) -> tuple[str, str]:
     return contact_pk(contact_id), ERASED_SK
+
+
+TEMPLATES = "TEMPLATES"
+TEMPLATE_PREFIX = "TEMPLATE#"
+
+
+def template_key(template_id: str) -> tuple[str, str]:
+    return TEMPLATES, TEMPLATE_PREFIX + template_id

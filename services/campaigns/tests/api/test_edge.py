@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.testing import list_paths, refuses_deep_and_oversized_bodies, refuses_forged_cursors
 
-IDS: dict[str, str] = {}
+IDS: dict[str, str] = {"template_id": "t1"}
 QUERIES = {"/messages": "contact_id=c1"}
 
 
@@ -15,7 +15,7 @@ def test_every_list_route_refuses_forged_cursors(client: Any) -> None:
     from campaigns.api import app
 
     lists = list_paths(client, app, IDS, QUERIES)
-    assert lists == ["/messages?contact_id=c1"]
+    assert sorted(lists) == ["/messages?contact_id=c1", "/templates"]
     for path in lists:
         refuses_forged_cursors(client, path)
 
