@@ -34,13 +34,26 @@ def pipeline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSt
         yield running
 
 
+@pytest.fixture(scope="session")
+def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A stack of its own for the load tests (a thousand events at once): on the shared
+    stack they would queue every other test's events behind theirs."""
+    with running_stack(tmp_path_factory.mktemp("load-stack")) as running:
+        yield running
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """On a failing e2e test, attach the stack's recent output to the report."""
     outcome = yield
     report = outcome.get_result()
     funcargs = getattr(item, "funcargs", {})
-    running = funcargs.get("stack") or funcargs.get("scan_stack") or funcargs.get("pipeline_stack")
+    running = (
+        funcargs.get("stack")
+        or funcargs.get("scan_stack")
+        or funcargs.get("pipeline_stack")
+        or funcargs.get("load_stack")
+    )
     if report.failed and isinstance(running, LocalStack):
         report.sections.append(("local stack output (tail)", running.log()))
 

@@ -125,7 +125,8 @@ def test_a_low_survey_score_delivered_twice_issues_one_goodwill_coupon(stack: An
     assert len(published) == 1
 
 
-def test_a_thousand_accruals_with_duplicates_from_eight_senders(stack: Any) -> None:
+def test_a_thousand_accruals_with_duplicates_from_eight_senders(load_stack: Any) -> None:
+    stack = load_stack
     # Given 8 members and 800 purchases of 1.00 among them (each earns 1 point), 200 of
     # them sent twice
     members = [_member(stack) for _ in range(8)]
