@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from campaigns.templates.models import Content, Template, TemplateIn, TemplatePage, TemplatePatch
 from campaigns.templates.rendering import problems
 from shared.errors import StaleVersion, Unprocessable
+from shared.inputs import patched
 from shared.pagination import decode_cursor, encode_cursor
 from shared.reach import not_found
 
@@ -58,12 +59,7 @@ def update_template(template_id: str, patch: TemplatePatch, if_match: int, repo:
     template = get_template(template_id, repo)
     if template.version != if_match:
         raise StaleVersion(f"template {template_id} is at version {template.version}", current_version=template.version)
-    merged = {**template.model_dump(include=set(TemplateIn.model_fields)), **patch.model_dump(exclude_unset=True)}
-    try:
-        data = TemplateIn.model_validate(merged)
-    except ValueError as exc:
-        field = next(iter(patch.model_dump(exclude_unset=True)), "body")
-        raise Unprocessable(str(exc).splitlines()[-1], errors=[{"field": field, "message": str(exc)}]) from None
+    data = patched(template, patch, TemplateIn)
     check(data)
     updated = Template(
         **data.model_dump(),

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from loyalty.earning.models import EarningRule, EarningRuleIn, EarningRulePatch
-from shared.errors import StaleVersion, Unprocessable
+from shared.errors import StaleVersion
+from shared.inputs import patched
 from shared.reach import not_found
 
 
@@ -42,14 +43,7 @@ def _current(rule_id: str, if_match: int, repo: RulesStore) -> EarningRule:
 def update_rule(rule_id: str, patch: EarningRulePatch, if_match: int, repo: RulesStore) -> EarningRule:
     """PATCH: the rule with the fields sent, checked again as a whole."""
     rule = _current(rule_id, if_match, repo)
-    changes = patch.model_dump(exclude_unset=True)
-    merged = {**rule.model_dump(include=set(EarningRuleIn.model_fields)), **changes}
-    try:
-        checked = EarningRuleIn.model_validate(merged)
-    except ValueError as exc:
-        raise Unprocessable(
-            str(exc).splitlines()[-1], errors=[{"field": next(iter(changes), "body"), "message": str(exc)}]
-        ) from None
+    checked = patched(rule, patch, EarningRuleIn)
     updated = EarningRule(
         **checked.model_dump(),
         id=rule.id,

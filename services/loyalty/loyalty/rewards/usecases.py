@@ -22,6 +22,7 @@ from loyalty.members.models import Member
 from loyalty.rewards.models import LIMIT_TAG, STOCK_TAG, Redemption, Reward, RewardIn, RewardPage, RewardPatch
 from shared.errors import Conflict, StaleVersion, Unprocessable
 from shared.events import Outgoing, new_event
+from shared.inputs import patched
 from shared.pagination import decode_cursor, encode_cursor
 from shared.reach import not_found
 
@@ -63,13 +64,7 @@ def update_reward(reward_id: str, patch: RewardPatch, if_match: int, repo: Rewar
     reward = get_reward(reward_id, repo)
     if reward.version != if_match:
         raise StaleVersion(f"reward {reward_id} is at version {reward.version}", current_version=reward.version)
-    changes = patch.model_dump(exclude_unset=True)
-    merged = {**reward.model_dump(include=set(RewardIn.model_fields)), **changes}
-    try:
-        checked = RewardIn.model_validate(merged)
-    except ValueError as exc:
-        field = next(iter(changes), "body")
-        raise Unprocessable(str(exc).splitlines()[-1], errors=[{"field": field, "message": str(exc)}]) from None
+    checked = patched(reward, patch, RewardIn)
     updated = Reward(
         **checked.model_dump(),
         id=reward.id,
