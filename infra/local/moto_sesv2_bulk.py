@@ -144,17 +144,19 @@ def _response_send_bulk_email(self: Any) -> Any:
     return json.dumps({"BulkEmailEntryResults": results})
 
 
-def patch_targets() -> list[tuple[Any, str]]:
-    from moto.sesv2.responses import SESV2Response
-
-    return [(SESV2Response, "send_bulk_email")]
+BULK_PATH = "{0}/v2/email/outbound-bulk-emails$"
 
 
 def patch() -> None:
-    """Give moto's SESv2 responses the operation (moto routes ``/v2/.*`` by action name)."""
+    """Give moto's SESv2 responses the operation: in-process moto routes ``/v2/.*`` by action
+    name; moto's server turns its URL patterns into Flask rules, where that catch-all
+    matches nothing, so the operation's own path is added (read when the server's SESv2
+    app is built, on its first request). Idempotent: an addition, nothing replaced."""
+    from moto.sesv2 import urls
     from moto.sesv2.responses import SESV2Response
 
     SESV2Response.send_bulk_email = _response_send_bulk_email  # type: ignore[attr-defined]
+    urls.url_paths.setdefault(BULK_PATH, SESV2Response.dispatch)
 
 
 def faults_route(environ: dict[str, Any], start_response: Any) -> list[bytes]:

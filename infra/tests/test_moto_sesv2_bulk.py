@@ -54,3 +54,23 @@ def test_sent_sms_are_listed(routes: Client) -> None:
 def test_triple_braces_render_unescaped_and_data_is_never_rendered_again() -> None:
     rendered = moto_sesv2_bulk.render("{{subject}}|{{{ html }}}", {"subject": "S {{x}}", "html": "<b>&amp;</b>"})
     assert rendered == "S {{x}}|<b>&amp;</b>"
+
+
+def test_moto_served_over_http_answers_send_bulk_email(server_clients: Any) -> None:
+    # Given moto's server (the emulator's) with the operation added, and a verified sender
+    moto_sesv2_bulk.patch()
+    server_clients("ses").verify_email_identity(EmailAddress="hello@crm.example.com")
+    # When a bulk send of two entries reaches it over HTTP
+    answer = server_clients("sesv2").send_bulk_email(
+        FromEmailAddress="hello@crm.example.com",
+        DefaultContent={"Template": {"TemplateContent": {"Subject": "{{s}}", "Text": "{{{t}}}"}}},
+        BulkEmailEntries=[
+            {
+                "Destination": {"ToAddresses": [f"r{i}@example.com"]},
+                "ReplacementEmailContent": {"ReplacementTemplate": {"ReplacementTemplateData": '{"s": "S", "t": "T"}'}},
+            }
+            for i in (1, 2)
+        ],
+    )
+    # Then both were accepted (moto's Flask routes do not match SESv2's catch-all: the path is added)
+    assert [r["Status"] for r in answer["BulkEmailEntryResults"]] == ["SUCCESS", "SUCCESS"]
