@@ -117,7 +117,7 @@ class TokenBucket:
         self.sleep = sleep
         self.store: BucketStore = store if store is not None else TableBucketStore()
         self.conflicts = 0  # optimistic writes lost to another taker (for the bench)
-        self._short = 1.0  # tokens missing for one, at the last take that got none
+        self._short = 1.0  # tokens missing, at the last take that got none
 
     def _refilled(self, state: tuple[float, float] | None, now: float) -> float:
         if state is None:
@@ -127,6 +127,10 @@ class TokenBucket:
 
     def take(self, n: int) -> int:
         """Take up to ``n`` whole tokens now; how many were got (0 when the bucket is empty)."""
+        return self._take(n, 1)
+
+    def _take(self, n: int, minimum: int) -> int:
+        """Up to ``n`` tokens if at least ``minimum`` are there, else none."""
         if n <= 0:
             return 0
         for _ in range(MAX_CONFLICTS):
@@ -134,8 +138,8 @@ class TokenBucket:
             now = self.clock()
             available = self._refilled(state, now)
             got = min(n, math.floor(available))
-            if got == 0:
-                self._short = 1.0 - available
+            if got < minimum:
+                self._short = minimum - available
                 return 0
             # Spent from what was there; the time stays the refill's, so what accrues while
             # others wait is never lost. A clock behind the stored one keeps the stored time.
@@ -146,19 +150,24 @@ class TokenBucket:
             self.conflicts += 1
         return 0
 
-    def acquire(self, n: int, *, deadline: float) -> int:
+    def acquire(self, n: int, *, deadline: float, at_least: int = 1) -> int:
         """Wait (sleeping just enough) until at least 1 token is got; returns how many
-        (≤ ``n``), or 0 once the clock passes ``deadline`` (the same clock as the bucket's)."""
+        (≤ ``n``), or 0 once the clock passes ``deadline`` (the same clock as the bucket's).
+
+        ``at_least``: wait until that many (at most ``n`` and the burst) can be taken at
+        once. Waking for every single token costs a read and a write per token; a sender
+        that waits for a whole SES call's worth (50) pays them once per 50 emails."""
         if n <= 0:
             return 0
+        minimum = max(1, min(at_least, n, math.floor(self.burst)))
         while True:
-            got = self.take(n)
+            got = self._take(n, minimum)
             if got:
                 return got
             now = self.clock()
             if now >= deadline:
                 return 0
-            # Just long enough for one token to accrue (as of the state read), never past
-            # the deadline; another taker may get it first, and then we wait again.
+            # Just long enough for the missing tokens to accrue (as of the state read), never
+            # past the deadline; another taker may get them first, and then we wait again.
             pause = max(self._short / self.rate, 0.001)
             self.sleep(min(pause, deadline - now))

@@ -74,6 +74,20 @@ def test_acquire_sleeps_just_long_enough_for_a_token() -> None:
     assert clock.now - start == pytest.approx(0.25)
 
 
+def test_acquire_at_least_a_batch_waits_for_the_batch_in_one_take() -> None:
+    # Given an empty bucket of 100 tokens/s
+    store = FakeStore()
+    bucket, clock = _bucket(100, store=store)
+    assert bucket.take(100) == 100
+    start, reads = clock.now, store.reads
+    # When a sender waits for a whole call's worth (50)
+    got = bucket.acquire(50, deadline=start + 10, at_least=50)
+    # Then it slept half a second and got the 50 in one more take, not one at a time
+    assert got == 50
+    assert clock.now - start == pytest.approx(0.5)
+    assert store.reads - reads == 2
+
+
 def test_acquire_gives_up_at_the_deadline() -> None:
     bucket, clock = _bucket(1, burst=1)
     assert bucket.take(1) == 1
