@@ -6,6 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from campaigns.audience.repository import AudienceRepository
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
     from campaigns.templates.repository import TemplateRepository
@@ -38,3 +39,10 @@ def templates() -> TemplateRepository:
     from campaigns.templates.repository import TemplateRepository
 
     return TemplateRepository()
+
+
+@cache
+def audience() -> AudienceRepository:
+    from campaigns.audience.repository import AudienceRepository
+
+    return AudienceRepository()
