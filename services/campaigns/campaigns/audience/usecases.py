@@ -37,15 +37,27 @@ class Change:
     after: RecipientState
 
 
-class AudienceStore(Protocol):
-    def state(self, contact_id: str) -> RecipientState | None: ...
-    def commit(self, changes: list[Change]) -> bool: ...
-    def forget(self, state: RecipientState) -> None: ...
+class Members(Protocol):
+    """What resolving an audience reads (AudienceRepository.members)."""
+
     def members(
         self, segment_id: str, limit: int, start: dict[str, Any] | None
     ) -> tuple[list[str], dict[str, Any] | None]: ...
+
+
+class Readers(Members, Protocol):
+    """What the senders read (AudienceRepository): members, and recipients by id."""
+
     def recipients(self, contact_ids: list[str]) -> dict[str, Recipient]: ...
     def recipient(self, contact_id: str) -> Recipient | None: ...
+
+
+class AudienceStore(Readers, Protocol):
+    """All the audience's store does: the reactions' reads and writes too."""
+
+    def state(self, contact_id: str) -> RecipientState | None: ...
+    def commit(self, changes: list[Change]) -> bool: ...
+    def forget(self, state: RecipientState) -> None: ...
 
 
 Suppressed = Callable[[list[str]], set[str]]  # addresses in, the suppressed ones out
@@ -221,7 +233,7 @@ def erase(repo: AudienceStore, contact_id: str) -> None:
 # --- what the senders call -------------------------------------------------------------
 
 
-def _segment(repo: AudienceStore, segment_id: str) -> Iterator[str]:
+def _segment(repo: Members, segment_id: str) -> Iterator[str]:
     start: dict[str, Any] | None = None
     while True:
         ids, start = repo.members(segment_id, PAGE, start)
@@ -230,7 +242,7 @@ def _segment(repo: AudienceStore, segment_id: str) -> Iterator[str]:
             return
 
 
-def resolve(segment_ids: list[str], exclude_segment_ids: list[str], repo: AudienceStore) -> Iterator[str]:
+def resolve(segment_ids: list[str], exclude_segment_ids: list[str], repo: Members) -> Iterator[str]:
     """Each contact in any of ``segment_ids`` but in none of ``exclude_segment_ids``, once.
 
     Memory bound: the exclusion segments are read first into a set, and with more than one
@@ -278,7 +290,7 @@ def _none_suppressed(addresses: list[str]) -> set[str]:
 def count(
     segment_ids: list[str],
     exclude_segment_ids: list[str],
-    repo: AudienceStore,
+    repo: Readers,
     *,
     channel: Channel,
     purpose: str = "marketing",

@@ -19,6 +19,7 @@ from campaigns.audience.usecases import (
     resolve,
 )
 from services.campaigns.tests.unit.audience.fakes import FakeAudience
+from shared.errors import Conflict
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -178,7 +179,7 @@ def test_an_interrupted_merge_resumes_where_it_stopped() -> None:
         return real(changes) if calls["n"] == 1 else False
 
     repo.commit = flaky  # type: ignore[method-assign]
-    with pytest.raises(Exception, match="kept changing"):
+    with pytest.raises(Conflict, match="kept changing"):
         merge(repo, "win", "lose", at(10))
     moved = repo.recipient("win")
     assert moved is not None and len(moved.segments) == 45
