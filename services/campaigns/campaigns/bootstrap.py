@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from campaigns.delivery.limiter import TokenBucket
     from campaigns.delivery.mailer import BulkMailer
     from campaigns.delivery.sms import SmsSender
+    from campaigns.audience.repository import AudienceRepository
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
     from campaigns.templates.repository import TemplateRepository
@@ -65,3 +66,7 @@ def limiter(channel: Channel) -> TokenBucket:
     from shared.settings import get_settings
 
     return TokenBucket(f"send-{channel.value}", get_settings().send_rate(channel.value))
+def audience() -> AudienceRepository:
+    from campaigns.audience.repository import AudienceRepository
+
+    return AudienceRepository()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from shared.events import IncomingEvent
 
 
@@ -24,3 +26,58 @@ class ContactErasedIn(IncomingEvent):
     """crm.contacts ContactErased: forget the person."""
 
     contact_id: str
+
+
+# --- the audience: campaigns' own view of each contact (audience/) ----------------------
+
+
+class LeadProfileIn(IncomingEvent):
+    """crm.contacts LeadCreated: the new recipient's profile."""
+
+    contact_id: str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    language: str | None = None
+
+
+class ContactUpdatedIn(IncomingEvent):
+    """crm.contacts ContactUpdated: the profile fields named in ``changed`` carry their new
+    value (null: cleared). Older events carry none of them: a field absent from the payload
+    is not a change to apply."""
+
+    contact_id: str
+    changed: list[str]
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+    company: str | None = None
+    birthday: date | None = None
+
+
+class ConsentChangedIn(IncomingEvent):
+    """crm.contacts ConsentChanged: one channel and purpose granted or withdrawn at ``at``."""
+
+    contact_id: str
+    channel: str
+    purpose: str
+    granted: bool
+    at: datetime
+
+
+class SegmentMovedIn(IncomingEvent):
+    """crm.contacts SegmentEntered / SegmentExited (ordered by the envelope's occurred_at)."""
+
+    segment_id: str
+    contact_id: str
+
+
+class ContactsMergedIn(IncomingEvent):
+    """crm.contacts ContactsMerged: the loser's memberships and consent fold into the winner's."""
+
+    winner_id: str
+    loser_id: str
