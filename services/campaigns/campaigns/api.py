@@ -9,9 +9,13 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from campaigns import SERVICE
+from campaigns.bounces import workers as bounces
 from campaigns.messages import routes as messages
+from campaigns.suppression import routes as suppression
 from campaigns.templates import routes as templates
-from shared.functions import add_consumer, add_outbox_relay
+from campaigns.tracking import routes as tracking
+from campaigns.unsubscribe import routes as unsubscribe
+from shared.functions import add_consumer, add_outbox_relay, add_worker
 from shared.http import Api
 
 app = Chalice(app_name=f"crm-{SERVICE}")
@@ -19,6 +23,11 @@ app = Chalice(app_name=f"crm-{SERVICE}")
 api = Api(app, SERVICE)
 api.include(messages.router)
 api.include(templates.router)
+api.include(tracking.router)
+api.include(unsubscribe.router)
+api.include(suppression.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "campaigns.subscriptions")
 add_outbox_relay(app)
+# SES's bounce, complaint and delivery notifications (SNS -> SQS).
+add_worker(app, "ses_feedback", bounces.ses_feedback)

@@ -6,9 +6,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from campaigns.attribution.repository import AttributionRepository
+    from campaigns.bounces.repository import FeedbackRepository
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
+    from campaigns.suppression.repository import SuppressionRepository
     from campaigns.templates.repository import TemplateRepository
+    from campaigns.tracking.repository import TrackingRepository
+    from campaigns.unsubscribe.repository import OptOutRepository
     from shared.owners import OwnerStore
 
 
@@ -38,3 +43,38 @@ def templates() -> TemplateRepository:
     from campaigns.templates.repository import TemplateRepository
 
     return TemplateRepository()
+
+
+@cache
+def tracking() -> TrackingRepository:
+    from campaigns.tracking.repository import TrackingRepository
+
+    return TrackingRepository()
+
+
+@cache
+def opt_outs() -> OptOutRepository:
+    from campaigns.unsubscribe.repository import OptOutRepository
+
+    return OptOutRepository()
+
+
+@cache
+def suppressions() -> SuppressionRepository:
+    from campaigns.suppression.repository import SuppressionRepository
+
+    return SuppressionRepository()
+
+
+@cache
+def feedback_log() -> FeedbackRepository:
+    from campaigns.bounces.repository import FeedbackRepository
+
+    return FeedbackRepository()
+
+
+@cache
+def attributions() -> AttributionRepository:
+    from campaigns.attribution.repository import AttributionRepository
+
+    return AttributionRepository()

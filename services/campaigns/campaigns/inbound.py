@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from shared.events import IncomingEvent
 
 
@@ -24,3 +27,13 @@ class ContactErasedIn(IncomingEvent):
     """crm.contacts ContactErased: forget the person."""
 
     contact_id: str
+
+
+class PurchaseRecordedIn(IncomingEvent):
+    """crm.contacts PurchaseRecorded (once per order): an order to attribute to a campaign."""
+
+    contact_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    occurred_at: datetime

@@ -1,0 +1,39 @@
+"""Reading SES's notifications out of SNS's envelope (Given/When/Then)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from campaigns.bounces.models import Kind, UnreadableNotification, read_feedback
+
+
+def test_a_bounce_in_an_sns_envelope_names_its_tags_and_addresses() -> None:
+    message = {
+        "notificationType": "Bounce",
+        "mail": {"messageId": "m1", "timestamp": "2026-12-01T10:00:00Z", "tags": [{"name": "source", "value": "s1"}]},
+        "bounce": {"bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "a@b.c"}], "feedbackId": "f1"},
+    }
+    feedback = read_feedback({"Type": "Notification", "Message": json.dumps(message)})
+    assert feedback is not None and feedback.kind is Kind.BOUNCE and feedback.suppresses
+    assert (feedback.feedback_id, feedback.source, feedback.contact_id, feedback.addresses) == (
+        "f1",
+        "s1",
+        None,
+        ["a@b.c"],
+    )
+
+
+def test_a_delivery_counts_under_its_message_id_and_suppresses_nothing() -> None:
+    message = {"eventType": "Delivery", "mail": {"messageId": "m2"}, "delivery": {"timestamp": "2026-12-01T10:00:00Z"}}
+    feedback = read_feedback(message)
+    assert feedback is not None and feedback.feedback_id == "Delivery-m2" and not feedback.suppresses
+
+
+def test_other_messages_are_none_and_broken_ones_unreadable() -> None:
+    assert read_feedback({"Type": "SubscriptionConfirmation", "Message": "{}"}) is None
+    with pytest.raises(UnreadableNotification):
+        read_feedback({"Type": "Notification", "Message": "{not json"})
+    with pytest.raises(UnreadableNotification):
+        read_feedback({"notificationType": "Complaint", "complaint": {}})
