@@ -340,6 +340,14 @@ class Api:
         view.crm_roles = spec.roles  # type: ignore[attr-defined]
         view.crm_body = spec.body  # type: ignore[attr-defined]
         view.crm_public = spec.public  # type: ignore[attr-defined]
+        binary = spec.media_type is not None and not spec.media_type.startswith(("text/", "application/json"))
+        if binary and spec.media_type is not None:
+            # Bytes are answered only to an Accept naming a binary type (Chalice, like API
+            # Gateway's binaryMediaTypes): an image fetch's ``image/*`` must be one.
+            family = spec.media_type.split("/", 1)[0] + "/*"
+            for kind in (spec.media_type, family):
+                if kind not in self.app.api.binary_types:
+                    self.app.api.binary_types.append(kind)
         if spec.content_types:
             accepted = ["application/json", *spec.content_types]
             self.app.route(spec.path, methods=list(spec.methods), content_types=accepted)(view)

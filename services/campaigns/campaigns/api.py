@@ -1,7 +1,10 @@
 """campaigns: the Chalice app and its functions, wired explicitly (no work is done here).
 
-The API: each feature's routes (a contact's messages, the email templates). ``on_event``: LeadCreated sends the welcome
-email, once (subscriptions.py). ``outbox_relay``.
+The API: each feature's routes (a contact's messages, the email templates, the suppression
+list) and the public links of emails (tracking, unsubscribe: shared.auth.PUBLIC_ROUTES).
+``on_event``: LeadCreated sends the welcome email, once; PurchaseRecorded is attributed
+(subscriptions.py). ``ses_feedback``: SES's bounce, complaint and delivery notifications.
+``outbox_relay``.
 """
 
 from __future__ import annotations
