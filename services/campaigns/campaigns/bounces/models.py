@@ -2,9 +2,12 @@
 topic (the identity's notification topic) -> SQS (raw delivery off: the body is SNS's
 envelope, whose ``Message`` is SES's JSON). Only what is used is read.
 
-Which email a notification is about: ``mail.messageId`` (SES's), and the tags the senders
-put on each email (``source``, ``contact_id``; OutgoingEmail.tags), found as SES writes them
-in ``mail.tags`` (``{"source": ["campaign-..."]}``) or as a list of name/value pairs.
+Which email a notification is about: ``mail.messageId`` (SES's), and what the senders put
+on each email: its tags (``source``, ``contact_id``; OutgoingEmail.tags), which SES writes in
+``mail.tags`` (``{"source": ["campaign-..."]}``) for event publishing, and its headers
+``X-Crm-Source`` / ``X-Crm-Contact-Id`` (OutgoingEmail.headers), which an identity's own
+notifications carry in ``mail.headers`` once the identity includes original headers
+(SetIdentityHeadersInNotificationsEnabled): identity notifications carry no tags.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+
+from campaigns.tracking.links import CONTACT_HEADER, SOURCE_HEADER
 
 
 class Kind(StrEnum):
@@ -43,11 +48,20 @@ class UnreadableNotification(ValueError):
     """Not an SES notification this worker can read: retried, then the DLQ keeps it."""
 
 
+# The headers a sender adds to each email, and the tag each stands for.
+HEADERS = {SOURCE_HEADER.lower(): "source", CONTACT_HEADER.lower(): "contact_id"}
+
+
 def _tags(mail: dict[str, Any]) -> dict[str, str]:
     raw = mail.get("tags") or {}
     if isinstance(raw, list):
-        return {str(t.get("name")): str(t.get("value")) for t in raw if isinstance(t, dict)}
-    return {str(k): str(v[0] if isinstance(v, list) and v else v) for k, v in raw.items() if v}
+        tags = {str(t.get("name")): str(t.get("value")) for t in raw if isinstance(t, dict)}
+    else:
+        tags = {str(k): str(v[0] if isinstance(v, list) and v else v) for k, v in raw.items() if v}
+    for header in mail.get("headers") or []:
+        if isinstance(header, dict) and str(header.get("name", "")).lower() in HEADERS:
+            tags.setdefault(HEADERS[str(header["name"]).lower()], str(header.get("value", "")).strip())
+    return tags
 
 
 def _notification(body: Any) -> dict[str, Any]:

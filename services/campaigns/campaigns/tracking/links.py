@@ -54,6 +54,21 @@ def list_unsubscribe_headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+# What names an email in SES's notifications (campaigns/bounces): its tags (event publishing
+# carries them) and these headers (an identity's notifications carry them, headers included).
+SOURCE_HEADER, CONTACT_HEADER = "X-Crm-Source", "X-Crm-Contact-Id"
+
+
+def feedback_tags(*, source: str, contact_id: str) -> dict[str, str]:
+    """OutgoingEmail.tags: SES message tags (letters, digits, ``_``, ``-``, ``.``)."""
+    return {"source": source, "contact_id": contact_id}
+
+
+def feedback_headers(*, source: str, contact_id: str) -> dict[str, str]:
+    """OutgoingEmail.headers to add beside list_unsubscribe_headers (ids only, no address)."""
+    return {SOURCE_HEADER: source, CONTACT_HEADER: contact_id}
+
+
 class _Rewriter(HTMLParser):
     """Re-emits the document as parsed, each http(s) ``<a href>`` through ``rewrite``:
     everything else (text, entities, comments, other tags) exactly as it came."""

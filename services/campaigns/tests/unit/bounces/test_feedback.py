@@ -37,3 +37,29 @@ def test_other_messages_are_none_and_broken_ones_unreadable() -> None:
         read_feedback({"Type": "Notification", "Message": "{not json"})
     with pytest.raises(UnreadableNotification):
         read_feedback({"notificationType": "Complaint", "complaint": {}})
+
+
+def test_an_identity_notification_names_its_email_by_the_senders_headers() -> None:
+    # Given a complaint as the identity's topic gets it: no tags, the original headers included
+    headers = [{"name": "X-Crm-Source", "value": "campaign-k-2"}, {"name": "x-crm-contact-id", "value": "c9"}]
+    message = {
+        "notificationType": "Complaint",
+        "mail": {"messageId": "m3", "headers": [{"name": "From", "value": "a@b.c"}, *headers]},
+        "complaint": {"complainedRecipients": [{"emailAddress": "x@y.z"}], "feedbackId": "f3"},
+    }
+    # When it is read: then the source and contact are the headers'
+    feedback = read_feedback(message)
+    assert feedback is not None and (feedback.source, feedback.contact_id) == ("campaign-k-2", "c9")
+
+
+def test_what_senders_put_on_an_email_is_what_the_notifications_are_read_by() -> None:
+    from campaigns.tracking.links import feedback_headers, feedback_tags
+
+    # Given the tags and headers a sender puts on an email, as each kind of notification returns them
+    tags = {k: [v] for k, v in feedback_tags(source="campaign-k-3", contact_id="c3").items()}
+    headers = [{"name": k, "value": v} for k, v in feedback_headers(source="campaign-k-3", contact_id="c3").items()]
+    for mail in ({"messageId": "m", "tags": tags}, {"messageId": "m", "headers": headers}):
+        message = {"notificationType": "Bounce", "mail": mail, "bounce": {"bounceType": "Transient"}}
+        # When read: then both name the same source and contact
+        feedback = read_feedback(message)
+        assert feedback is not None and (feedback.source, feedback.contact_id) == ("campaign-k-3", "c3")
