@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from shared.events import IncomingEvent
 
@@ -81,3 +82,13 @@ class ContactsMergedIn(IncomingEvent):
 
     winner_id: str
     loser_id: str
+
+
+class PurchaseRecordedIn(IncomingEvent):
+    """crm.contacts PurchaseRecorded (once per order): an order to attribute to a campaign."""
+
+    contact_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+    occurred_at: datetime

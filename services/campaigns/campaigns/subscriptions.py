@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns.attribution import consumers as attribution
 from campaigns.audience import consumers as audience
 from campaigns.inbound import (
     ConsentChangedIn,
@@ -13,6 +14,7 @@ from campaigns.inbound import (
     LeadAssignedIn,
     LeadCreatedIn,
     LeadProfileIn,
+    PurchaseRecordedIn,
     SegmentMovedIn,
 )
 from campaigns.messages import consumers as messages
@@ -31,4 +33,5 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("SegmentExited", SegmentMovedIn, audience.on_segment_exited),
     Subscription("ContactsMerged", ContactsMergedIn, audience.on_contacts_merged),
     Subscription("ContactErased", ContactErasedIn, audience.on_contact_erased),
+    Subscription("PurchaseRecorded", PurchaseRecordedIn, attribution.on_purchase_recorded),
 ]
