@@ -61,7 +61,6 @@ class SmsSent(CampaignsEvent):
     campaign_id: str | None = None
 
 
-
 class EmailOpened(CampaignsEvent):
     """A contact's email was first opened (once per source, contact and kind: a scanner's
     or privacy proxy's fetch is ``machine``, counted apart from a person's)."""
@@ -137,3 +136,48 @@ EVENTS: list[type[Event]] = [
     UnsubscribeRequested,
     CampaignConversion,
 ]
+
+
+class CampaignScheduled(CampaignsEvent):
+    """A campaign will start at ``at`` (once) or on ``cron`` (in ``timezone``)."""
+
+    campaign_id: str
+    at: str | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+
+
+class CampaignStarted(CampaignsEvent):
+    """A run began: its audience is frozen next (campaigns' own launcher reads this)."""
+
+    campaign_id: str
+    run: int
+    estimated_audience: int
+
+
+class CampaignCompleted(CampaignsEvent):
+    """Every recipient of the run is settled: sent, skipped with a reason, or failed with one."""
+
+    campaign_id: str
+    run: int
+    audience: int
+    sent: int
+    skipped: int
+    failed: int
+
+
+class CampaignDue(CampaignsEvent):
+    """Scheduler's firing of a campaign's schedule (``fired_for``: the time it was due)."""
+
+    campaign_id: str
+    fired_for: str
+
+
+class AbTestDue(CampaignsEvent):
+    """The A/B test's waiting time is over: pick the winner, send it to the rest."""
+
+    campaign_id: str
+    run: int
+
+
+EVENTS += [CampaignScheduled, CampaignStarted, CampaignCompleted, CampaignDue, AbTestDue]

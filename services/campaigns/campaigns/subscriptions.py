@@ -6,7 +6,11 @@ from typing import Any
 
 from campaigns.attribution import consumers as attribution
 from campaigns.audience import consumers as audience
+from campaigns.campaign import consumers as campaign
 from campaigns.inbound import (
+    AbTestDueIn,
+    CampaignDueIn,
+    CampaignStartedIn,
     ConsentChangedIn,
     ContactErasedIn,
     ContactsMergedIn,
@@ -34,4 +38,7 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("ContactsMerged", ContactsMergedIn, audience.on_contacts_merged),
     Subscription("ContactErased", ContactErasedIn, audience.on_contact_erased),
     Subscription("PurchaseRecorded", PurchaseRecordedIn, attribution.on_purchase_recorded),
+    Subscription("CampaignDue", CampaignDueIn, campaign.on_campaign_due),
+    Subscription("CampaignStarted", CampaignStartedIn, campaign.on_campaign_started),
+    Subscription("AbTestDue", AbTestDueIn, campaign.on_ab_test_due),
 ]

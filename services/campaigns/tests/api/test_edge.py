@@ -7,7 +7,13 @@ from typing import Any
 
 from shared.testing import list_paths, refuses_deep_and_oversized_bodies, refuses_forged_cursors
 
-IDS: dict[str, str] = {"template_id": "t1", "contact_id": "c1", "address": "nobody@example.com", "token": "not-a-token"}
+IDS: dict[str, str] = {
+    "template_id": "t1",
+    "contact_id": "c1",
+    "campaign_id": "c1",
+    "address": "nobody@example.com",
+    "token": "not-a-token",
+}
 QUERIES = {"/messages": "contact_id=c1"}
 
 
@@ -15,7 +21,7 @@ def test_every_list_route_refuses_forged_cursors(client: Any) -> None:
     from campaigns.api import app
 
     lists = list_paths(client, app, IDS, QUERIES)
-    assert sorted(lists) == ["/messages?contact_id=c1", "/templates"]
+    assert sorted(lists) == ["/campaigns", "/messages?contact_id=c1", "/templates"]
     for path in lists:
         refuses_forged_cursors(client, path)
 
