@@ -1,0 +1,170 @@
+"""Campaign sends end to end, through the running stack: the bus builds the audience, the
+scheduler fires the campaign, the senders' queue and the emulator's SES deliver it, and each
+recipient is sent at most once through crashes, failed calls, throttling and a pause."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from shared.testing import consent_changed, contact_updated, lead_created, segment_entered
+from tests.e2e import drain, eventually, headers, publish, sent_emails, ses_faults, tap
+
+pytestmark = pytest.mark.e2e
+
+
+def _call(
+    stack: Any, method: str, path: str, role: str = "marketer", *, version: int | None = None, **kwargs: Any
+) -> Any:
+    sent = {**headers(stack, role), **({"If-Match": f'"{version}"'} if version is not None else {})}
+    return stack.session.request(method, f"{stack.url}/campaigns{path}", headers=sent, timeout=30, **kwargs)
+
+
+def _people(stack: Any, segment: str, n: int, *, consent: bool = True, leads: bool = True) -> dict[str, str]:
+    """``n`` contacts in ``segment`` as contacts' events tell campaigns: contact id -> address.
+    ``leads=False``: known contacts whose profile changed (ContactUpdated, which only campaigns
+    reads), so a large audience does not also enrol hundreds of members and leads elsewhere."""
+    people, events = {}, []
+    for _ in range(n):
+        address = f"c-{uuid.uuid4().hex[:10]}@example.com"
+        contact_id = str(uuid.uuid4())
+        profile = (
+            lead_created(contact_id, email=address)
+            if leads
+            else contact_updated(contact_id, email=address, first_name="Ada")
+        )
+        events += [profile, segment_entered(segment, contact_id)] + ([consent_changed(contact_id)] if consent else [])
+        people[contact_id] = address
+    publish(stack, events)
+    return people
+
+
+def _template(stack: Any) -> tuple[str, str]:
+    subject = f"News {uuid.uuid4().hex[:8]}"
+    body = {
+        "name": subject,
+        "subject": subject + " for {{ contact.first_name }}",
+        "html": "<p>Hi {{ contact.first_name }}</p><a href='https://shop.example.com/new'>new</a>",
+        "text": "Hi {{ contact.first_name }}\nUnsubscribe: {{ unsubscribe_url }}",
+    }
+    created = _call(stack, "POST", "/templates", json=body)
+    assert created.status_code == 201, created.text
+    return created.json()["id"], subject
+
+
+def _campaign(stack: Any, template_id: str, segments: list[str], **extra: Any) -> str:
+    body = {"name": "E2E", "template_id": template_id, "segment_ids": segments, **extra}
+    created = _call(stack, "POST", "/campaigns", json=body)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def _audience_is(stack: Any, campaign_id: str, total: int) -> None:
+    eventually(lambda: _call(stack, "GET", f"/campaigns/{campaign_id}/audience").json()["total"] == total, timeout=60)
+
+
+def _ours(stack: Any, subject: str) -> list[dict[str, Any]]:
+    return [e for e in sent_emails(stack) if str(e.get("subject", "")).startswith(subject)]
+
+
+def _status(stack: Any, campaign_id: str) -> str:
+    return str(_call(stack, "GET", f"/campaigns/{campaign_id}", "agent").json()["status"])
+
+
+def _once_each(stack: Any, subject: str, people: dict[str, str]) -> None:
+    sent = [str(e["destinations"]) for e in _ours(stack, subject)]
+    for address in people.values():
+        assert sum(address in d for d in sent) == 1, address
+    assert len(sent) == len(people)
+
+
+def test_a_scheduled_campaign_fires_once_and_reaches_the_segment_minus_exclusions_opt_outs_and_suppressed(
+    stack: Any,
+) -> None:
+    segment, staff = f"vip-{uuid.uuid4().hex[:6]}", f"staff-{uuid.uuid4().hex[:6]}"
+    started = tap(stack, {"source": ["crm.campaigns"], "detail-type": ["CampaignStarted"]})
+    # Given 8 VIPs: 2 also staff (excluded), 1 who opted out, 1 whose address is suppressed
+    reached = _people(stack, segment, 4)
+    excluded = _people(stack, segment, 2)
+    publish(stack, [segment_entered(staff, c) for c in excluded])
+    opted_out = _people(stack, segment, 1)
+    later = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    publish(stack, [consent_changed(c, granted=False, at=later) for c in opted_out])
+    barred = _people(stack, segment, 1)
+    assert _call(stack, "POST", "/suppressions", "admin", json={"address": next(iter(barred.values()))}).ok
+    template_id, subject = _template(stack)
+    # ... and a template naming a variable no recipient has, refused with the name at fault
+    broken = _call(stack, "POST", "/templates", json={"name": "x", "subject": "{{ coupon }}", "html": "x", "text": "x"})
+    assert broken.status_code == 422 and "coupon" in broken.json()["errors"][0]["message"]
+    # When a campaign is scheduled for a fixed time a few seconds ahead, in Shanghai's time zone
+    campaign_id = _campaign(stack, template_id, [segment], exclude_segment_ids=[staff])
+    _audience_is(stack, campaign_id, 6)
+    at = (datetime.now(UTC) + timedelta(seconds=4)).astimezone(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)
+    patched = _call(stack, "PATCH", f"/campaigns/{campaign_id}", json={"schedule": {"at": at.isoformat()}}, version=1)
+    assert patched.status_code == 200 and patched.json()["status"] == "scheduled", patched.text
+    # Then it fires once, and reaches exactly the 4, each once; the others are settled with their reason
+    eventually(lambda: _status(stack, campaign_id) == "sent", timeout=60)
+    _once_each(stack, subject, reached)
+    report = _call(stack, "GET", f"/campaigns/{campaign_id}/report", "manager").json()
+    assert (report["audience"], report["sent"], report["settled"]) == (6, 4, 6)
+    assert report["skipped"] == {"no_consent": 1, "suppressed": 1}
+    assert len([e for e in drain(stack, started, wait=3) if e["detail"]["data"]["campaign_id"] == campaign_id]) == 1
+
+
+def test_a_crashed_sender_and_a_failed_ses_call_mid_chunk_lose_nothing_and_repeat_nothing(stack: Any) -> None:
+    segment = f"crash-{uuid.uuid4().hex[:6]}"
+    # Given 150 recipients (two chunks) and a template
+    people = _people(stack, segment, 150, leads=False)
+    template_id, subject = _template(stack)
+    campaign_id = _campaign(stack, template_id, [segment])
+    _audience_is(stack, campaign_id, 150)
+    # When the next sender invocation crashes before it runs, and an SES call fails with nothing sent
+    armed = stack.session.post(f"{stack.url}/_local/faults", json={"function": "crm-dev-campaigns-send_worker"})
+    assert armed.status_code == 201, armed.text
+    ses_faults(stack, fail=1)
+    assert _call(stack, "POST", f"/campaigns/{campaign_id}/send").status_code == 202
+    # Then SQS delivers the crashed chunk again, the failed call's recipients are sent later, once
+    eventually(lambda: _status(stack, campaign_id) == "sent", timeout=90)
+    _once_each(stack, subject, people)
+    report = _call(stack, "GET", f"/campaigns/{campaign_id}/report", "manager").json()
+    assert (report["sent"], report["settled"], report["failed"]) == (150, 150, {})
+
+
+def test_pause_then_resume_sends_each_recipient_once(stack: Any) -> None:
+    segment = f"pause-{uuid.uuid4().hex[:6]}"
+    people = _people(stack, segment, 150, leads=False)
+    template_id, subject = _template(stack)
+    campaign_id = _campaign(stack, template_id, [segment])
+    _audience_is(stack, campaign_id, 150)
+    # When it is sent and paused at once, then resumed a moment later
+    assert _call(stack, "POST", f"/campaigns/{campaign_id}/send").status_code == 202
+    paused = _call(stack, "POST", f"/campaigns/{campaign_id}/pause")
+    assert paused.status_code == 200 and paused.json()["status"] == "paused"
+    eventually(lambda: _call(stack, "GET", f"/campaigns/{campaign_id}", "agent").json()["run"]["audience"] == 150)
+    while_paused = len(_ours(stack, subject))
+    assert while_paused < 150
+    assert _call(stack, "POST", f"/campaigns/{campaign_id}/resume").json()["status"] == "sending"
+    # Then the run continues where it stopped: everyone once, and the campaign is sent
+    eventually(lambda: _status(stack, campaign_id) == "sent", timeout=60)
+    _once_each(stack, subject, people)
+    assert _call(stack, "POST", f"/campaigns/{campaign_id}/send").status_code == 409
+
+
+def test_ses_throttling_delays_the_campaign_but_loses_nothing(stack: Any) -> None:
+    segment = f"slow-{uuid.uuid4().hex[:6]}"
+    people = _people(stack, segment, 60, leads=False)
+    template_id, subject = _template(stack)
+    campaign_id = _campaign(stack, template_id, [segment])
+    _audience_is(stack, campaign_id, 60)
+    # When SES throttles the next three calls
+    ses_faults(stack, throttle=3)
+    assert _call(stack, "POST", f"/campaigns/{campaign_id}/send").status_code == 202
+    # Then every recipient is sent once, later, and the counts add up
+    eventually(lambda: _status(stack, campaign_id) == "sent", timeout=90)
+    _once_each(stack, subject, people)
+    report = _call(stack, "GET", f"/campaigns/{campaign_id}/report", "manager").json()
+    assert (report["audience"], report["sent"], report["settled"]) == (60, 60, 60)
