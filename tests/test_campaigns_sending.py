@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared.testing import consent_changed, contact_updated, lead_created, segment_entered
-from tests.e2e import drain, eventually, headers, publish, sent_emails, ses_faults, tap
+from tests.e2e import drain, eventually, headers, new_lead, publish, sent_emails, ses_faults, tap
 
 pytestmark = pytest.mark.e2e
 
@@ -168,3 +168,36 @@ def test_ses_throttling_delays_the_campaign_but_loses_nothing(stack: Any) -> Non
     _once_each(stack, subject, people)
     report = _call(stack, "GET", f"/campaigns/{campaign_id}/report", "manager").json()
     assert (report["audience"], report["sent"], report["settled"]) == (60, 60, 60)
+
+
+def test_one_click_unsubscribe_from_an_email_makes_the_next_campaign_skip_the_contact(stack: Any) -> None:
+    segment = f"news-{uuid.uuid4().hex[:6]}"
+    # Given a contact created in contacts, who agreed to marketing email there, in a segment
+    contact = new_lead(stack)
+    contact_id, address = contact["id"], contact["email"]
+    consent = {"channel": "email", "purpose": "marketing", "granted": True, "source": "web_form"}
+    given = stack.session.post(
+        f"{stack.url}/contacts/{contact_id}/consents", json=consent, headers=headers(stack, "manager"), timeout=30
+    )
+    assert given.status_code == 201, given.text
+    publish(stack, [segment_entered(segment, contact_id)])
+    template_id, subject = _template(stack)
+    first = _campaign(stack, template_id, [segment])
+    eventually(lambda: _call(stack, "GET", f"/campaigns/{first}/audience").json()["eligible"] == 1, timeout=60)
+    assert _call(stack, "POST", f"/campaigns/{first}/send").status_code == 202
+    email = eventually(lambda: _ours(stack, subject), timeout=60)[0]
+    # When the mailbox provider posts the one-click unsubscribe of its List-Unsubscribe header
+    assert email["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = email["headers"]["List-Unsubscribe"].strip("<>")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert stack.session.post(url, data="List-Unsubscribe=One-Click", headers=form, timeout=30).status_code == 200
+    # Then contacts holds the withdrawal, and the next campaign to the segment skips the contact
+    second = _campaign(stack, template_id, [segment])
+    eventually(lambda: _call(stack, "GET", f"/campaigns/{second}/audience").json()["eligible"] == 0, timeout=60)
+    assert _call(stack, "POST", f"/campaigns/{second}/send").status_code == 202
+    eventually(lambda: _status(stack, second) == "sent", timeout=60)
+    report = _call(stack, "GET", f"/campaigns/{second}/report", "manager").json()
+    assert (report["sent"], report["skipped"]) == (0, {"no_consent": 1})
+    assert (
+        len(sent_emails(stack, address)) == len([e for e in sent_emails(stack, address) if subject not in str(e)]) + 1
+    )
