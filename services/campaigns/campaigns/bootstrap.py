@@ -6,8 +6,11 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from campaigns.journeys.repository import JourneyRepository, RunRepository
+    from campaigns.journeys.usecases import Clock, JourneyPorts, Sender
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
+    from campaigns.sending.models import SendRequest, SendSummary
     from campaigns.templates.repository import TemplateRepository
     from shared.owners import OwnerStore
 
@@ -38,3 +41,41 @@ def templates() -> TemplateRepository:
     from campaigns.templates.repository import TemplateRepository
 
     return TemplateRepository()
+
+
+@cache
+def journeys() -> JourneyRepository:
+    from campaigns.journeys.repository import JourneyRepository
+
+    return JourneyRepository()
+
+
+@cache
+def journey_runs() -> RunRepository:
+    from campaigns.journeys.repository import RunRepository
+
+    return RunRepository()
+
+
+def journey_ports() -> JourneyPorts:
+    """The journeys' ports: definitions, runs, one-time schedules, the sending core, templates."""
+    from campaigns.journeys.usecases import JourneyPorts
+    from shared import schedules
+
+    return JourneyPorts(journeys(), journey_runs(), schedules, journey_sender(), templates(), journey_clock())
+
+
+def journey_clock() -> Clock:
+    """The journeys' time (a test fixes it here)."""
+    from campaigns.journeys.usecases import utc_now
+
+    return utc_now
+
+
+def journey_sender() -> Sender:
+    """A journey step's sends go through the sending core (campaigns.sending.usecases.send)."""
+
+    def send(request: SendRequest) -> SendSummary:
+        raise NotImplementedError("the sending core is not wired yet")
+
+    return send

@@ -5,6 +5,8 @@ No email address travels on the bus: consumers that need it ask contacts by cont
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.events import Event
 
 
@@ -31,3 +33,27 @@ class EmailSendFailed(CampaignsEvent):
 
 
 EVENTS: list[type[Event]] = [EmailSent, EmailSendFailed]
+
+
+# --- journeys' own, put on the bus by their one-time schedules (routed back by JourneysOwnRule)
+
+
+class JourneyStepDue(CampaignsEvent):
+    """Internal: a run's step is due (its schedule fired). ``attempt`` > 0: a retry after the
+    sending account throttled it."""
+
+    journey_id: str
+    contact_id: str
+    run_id: str
+    step: int
+    attempt: int = 0
+
+
+class BirthdayDue(CampaignsEvent):
+    """Internal: a contact's birthday came (their yearly one-time schedule fired)."""
+
+    contact_id: str
+    on: date
+
+
+EVENTS += [JourneyStepDue, BirthdayDue]

@@ -4,12 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaigns.inbound import ContactErasedIn, LeadAssignedIn, LeadCreatedIn
+from campaigns.inbound import (
+    BirthdayDueIn,
+    ContactErasedIn,
+    CouponIssuedIn,
+    JourneyStepDueIn,
+    LeadAssignedIn,
+    LeadCreatedIn,
+    OpportunityLostIn,
+    OpportunityWonIn,
+    PurchaseRecordedIn,
+    SegmentEnteredIn,
+    SegmentExitedIn,
+    SurveyAnsweredIn,
+    TicketOpenedIn,
+)
+from campaigns.journeys import consumers as journeys
 from campaigns.messages import consumers as messages
 from shared.consumer import Subscription
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
+    # The welcome email at once (messages), then the welcome journey's later steps.
     Subscription("LeadCreated", LeadCreatedIn, messages.on_lead_created),
     Subscription("LeadAssigned", LeadAssignedIn, messages.on_lead_assigned),
     Subscription("ContactErased", ContactErasedIn, messages.on_contact_erased),
+    # Journeys: what starts a run...
+    Subscription("LeadCreated", LeadCreatedIn, journeys.on_lead_created),
+    Subscription("SegmentEntered", SegmentEnteredIn, journeys.on_segment_entered),
+    Subscription("OpportunityWon", OpportunityWonIn, journeys.on_opportunity_won),
+    Subscription("TicketOpened", TicketOpenedIn, journeys.on_ticket_opened),
+    Subscription("CouponIssued", CouponIssuedIn, journeys.on_coupon_issued),
+    Subscription("BirthdayDue", BirthdayDueIn, journeys.on_birthday_due),
+    # ...moves it on (its step's one-time schedule fired)...
+    Subscription("JourneyStepDue", JourneyStepDueIn, journeys.on_journey_step_due),
+    # ...and ends it early.
+    Subscription("SegmentExited", SegmentExitedIn, journeys.on_segment_exited),
+    Subscription("PurchaseRecorded", PurchaseRecordedIn, journeys.on_purchase_recorded),
+    Subscription("OpportunityLost", OpportunityLostIn, journeys.on_opportunity_lost),
+    Subscription("SurveyAnswered", SurveyAnsweredIn, journeys.on_survey_answered),
+    Subscription("ContactErased", ContactErasedIn, journeys.on_contact_erased),
 ]
+# Declared, with their readers and reactions (journeys/consumers.py), to subscribe (with their
+# rules in resources.yaml) once their producers publish them, the contract tests checking a
+# producer exists: SurveyRequested (service_desk, to come: SurveyRequestedIn) and
+# UnsubscribeRequested (campaigns' tracking: UnsubscribeRequestedIn).
