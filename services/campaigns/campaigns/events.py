@@ -1,6 +1,7 @@
 """Events the campaigns service publishes (the contract other services read).
 
-No email address travels on the bus: consumers that need it ask contacts by contact_id.
+No address travels on the bus: consumers that need one ask contacts by contact_id. A send
+names its *source*: a campaign run (``campaign-<id>-<run>``) or a journey step.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class EmailSent(CampaignsEvent):
     contact_id: str
     template: str
     ses_message_id: str
+    source: str | None = None
+    campaign_id: str | None = None
 
 
 class EmailSendFailed(CampaignsEvent):
@@ -30,12 +33,36 @@ class EmailSendFailed(CampaignsEvent):
     contact_id: str
     template: str
     reason: str  # the SES error code, e.g. MessageRejected
+    source: str | None = None
+    campaign_id: str | None = None
 
 
-EVENTS: list[type[Event]] = [EmailSent, EmailSendFailed]
+class EmailSkipped(CampaignsEvent):
+    """A recipient of a campaign or journey step got nothing, and why (no consent, suppressed...)."""
+
+    contact_id: str
+    source: str
+    channel: str
+    reason: str
+    template: str
+    campaign_id: str | None = None
 
 
-# --- journeys' own, put on the bus by their one-time schedules (routed back by JourneysOwnRule)
+class SmsSent(CampaignsEvent):
+    """SNS accepted a text message for a contact."""
+
+    message_id: str
+    contact_id: str
+    template: str
+    provider_message_id: str
+    source: str
+    campaign_id: str | None = None
+
+
+EVENTS: list[type[Event]] = [EmailSent, EmailSendFailed, EmailSkipped, SmsSent]
+
+
+# --- journeys' own, put on the bus by their one-time schedules (routed back by their rules)
 
 
 class JourneyStepDue(CampaignsEvent):

@@ -28,6 +28,10 @@ class SendRequest(BaseModel):
     context: dict[str, Any] = Field(default_factory=dict)  # more template variables (a journey's)
 
 
+class SendContended(Exception):
+    """Another delivery claimed (or settled) some of these recipients first: read them again."""
+
+
 class SendStatus(StrEnum):
     SENDING = "sending"  # claimed; the provider call is in flight (or its process died)
     SENT = "sent"

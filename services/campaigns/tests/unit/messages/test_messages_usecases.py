@@ -91,7 +91,14 @@ def test_a_lead_gets_one_welcome_email() -> None:
     assert {r.status for r in results} == {MessageStatus.SENT}
     assert [e.detail_type for e in repo.events] == ["EmailSent"]
     data = repo.events[0].detail["data"]
-    assert data == {"message_id": results[0].id, "contact_id": "c1", "template": "welcome", "ses_message_id": "ses-1"}
+    assert data == {
+        "message_id": results[0].id,
+        "contact_id": "c1",
+        "template": "welcome",
+        "ses_message_id": "ses-1",
+        "source": None,
+        "campaign_id": None,
+    }
     assert "ada@example.com" not in str(repo.events[0].detail)  # no address on the bus
 
 
