@@ -6,7 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from campaigns.journeys.repository import JourneyRepository, RunRepository
+    from campaigns.journeys.repository import BirthdayRepository, JourneyRepository, RunRepository
     from campaigns.journeys.usecases import Clock, JourneyPorts, Sender
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
@@ -55,6 +55,13 @@ def journey_runs() -> RunRepository:
     from campaigns.journeys.repository import RunRepository
 
     return RunRepository()
+
+
+@cache
+def birthdays() -> BirthdayRepository:
+    from campaigns.journeys.repository import BirthdayRepository
+
+    return BirthdayRepository()
 
 
 def journey_ports() -> JourneyPorts:

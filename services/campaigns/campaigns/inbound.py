@@ -133,3 +133,12 @@ class BirthdayDueIn(IncomingEvent):
 
     contact_id: str
     on: date
+
+
+class ContactBirthdayIn(IncomingEvent):
+    """crm.contacts ContactUpdated: a changed birthday (``changed`` names it, and the value
+    rides along: absent means an older producer that does not send it, not a cleared one)."""
+
+    contact_id: str
+    changed: list[str]
+    birthday: date | None = None

@@ -6,6 +6,7 @@ from typing import Any
 
 from campaigns.inbound import (
     BirthdayDueIn,
+    ContactBirthdayIn,
     ContactErasedIn,
     CouponIssuedIn,
     JourneyStepDueIn,
@@ -35,6 +36,7 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("TicketOpened", TicketOpenedIn, journeys.on_ticket_opened),
     Subscription("CouponIssued", CouponIssuedIn, journeys.on_coupon_issued),
     Subscription("BirthdayDue", BirthdayDueIn, journeys.on_birthday_due),
+    Subscription("ContactUpdated", ContactBirthdayIn, journeys.on_contact_updated),  # plans the next BirthdayDue
     # ...moves it on (its step's one-time schedule fired)...
     Subscription("JourneyStepDue", JourneyStepDueIn, journeys.on_journey_step_due),
     # ...and ends it early.

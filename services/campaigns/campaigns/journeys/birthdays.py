@@ -7,13 +7,16 @@ index, one schedule per person (a quota of a million by default, raised on reque
 each fires alone, so one person's failure is retried alone.
 
 The schedule is named by contact and year, so planning twice (a redelivered event) is a
-no-op, and a changed birthday cancels the old one by name before planning the new one.
+no-op, and a changed birthday (ContactUpdated naming ``birthday``, with its value) cancels
+the old one by name before planning the new one; the birthday planned from is kept
+(``CONTACT#<id>``/``BIRTHDAY``), so the chain needs nothing of the recipient view.
 """
 
 from __future__ import annotations
 
 import calendar
 from datetime import UTC, date, datetime, time
+from typing import Protocol
 
 from campaigns.events import BirthdayDue
 from campaigns.journeys.models import TriggerEvent
@@ -50,21 +53,35 @@ def plan_birthday(contact_id: str, birthday: date, deadlines: Deadlines, after: 
     return day
 
 
+class Birthdays(Protocol):
+    """The birthday each contact's greeting is planned from (repository.BirthdayRepository)."""
+
+    def get(self, contact_id: str) -> date | None: ...
+    def put(self, contact_id: str, birthday: date | None) -> None: ...
+
+
 def birthday_changed(
-    contact_id: str, previous: date | None, birthday: date | None, deadlines: Deadlines, clock: Clock
+    contact_id: str, birthday: date | None, book: Birthdays, deadlines: Deadlines, clock: Clock
 ) -> date | None:
-    """The recipient view learnt a new birthday (or lost it): the old schedule goes, the new
-    one is made. What the audience calls when it stores a birthday."""
-    now = clock()
+    """Contacts changed the birthday (ContactUpdated), or erased it (None): the old schedule
+    goes, the new one is made. Idempotent: the same birthday again changes nothing."""
+    previous, now = book.get(contact_id), clock()
+    if previous == birthday:
+        return None
     if previous is not None:
         deadlines.cancel_schedule(birthday_schedule(contact_id, next_birthday(previous, now).year))
+    book.put(contact_id, birthday)
     return plan_birthday(contact_id, birthday, deadlines, now) if birthday is not None else None
 
 
-def birthday_due(contact_id: str, on: date, event_id: str, ports: JourneyPorts) -> list[str]:
+def birthday_due(contact_id: str, on: date, event_id: str, book: Birthdays, ports: JourneyPorts) -> list[str]:
     """The schedule fired: the birthday journey starts (once this year: the run is active or
-    the source is claimed), and next year's is planned from the same day."""
+    the source is claimed), and next year's is planned. A schedule whose birthday changed
+    meanwhile (its cancellation raced the firing) greets nobody."""
+    birthday = book.get(contact_id)
+    if birthday is None or _on(birthday, on.year) != on:
+        return []
     started = trigger(TriggerEvent.BIRTHDAY_DUE, contact_id, ports, event_id=event_id)
     after = datetime.combine(on, GREETING_TIME, UTC)
-    plan_birthday(contact_id, on, ports.deadlines, max(after, ports.clock()))
+    plan_birthday(contact_id, birthday, ports.deadlines, max(after, ports.clock()))
     return started

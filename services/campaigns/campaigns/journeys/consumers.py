@@ -6,6 +6,7 @@ from campaigns import bootstrap
 from campaigns.events import JourneyStepDue
 from campaigns.inbound import (
     BirthdayDueIn,
+    ContactBirthdayIn,
     ContactErasedIn,
     CouponIssuedIn,
     JourneyStepDueIn,
@@ -20,7 +21,7 @@ from campaigns.inbound import (
     TicketOpenedIn,
     UnsubscribeRequestedIn,
 )
-from campaigns.journeys.birthdays import birthday_due
+from campaigns.journeys.birthdays import birthday_changed, birthday_due
 from campaigns.journeys.models import StopEvent, TriggerEvent
 from campaigns.journeys.usecases import step_due, stop, trigger
 from shared.events import Envelope
@@ -85,7 +86,15 @@ def on_coupon_issued(envelope: Envelope[CouponIssuedIn]) -> None:
 
 
 def on_birthday_due(envelope: Envelope[BirthdayDueIn]) -> None:
-    birthday_due(envelope.data.contact_id, envelope.data.on, envelope.metadata.event_id, bootstrap.journey_ports())
+    data, ports = envelope.data, bootstrap.journey_ports()
+    birthday_due(data.contact_id, data.on, envelope.metadata.event_id, bootstrap.birthdays(), ports)
+
+
+def on_contact_updated(envelope: Envelope[ContactBirthdayIn]) -> None:
+    data = envelope.data
+    if "birthday" in data.changed and "birthday" in data.model_fields_set:
+        ports = bootstrap.journey_ports()
+        birthday_changed(data.contact_id, data.birthday, bootstrap.birthdays(), ports.deadlines, ports.clock)
 
 
 def on_journey_step_due(envelope: Envelope[JourneyStepDueIn]) -> None:
@@ -117,3 +126,4 @@ def on_contact_erased(envelope: Envelope[ContactErasedIn]) -> None:
     ports = bootstrap.journey_ports()
     stop(StopEvent.CONTACT_ERASED, envelope.data.contact_id, ports)
     ports.runs.forget(envelope.data.contact_id)
+    birthday_changed(envelope.data.contact_id, None, bootstrap.birthdays(), ports.deadlines, ports.clock)

@@ -9,14 +9,14 @@ contact's runs are one query of their partition (what a stop event reads).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from campaigns import SERVICE
 from campaigns.journeys.models import Journey, Run, RunStatus
-from campaigns.table.keys import JOURNEY_PREFIX, JOURNEYS, contact_pk, journey_key, journey_run_key
+from campaigns.table.keys import JOURNEY_PREFIX, JOURNEYS, birthday_key, contact_pk, journey_key, journey_run_key
 from shared.items import KeyedItem, fields_of, item_of
 from shared.table import is_conditional_failure, save_versioned, table_meta
 
@@ -46,6 +46,14 @@ class RunItem(KeyedItem):
     segment_id = UnicodeAttribute(null=True)
     stopped_by = UnicodeAttribute(null=True)
     context = JSONAttribute(null=True)
+
+
+class BirthdayItem(KeyedItem):
+    """pk ``CONTACT#<contact id>``, sk ``BIRTHDAY``: the birthday the greeting's schedule is
+    planned from (what a change cancels)."""
+
+    Meta = table_meta(SERVICE)
+    birthday = UnicodeAttribute()
 
 
 def _journey(item: JourneyItem) -> Journey:
@@ -130,3 +138,19 @@ class RunRepository:
         for item in RunItem.query(contact_pk(contact_id), RunItem.sk.startswith(JOURNEY_PREFIX)):
             if item.context:
                 item.update(actions=[RunItem.context.remove()])
+
+
+class BirthdayRepository:
+    def get(self, contact_id: str) -> date | None:
+        try:
+            return date.fromisoformat(BirthdayItem.get(*birthday_key(contact_id), consistent_read=True).birthday)
+        except DoesNotExist:
+            return None
+
+    def put(self, contact_id: str, birthday: date | None) -> None:
+        item = BirthdayItem(*birthday_key(contact_id))
+        if birthday is None:
+            item.delete()
+        else:
+            item.birthday = birthday.isoformat()
+            item.save()

@@ -8,7 +8,9 @@ from typing import Any
 
 import boto3
 import pytest
+from pydantic import ConfigDict
 
+from shared.events import Event, new_event
 from shared.testing import call, failed_ids, lead_created, sqs_event
 
 GROUP = "crm-dev-campaigns"
@@ -113,3 +115,30 @@ def test_a_lead_starts_the_welcome_journey_whose_step_is_scheduled_two_days_late
     fired = json.loads(schedule["Target"]["Input"])["data"]
     assert (fired["journey_id"], fired["contact_id"], fired["step"]) == ("welcome", contact_id, 0)
     assert "ada@" not in schedule["Target"]["Input"]  # no address rides on the bus
+
+
+class ContactUpdated(Event):
+    """The shape crm.contacts publishes (the birthday's value: with the audience's change)."""
+
+    model_config = ConfigDict(extra="allow")
+    bus_source = "crm.contacts"
+
+    contact_id: str
+    changed: list[str]
+    lifecycle_stage: str = "lead"
+
+
+def test_a_birthday_told_by_contacts_plans_its_greeting_and_an_older_producer_changes_nothing(
+    client: Any, fixed_clock: datetime
+) -> None:
+    # Given a ContactUpdated naming the birthday but without its value (today's contacts)
+    _deliver(client, new_event(ContactUpdated(contact_id="c1", changed=["birthday"])))
+    # Then nothing is planned (absent is not cleared)
+    assert _schedules() == []
+    # When one carries it
+    _deliver(client, new_event(ContactUpdated(contact_id="c1", changed=["birthday"], birthday="1990-05-17")))
+    # Then the next birthday's greeting is scheduled at 09:00 UTC
+    [schedule] = _schedules()
+    assert schedule["ScheduleExpression"] == "at(2030-05-17T09:00:00)"
+    assert schedule["Target"]["EventBridgeParameters"]["DetailType"] == "BirthdayDue"
+    assert json.loads(schedule["Target"]["Input"])["data"] == {"contact_id": "c1", "on": "2030-05-17"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from campaigns.journeys.models import Journey, Run, RunStatus
@@ -155,3 +155,17 @@ class World:
         self.journeys, self.runs, self.schedules = FakeJourneys(), FakeRuns(), FakeSchedules()
         self.sender, self.templates = FakeSender(), FakeTemplates()
         self.ports = JourneyPorts(self.journeys, self.runs, self.schedules, self.sender, self.templates, self.clock)
+
+
+class FakeBirthdays:
+    def __init__(self) -> None:
+        self.items: dict[str, date] = {}
+
+    def get(self, contact_id: str) -> date | None:
+        return self.items.get(contact_id)
+
+    def put(self, contact_id: str, birthday: date | None) -> None:
+        if birthday is None:
+            self.items.pop(contact_id, None)
+        else:
+            self.items[contact_id] = birthday

@@ -19,7 +19,7 @@ from campaigns.journeys.usecases import (
     stop,
     trigger,
 )
-from services.campaigns.tests.unit.journeys.fakes import World
+from services.campaigns.tests.unit.journeys.fakes import FakeBirthdays, World
 from shared.errors import Conflict, StaleVersion, Unprocessable
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -181,19 +181,27 @@ def test_the_default_templates_cover_every_builtin_step_and_render() -> None:
 
 
 def test_a_birthday_is_greeted_each_year_from_its_own_schedule() -> None:
-    world = World(NOW)
+    world, book = World(NOW), FakeBirthdays()
     # Given a contact born on 29 February: the next greeting is on the 28th in 2027
     assert next_birthday(date(1992, 2, 29), NOW) == date(2027, 2, 28)
     assert next_birthday(date(1990, 3, 2), NOW) == date(2027, 3, 2)  # today's greeting time passed
-    # When the audience learns a birthday, Then its schedule is made; a change replaces it
-    birthday_changed("c1", None, date(1990, 5, 17), world.schedules, world.clock)
+    # When contacts tell a birthday, Then its schedule is made; the same again changes nothing
+    birthday_changed("c1", date(1990, 5, 17), book, world.schedules, world.clock)
+    assert birthday_changed("c1", date(1990, 5, 17), book, world.schedules, world.clock) is None
     assert world.schedules.planned[birthday_schedule("c1", 2026)][0] == datetime(2026, 5, 17, 9, tzinfo=UTC)
-    birthday_changed("c1", date(1990, 5, 17), date(1990, 6, 1), world.schedules, world.clock)
+    stale = world.schedules.planned[birthday_schedule("c1", 2026)][1]
+    # When it changes, Then the old schedule is replaced by the new one
+    birthday_changed("c1", date(1990, 6, 1), book, world.schedules, world.clock)
     assert list(world.schedules.planned) == [birthday_schedule("c1", 2026)]
     assert world.schedules.planned[birthday_schedule("c1", 2026)][0] == datetime(2026, 6, 1, 9, tzinfo=UTC)
-    # When it fires, Then the greeting goes and next year's is planned
+    # And the old day's event, had it fired anyway, greets nobody
+    assert birthday_due("c1", date.fromisoformat(stale.detail["data"]["on"]), "e0", book, world.ports) == []
+    # When the new one fires, Then the greeting goes and next year's is planned
     world.clock.now = datetime(2026, 6, 1, 9, tzinfo=UTC)
     world.schedules.fire(birthday_schedule("c1", 2026))
-    assert birthday_due("c1", date(2026, 6, 1), "e1", world.ports) == ["birthday"]
+    assert birthday_due("c1", date(2026, 6, 1), "e1", book, world.ports) == ["birthday"]
     assert [r.template_id for r in world.sender.requests] == ["birthday"]
     assert world.schedules.planned[birthday_schedule("c1", 2027)][0] == datetime(2027, 6, 1, 9, tzinfo=UTC)
+    # When the birthday is erased, Then next year's schedule goes too
+    birthday_changed("c1", None, book, world.schedules, world.clock)
+    assert world.schedules.planned == {} and book.get("c1") is None
