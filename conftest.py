@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from infra.local import moto_sesv2_bulk
 from shared.testing import use_dev_auth, use_in_process_aws
 
 use_in_process_aws()  # before any repository binds its table to the settings
 use_dev_auth()  # before any service's app is built: tests sign their tokens with the dev key
+moto_sesv2_bulk.patch()  # SESv2 SendBulkEmail, which moto lacks: the local emulator's own addition
 
 
 def _service_dir(test_path: Path) -> Path:

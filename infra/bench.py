@@ -8,6 +8,8 @@
    and items one assignment costs (see infra/bench_assignment.py).
 4. The loyalty ledger: one accrual, redemption and expiry in DynamoDB requests, and eight
    threads spending on one member (see infra/bench_ledger.py).
+5. Campaign delivery: the bulk mailer's sustained send rate through the emulator's SES, and
+   how closely the shared token bucket holds its rate with 4 takers (see infra/bench_delivery.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infra import bench_assignment, bench_imports, bench_ledger, bench_segments
+from infra import bench_assignment, bench_delivery, bench_imports, bench_ledger, bench_segments
 from infra.bench_cold import run as cold_run
 from infra.local.launch import LocalStack, running_stack
 
@@ -107,6 +109,9 @@ def main() -> int:
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--segment-samples", type=int, default=50)
     parser.add_argument("--assignment-leads", type=int, default=500)
+    parser.add_argument("--send-recipients", type=int, default=20_000)
+    # Each of the limiter's two runs lasts this long (the acceptance's "over a minute").
+    parser.add_argument("--limiter-seconds", type=float, default=60.0)
     args = parser.parse_args()
 
     bare, rows = cold_run(args.cold_samples)
@@ -135,6 +140,7 @@ def main() -> int:
         flow = lead_flow(stack, args.leads)
         imports = bench_imports.run(stack, (args.import_rows,))
         assigned = bench_assignment.throughput(stack, args.assignment_leads)
+        delivery = bench_delivery.run(stack, recipients=args.send_recipients, seconds=args.limiter_seconds)
     hop50, hop99 = pct(hops, 50), pct(hops, 99)
     flow_rows = [("emulator single hop (put_events -> SQS)", len(hops), f"{hop50:.0f}", f"{hop99:.0f}", "1.0", "1.0")]
     for label, values in flow.items():
@@ -173,6 +179,7 @@ def main() -> int:
             bench_ledger.contention() + bench_ledger.spread(),
         )
     )
+    print(delivery)
     return 0
 
 

@@ -16,6 +16,9 @@ re-derived from a naming convention:
   maxReceiveCount, from the template parameter its RedrivePolicy uses too). Read with
   ``bucket(name)``, ``queue_url(name)``, ``max_receive_count(name)``: typed, validated at
   cold start, and a missing one is an error naming its variable.
+- a provider's send rate, per second, shared by every sender of a channel
+  (``CRM_<CHANNEL>_SEND_RATE``: ``CRM_EMAIL_SEND_RATE`` is the SES account's maximum send
+  rate), read with ``send_rate(channel)``; the template sets it from a parameter.
 
 Authentication fails closed. A deployed API verifies Cognito's RS256 tokens against its
 JWKS and needs all three of ``CRM_JWKS_URL``, ``CRM_JWT_ISSUER`` and ``CRM_JWT_AUDIENCE``
@@ -78,12 +81,14 @@ RESOURCE_SUFFIXES = {
     "buckets": "_BUCKET",
     "queues": "_QUEUE_URL",
     "max_receives": "_MAX_RECEIVES",
+    "send_rates": "_SEND_RATE",
 }
 RESOURCE_PREFIX = "CRM_"
 
 BucketName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
 QueueUrl = Annotated[str, Field(pattern=r"^https?://\S+/[0-9]{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$")]
 ReceiveCount = Annotated[int, Field(ge=1, le=1000)]  # SQS's range for maxReceiveCount
+SendRate = Annotated[float, Field(gt=0, le=1_000_000)]  # messages per second
 
 
 class MissingResource(LookupError):
@@ -123,6 +128,7 @@ class Settings(BaseModel):
     buckets: dict[str, BucketName] = Field(default_factory=dict)
     queues: dict[str, QueueUrl] = Field(default_factory=dict)
     max_receives: dict[str, ReceiveCount] = Field(default_factory=dict)
+    send_rates: dict[str, SendRate] = Field(default_factory=dict)
     # Signs pagination cursors (shared.pagination), one per stage; unset: a key derived
     # from the stage, for local stacks and tests only.
     cursor_secret: str | None = Field(default=None, min_length=32)
@@ -179,6 +185,9 @@ class Settings(BaseModel):
 
     def max_receive_count(self, name: str) -> int:
         return self.max_receives.get(name.lower()) or _missing("max_receives", name)
+
+    def send_rate(self, channel: str) -> float:
+        return self.send_rates.get(channel.lower()) or _missing("send_rates", channel)
 
     @property
     def signing_key(self) -> str | None:

@@ -71,3 +71,24 @@ def publish(stack: Any, events: Any) -> None:
             for e in batch[start : start + 10]
         ]
         assert bus.put_events(Entries=entries)["FailedEntryCount"] == 0
+
+
+def ses_faults(stack: Any, *, throttle: int = 0, fail: int = 0) -> dict[str, int]:
+    """Arm the emulator's SES: the next ``throttle`` SendBulkEmail calls answer 429, then
+    ``fail`` answer 500, nothing sent. Returns what is armed."""
+    response = stack.session.put(f"{stack.url}/_local/ses/faults", json={"throttle": throttle, "fail": fail})
+    assert response.status_code == 200, response.text
+    armed: dict[str, int] = response.json()["armed"]
+    return armed
+
+
+def sent_sms(stack: Any, phone_number: str | None = None) -> list[dict[str, Any]]:
+    """The SMS the stack sent (``/_local/sms``), to ``phone_number`` when given."""
+    items: list[dict[str, Any]] = stack.session.get(f"{stack.url}/_local/sms").json()["items"]
+    return [s for s in items if phone_number is None or s["phone_number"] == phone_number]
+
+
+def sent_emails(stack: Any, address: str | None = None) -> list[dict[str, Any]]:
+    """The mail the stack sent (``/_local/emails``), to ``address`` when given."""
+    items: list[dict[str, Any]] = stack.session.get(f"{stack.url}/_local/emails").json()["items"]
+    return [e for e in items if address is None or address in json.dumps(e.get("destinations", ""))]

@@ -245,9 +245,12 @@ class Gateway:
             return self._arm(request)
         if route == ("GET", "/_local/faults"):
             return _json({"armed": self.faults.armed()})
-        if route == ("GET", "/_local/emails"):
+        sent = {"/_local/emails": self.emails, "/_local/sms": self.sms}.get(route[1])
+        if request.method == "GET" and sent is not None:
             # The API's list convention: {"items": [...]} (all of them: the emulator does not page).
-            return _json({"items": self.emails(), "next_cursor": None})
+            return _json({"items": sent(), "next_cursor": None})
+        if route[1] == "/_local/ses/faults" and request.method in ("GET", "PUT", "DELETE"):
+            return self._ses_faults(request)
         return problem(404, "Not Found", f"no local endpoint {request.method} {request.path}", request.path)
 
     def _arm(self, request: Request) -> Response:
@@ -275,6 +278,37 @@ class Gateway:
         data = requests.get(f"{self.emulator_url}/moto-api/data.json", timeout=10).json()
         ses = data.get("ses", {})
         return [dict(message, kind=kind) for kind in SES_MODELS for message in ses.get(kind, [])]
+
+    def sms(self) -> list[dict[str, Any]]:
+        """SMS sent through SNS Publish to a phone number, as the emulator recorded them."""
+        import requests
+
+        if self.is_localstack:
+            found = requests.get(f"{self.emulator_url}/_aws/sns/sms-messages", timeout=10).json()
+            by_number: dict[str, list[dict[str, Any]]] = found.get("sms_messages", {})
+            return [
+                {"message_id": m.get("MessageId"), "phone_number": number, "message": m.get("Message")}
+                for number, messages in by_number.items()
+                for m in messages
+            ]
+        items: list[dict[str, Any]] = requests.get(f"{self.emulator_url}/_local/sms", timeout=10).json()["items"]
+        return items
+
+    def _ses_faults(self, request: Request) -> Response:
+        """``PUT {"throttle": n, "fail": n}``: the emulator's next n SendBulkEmail calls are
+        throttled (429) or fail (500), nothing sent (infra.local.moto_sesv2_bulk)."""
+        import requests
+
+        if self.is_localstack:
+            return problem(501, "Not Implemented", "SES faults are injected by the moto emulator only")
+        answer = requests.request(
+            request.method, f"{self.emulator_url}/_local/ses/faults", data=request.get_data(), timeout=10
+        )
+        if request.method == "PUT" and answer.ok:
+            say("stack", f"SES faults armed: {answer.json()['armed']}")
+        if answer.status_code == 400:
+            return problem(400, "Bad Request", 'expected {"throttle": <n>, "fail": <n>}')
+        return _json(answer.json(), answer.status_code)
 
     # --- server --------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The emulator's own HTTP routes (fix 5 of ``infra.local.moto_server`` and the stream
-readers' filters): ``GET /_local/items/<table>`` and ``PUT /_local/stream-readers/<table>``,
-served in front of moto by ``with_local_routes``."""
+readers' filters): ``GET /_local/items/<table>`` and ``PUT /_local/stream-readers/<table>``
+(and ``moto_sesv2_bulk``'s ``/_local/ses/faults`` and ``/_local/sms``), served in front of
+moto by ``with_local_routes``."""
 
 from __future__ import annotations
 
@@ -88,8 +89,14 @@ def stream_readers_route(environ: dict[str, Any], start_response: Any) -> list[b
 
 
 def with_local_routes(app: Any) -> Any:
+    from infra.local import moto_sesv2_bulk
+
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
+        if path.rstrip("/") == moto_sesv2_bulk.FAULTS_PATH:
+            return moto_sesv2_bulk.faults_route(environ, start_response)
+        if path.rstrip("/") == moto_sesv2_bulk.SMS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            return moto_sesv2_bulk.sms_route(environ, start_response)
         if path.startswith(ITEMS_PATH):
             return items_route(environ, start_response)
         if path.startswith(STREAM_READERS_PATH) and environ.get("REQUEST_METHOD") == "PUT":

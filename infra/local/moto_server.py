@@ -2,7 +2,7 @@
 local stack. Only the emulator process loads this; nothing of the CRM imports it. The
 fixes live in ``moto_transactions`` (1, 11), ``moto_streams`` (2 and the stream readers'
 filters), ``moto_queries`` (3, 7, 8), ``moto_routes`` (5, the ``/_local/`` routes),
-``moto_fastpath`` (10) and here (4, 6, 9).
+``moto_fastpath`` (10), ``moto_sesv2_bulk`` (12, 13, 14) and here (4, 6, 9).
 
 1. moto's TransactWriteItems deep-copies every table it touches (items *and* stream
    records) before each transaction, to roll back on failure. The copy grows with the
@@ -44,6 +44,9 @@ filters), ``moto_queries`` (3, 7, 8), ``moto_routes`` (5, the ``/_local/`` route
 11. Each DynamoDB request is atomic, as in AWS (``moto_transactions``): waitress serves
    moto from many threads, and moto's condition checks and writes are not atomic across
    threads, so two conditional writers could both win.
+12. SESv2 ``SendBulkEmail``, which moto lacks (``moto_sesv2_bulk``): the campaign senders'
+   50-recipient calls, recorded as sent mail like v1's; 13. an SES fault switch
+   (``PUT /_local/ses/faults``) for throttling; 14. ``GET /_local/sms``, the SMS sent.
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def patch_targets() -> list[tuple[Any, str]]:
 
 
 def patch() -> None:
-    from infra.local import moto_fastpath
+    from infra.local import moto_fastpath, moto_sesv2_bulk
 
     plain_json_stream_records()
     records_readers_take()
@@ -129,6 +132,7 @@ def patch() -> None:
     _memoised_routing()
     _track_ses_only()
     parsed_once()
+    moto_sesv2_bulk.patch()  # an operation added, nothing replaced: no entry in patch_targets
     moto_fastpath.patch()
     patch_transactions()
     patch_atomic_requests()  # last: it wraps what the other fixes put in place

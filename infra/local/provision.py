@@ -35,7 +35,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Local difference: short visibility timeouts so that a poison message is retried and
 # reaches its DLQ within seconds instead of minutes (job queues: long enough for one
 # job's run on a busy laptop). Applied where a template declares them.
-LOCAL_PARAMETER_OVERRIDES = {"QueueVisibilityTimeout": "2", "JobQueueVisibilityTimeout": "60"}
+# The send rates are the emulator's, not an SES account's: high enough for `make bench`.
+LOCAL_PARAMETER_OVERRIDES = {
+    "QueueVisibilityTimeout": "2",
+    "JobQueueVisibilityTimeout": "60",
+    "EmailSendRate": "2000",
+    "SmsSendRate": "200",
+}
 
 # Types with no local meaning: permissions are not enforced by the emulator.
 SKIPPED_TYPES = ("AWS::IAM::", "AWS::SQS::QueuePolicy", "AWS::Events::EventBusPolicy", "AWS::Lambda::Permission")

@@ -250,6 +250,11 @@ class Stack:
             if self.emulator.is_localstack
             else f"{url}/_local/emails (or {self.emulator.url}/moto-api/data.json under 'ses')"
         )
+        sms = (
+            f"{url}/_local/sms (or {self.emulator.url}/_aws/sns/sms-messages)"
+            if self.emulator.is_localstack
+            else f"{url}/_local/sms (SNS Publish to phone numbers)"
+        )
         lines = [
             "",
             f"CRM local stack is up in {seconds:.1f}s (stage {self.stage})",
@@ -257,6 +262,8 @@ class Stack:
             f"  emulator   {self.emulator.url}  ({self.emulator.kind}; log: {self.args.log_dir / 'emulator.log'})",
             f"  health     {url}/_local/health",
             f"  sent mail  {mail}",
+            f"  sent SMS   {sms}",
+            f'  SES faults PUT {url}/_local/ses/faults {{"throttle": n}} or {{"fail": n}}',
             f"  state      {self.args.state_dir / self.stage}"
             + (f"  (restored {sum(restored.values())} items)" if restored else "")
             + "  -- `make reset` wipes it",

@@ -146,3 +146,12 @@ def test_the_maximum_token_lifetime_is_a_setting() -> None:
     assert Settings.from_environment({"CRM_JWT_MAX_LIFETIME": "3600"}).jwt_max_lifetime == 3600
     with pytest.raises(ValidationError):
         Settings.from_environment({"CRM_JWT_MAX_LIFETIME": "0"})
+
+
+def test_a_channels_send_rate_is_read_from_its_variable() -> None:
+    settings = Settings.from_environment({"CRM_EMAIL_SEND_RATE": "14", "CRM_SMS_SEND_RATE": "2.5"})
+    assert (settings.send_rate("email"), settings.send_rate("sms")) == (14.0, 2.5)
+    with pytest.raises(MissingResource, match="CRM_PUSH_SEND_RATE"):
+        settings.send_rate("push")
+    with pytest.raises(ValueError):
+        Settings.from_environment({"CRM_EMAIL_SEND_RATE": "0"})

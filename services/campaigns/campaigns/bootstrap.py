@@ -6,6 +6,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from campaigns.audience.models import Channel
+    from campaigns.delivery.limiter import TokenBucket
+    from campaigns.delivery.mailer import BulkMailer
+    from campaigns.delivery.sms import SmsSender
     from campaigns.journeys.repository import BirthdayRepository, JourneyRepository, RunRepository
     from campaigns.journeys.usecases import Clock, JourneyPorts, Sender
     from campaigns.messages.mailer import SesMailer
@@ -86,3 +90,26 @@ def journey_sender() -> Sender:
         raise NotImplementedError("the sending core is not wired yet")
 
     return send
+
+
+@cache
+def bulk_mailer() -> BulkMailer:
+    from campaigns.delivery.mailer import BulkMailer
+
+    return BulkMailer()
+
+
+@cache
+def sms_sender() -> SmsSender:
+    from campaigns.delivery.sms import SmsSender
+
+    return SmsSender()
+
+
+@cache
+def limiter(channel: Channel) -> TokenBucket:
+    """The channel's send-rate bucket (``CRM_<CHANNEL>_SEND_RATE``), shared by every sender."""
+    from campaigns.delivery.limiter import TokenBucket
+    from shared.settings import get_settings
+
+    return TokenBucket(f"send-{channel.value}", get_settings().send_rate(channel.value))
