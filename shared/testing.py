@@ -379,3 +379,82 @@ def purchase_refunded(contact_id: str, order_id: str, amount: str, currency: str
 
 def contacts_merged(winner_id: str, loser_id: str) -> Outgoing:
     return new_event(ContactsMerged(winner_id=winner_id, loser_id=loser_id))
+
+
+# --- consent, segments and profile changes (what campaigns' audience reads) ----------------
+
+
+class ConsentChanged(Event):
+    """The shape crm.contacts publishes (contacts.events.ConsentChanged), for consumers' tests."""
+
+    bus_source = "crm.contacts"
+
+    contact_id: str
+    channel: str
+    purpose: str
+    granted: bool
+    source: str = "web_form"
+    at: str
+
+
+class SegmentEntered(Event):
+    bus_source = "crm.contacts"
+
+    segment_id: str
+    segment_name: str = "segment"
+    contact_id: str
+
+
+class SegmentExited(Event):
+    bus_source = "crm.contacts"
+
+    segment_id: str
+    segment_name: str = "segment"
+    contact_id: str
+
+
+class ContactUpdated(Event):
+    """The shape crm.contacts publishes (contacts.events.ContactUpdated): ``changed`` and, for
+    the profile fields among them, their values."""
+
+    bus_source = "crm.contacts"
+
+    contact_id: str
+    changed: list[str]
+    lifecycle_stage: str = "lead"
+    tags: list[str] = []
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+    company: str | None = None
+    birthday: str | None = None
+
+
+def _at(event: Outgoing, occurred_at: str | None) -> Outgoing:
+    if occurred_at is not None:
+        event.detail["metadata"]["occurred_at"] = occurred_at
+    return event
+
+
+def consent_changed(
+    contact_id: str, granted: bool = True, channel: str = "email", purpose: str = "marketing", at: str | None = None
+) -> Outgoing:
+    """A ConsentChanged as it leaves contacts' outbox (``at``: ISO, when the decision was made)."""
+    when = at or datetime.now(UTC).isoformat()
+    return new_event(ConsentChanged(contact_id=contact_id, channel=channel, purpose=purpose, granted=granted, at=when))
+
+
+def segment_entered(segment_id: str, contact_id: str, occurred_at: str | None = None) -> Outgoing:
+    return _at(new_event(SegmentEntered(segment_id=segment_id, contact_id=contact_id)), occurred_at)
+
+
+def segment_exited(segment_id: str, contact_id: str, occurred_at: str | None = None) -> Outgoing:
+    return _at(new_event(SegmentExited(segment_id=segment_id, contact_id=contact_id)), occurred_at)
+
+
+def contact_updated(contact_id: str, occurred_at: str | None = None, **profile: str | None) -> Outgoing:
+    """A ContactUpdated naming ``profile``'s fields as changed, with their values."""
+    event = ContactUpdated(contact_id=contact_id, changed=sorted(profile), **profile)  # type: ignore[arg-type]
+    return _at(new_event(event), occurred_at)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from campaigns import SERVICE
+from campaigns.audience import routes as audience
 from campaigns.journeys import routes as journeys
 from campaigns.messages import routes as messages
 from campaigns.templates import routes as templates
@@ -20,6 +21,7 @@ app = Chalice(app_name=f"crm-{SERVICE}")
 api = Api(app, SERVICE)
 api.include(messages.router)
 api.include(templates.router)
+api.include(audience.router)
 api.include(journeys.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "campaigns.subscriptions")

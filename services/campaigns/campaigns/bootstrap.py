@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from campaigns.audience.models import Channel
+    from campaigns.audience.repository import AudienceRepository
     from campaigns.delivery.limiter import TokenBucket
     from campaigns.delivery.mailer import BulkMailer
     from campaigns.delivery.sms import SmsSender
@@ -113,3 +114,9 @@ def limiter(channel: Channel) -> TokenBucket:
     from shared.settings import get_settings
 
     return TokenBucket(f"send-{channel.value}", get_settings().send_rate(channel.value))
+
+
+def audience() -> AudienceRepository:
+    from campaigns.audience.repository import AudienceRepository
+
+    return AudienceRepository()

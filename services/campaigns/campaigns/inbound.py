@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import Field
@@ -31,21 +31,62 @@ class ContactErasedIn(IncomingEvent):
     contact_id: str
 
 
+# --- the audience: campaigns' own view of each contact (audience/) ----------------------
+
+
+class LeadProfileIn(IncomingEvent):
+    """crm.contacts LeadCreated: the new recipient's profile."""
+
+    contact_id: str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    language: str | None = None
+
+
+class ContactUpdatedIn(IncomingEvent):
+    """crm.contacts ContactUpdated: the profile fields named in ``changed`` carry their new
+    value (null: cleared). Older events carry none of them: a field absent from the payload
+    is not a change to apply."""
+
+    contact_id: str
+    changed: list[str]
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+    company: str | None = None
+    birthday: date | None = None
+
+
+class ConsentChangedIn(IncomingEvent):
+    """crm.contacts ConsentChanged: one channel and purpose granted or withdrawn at ``at``."""
+
+    contact_id: str
+    channel: str
+    purpose: str
+    granted: bool
+    at: datetime
+
+
+class SegmentMovedIn(IncomingEvent):
+    """crm.contacts SegmentEntered / SegmentExited (ordered by the envelope's occurred_at)."""
+
+    segment_id: str
+    contact_id: str
+
+
+class ContactsMergedIn(IncomingEvent):
+    """crm.contacts ContactsMerged: the loser's memberships and consent fold into the winner's."""
+
+    winner_id: str
+    loser_id: str
+
+
 # --- journeys: what starts a run, and what stops one (only the fields they read) ---------
-
-
-class SegmentEnteredIn(IncomingEvent):
-    """crm.contacts SegmentEntered: a win-back (or custom) journey on that segment starts."""
-
-    segment_id: str
-    contact_id: str
-
-
-class SegmentExitedIn(IncomingEvent):
-    """crm.contacts SegmentExited: a run started by that segment's entry stops."""
-
-    segment_id: str
-    contact_id: str
 
 
 class PurchaseRecordedIn(IncomingEvent):
@@ -133,12 +174,3 @@ class BirthdayDueIn(IncomingEvent):
 
     contact_id: str
     on: date
-
-
-class ContactBirthdayIn(IncomingEvent):
-    """crm.contacts ContactUpdated: a changed birthday (``changed`` names it, and the value
-    rides along: absent means an older producer that does not send it, not a cleared one)."""
-
-    contact_id: str
-    changed: list[str]
-    birthday: date | None = None

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns.audience import consumers as audience
 from campaigns.inbound import (
     BirthdayDueIn,
-    ContactBirthdayIn,
+    ConsentChangedIn,
     ContactErasedIn,
+    ContactsMergedIn,
+    ContactUpdatedIn,
     CouponIssuedIn,
     JourneyStepDueIn,
     LeadAssignedIn,
     LeadCreatedIn,
+    LeadProfileIn,
     OpportunityLostIn,
     OpportunityWonIn,
     PurchaseRecordedIn,
-    SegmentEnteredIn,
-    SegmentExitedIn,
+    SegmentMovedIn,
     SurveyAnsweredIn,
     TicketOpenedIn,
 )
@@ -29,18 +32,27 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("LeadCreated", LeadCreatedIn, messages.on_lead_created),
     Subscription("LeadAssigned", LeadAssignedIn, messages.on_lead_assigned),
     Subscription("ContactErased", ContactErasedIn, messages.on_contact_erased),
+    # The audience (campaigns' own view of each contact). On ContactErased it runs after the
+    # messages feature's reaction, which marks the contact erased: no write of it comes after.
+    Subscription("LeadCreated", LeadProfileIn, audience.on_lead_created),
+    Subscription("ContactUpdated", ContactUpdatedIn, audience.on_contact_updated),
+    Subscription("ConsentChanged", ConsentChangedIn, audience.on_consent_changed),
+    Subscription("SegmentEntered", SegmentMovedIn, audience.on_segment_entered),
+    Subscription("SegmentExited", SegmentMovedIn, audience.on_segment_exited),
+    Subscription("ContactsMerged", ContactsMergedIn, audience.on_contacts_merged),
+    Subscription("ContactErased", ContactErasedIn, audience.on_contact_erased),
     # Journeys: what starts a run...
     Subscription("LeadCreated", LeadCreatedIn, journeys.on_lead_created),
-    Subscription("SegmentEntered", SegmentEnteredIn, journeys.on_segment_entered),
+    Subscription("SegmentEntered", SegmentMovedIn, journeys.on_segment_entered),
     Subscription("OpportunityWon", OpportunityWonIn, journeys.on_opportunity_won),
     Subscription("TicketOpened", TicketOpenedIn, journeys.on_ticket_opened),
     Subscription("CouponIssued", CouponIssuedIn, journeys.on_coupon_issued),
     Subscription("BirthdayDue", BirthdayDueIn, journeys.on_birthday_due),
-    Subscription("ContactUpdated", ContactBirthdayIn, journeys.on_contact_updated),  # plans the next BirthdayDue
+    Subscription("ContactUpdated", ContactUpdatedIn, journeys.on_contact_updated),  # plans the next BirthdayDue
     # ...moves it on (its step's one-time schedule fired)...
     Subscription("JourneyStepDue", JourneyStepDueIn, journeys.on_journey_step_due),
     # ...and ends it early.
-    Subscription("SegmentExited", SegmentExitedIn, journeys.on_segment_exited),
+    Subscription("SegmentExited", SegmentMovedIn, journeys.on_segment_exited),
     Subscription("PurchaseRecorded", PurchaseRecordedIn, journeys.on_purchase_recorded),
     Subscription("OpportunityLost", OpportunityLostIn, journeys.on_opportunity_lost),
     Subscription("SurveyAnswered", SurveyAnsweredIn, journeys.on_survey_answered),

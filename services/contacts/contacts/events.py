@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from shared.events import Event
@@ -44,6 +44,16 @@ class ContactUpdated(ContactsEvent):
     owner_id: str | None = None
     source: str | None = None
     import_id: str | None = None  # the import that changed it, if one did
+    # The profile fields among ``changed``, with their new value (null: cleared), for the
+    # services that keep their own view of a person (campaigns' recipients). Additive: a
+    # field not in ``changed`` is null, and older readers ignore them.
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    language: str | None = None
+    company: str | None = None
+    birthday: date | None = None
 
 
 class ContactDeleted(ContactsEvent):

@@ -56,3 +56,47 @@ class Recipient(BaseModel):
             "language": self.language,
             "company": self.company,
         }
+
+
+class Membership(BaseModel):
+    """A contact's last known place in a segment: in or out, as of the event's ``occurred_at``
+    (an exit is kept as a tombstone, so a late, older entry does not bring the contact back)."""
+
+    member: bool
+    at: datetime
+
+
+class RecipientState(BaseModel):
+    """What the audience keeps per contact: the recipient, and when each part of it was last
+    decided, so a late or redelivered event never overrides a newer one.
+
+    ``profile_at``: profile field → occurred_at of the change it holds; ``consent_at``:
+    ``<channel>:<purpose>`` → the decision's ``at``; ``memberships``: segment → in/out.
+    ``merged_into``: the contact was merged away (nothing of it is a recipient any more; a
+    late consent decision of theirs goes to the winner). ``erased``: the contact was erased
+    (the messages feature's mark): nothing is written for them again. ``version``: 0 when
+    never stored, else the stored item's (each write is conditional on it)."""
+
+    recipient: Recipient
+    profile_at: dict[str, datetime] = Field(default_factory=dict)
+    consent_at: dict[str, datetime] = Field(default_factory=dict)
+    memberships: dict[str, Membership] = Field(default_factory=dict)
+    merged_into: str | None = None
+    erased: bool = False
+    version: int = 0
+
+    @property
+    def contact_id(self) -> str:
+        return self.recipient.contact_id
+
+    def segment_ids(self) -> list[str]:
+        return sorted(sid for sid, m in self.memberships.items() if m.member)
+
+
+class AudienceCount(BaseModel):
+    """What a campaign would reach now (GET /campaigns/{id}/audience): ``total`` contacts
+    resolved (segments minus exclusions), ``eligible`` of them, and why the others are skipped."""
+
+    total: int
+    eligible: int
+    skipped: dict[SkipReason, int] = Field(default_factory=dict)

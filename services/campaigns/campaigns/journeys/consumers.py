@@ -6,16 +6,15 @@ from campaigns import bootstrap
 from campaigns.events import JourneyStepDue
 from campaigns.inbound import (
     BirthdayDueIn,
-    ContactBirthdayIn,
     ContactErasedIn,
+    ContactUpdatedIn,
     CouponIssuedIn,
     JourneyStepDueIn,
     LeadCreatedIn,
     OpportunityLostIn,
     OpportunityWonIn,
     PurchaseRecordedIn,
-    SegmentEnteredIn,
-    SegmentExitedIn,
+    SegmentMovedIn,
     SurveyAnsweredIn,
     SurveyRequestedIn,
     TicketOpenedIn,
@@ -38,7 +37,7 @@ def on_lead_created(envelope: Envelope[LeadCreatedIn]) -> None:
     )
 
 
-def on_segment_entered(envelope: Envelope[SegmentEnteredIn]) -> None:
+def on_segment_entered(envelope: Envelope[SegmentMovedIn]) -> None:
     data = envelope.data
     ports = bootstrap.journey_ports()
     trigger(
@@ -90,7 +89,7 @@ def on_birthday_due(envelope: Envelope[BirthdayDueIn]) -> None:
     birthday_due(data.contact_id, data.on, envelope.metadata.event_id, bootstrap.birthdays(), ports)
 
 
-def on_contact_updated(envelope: Envelope[ContactBirthdayIn]) -> None:
+def on_contact_updated(envelope: Envelope[ContactUpdatedIn]) -> None:
     data = envelope.data
     if "birthday" in data.changed and "birthday" in data.model_fields_set:
         ports = bootstrap.journey_ports()
@@ -101,7 +100,7 @@ def on_journey_step_due(envelope: Envelope[JourneyStepDueIn]) -> None:
     step_due(JourneyStepDue(**envelope.data.model_dump()), bootstrap.journey_ports())
 
 
-def on_segment_exited(envelope: Envelope[SegmentExitedIn]) -> None:
+def on_segment_exited(envelope: Envelope[SegmentMovedIn]) -> None:
     data = envelope.data
     stop(StopEvent.SEGMENT_EXITED, data.contact_id, bootstrap.journey_ports(), segment_id=data.segment_id)
 

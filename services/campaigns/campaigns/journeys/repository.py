@@ -134,10 +134,11 @@ class RunRepository:
         return self._update(run, step, actions)
 
     def forget(self, contact_id: str) -> None:
-        """ContactErased: what a trigger left on the runs (a ticket's subject, a coupon) goes."""
+        """ContactErased (after ``stop``): the contact's runs go, with what their triggers left
+        (a ticket's subject, a coupon). A late trigger may start a run again: its sends skip
+        the erased contact (the sending core finds no recipient)."""
         for item in RunItem.query(contact_pk(contact_id), RunItem.sk.startswith(JOURNEY_PREFIX)):
-            if item.context:
-                item.update(actions=[RunItem.context.remove()])
+            item.delete()
 
 
 class BirthdayRepository:

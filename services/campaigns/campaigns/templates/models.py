@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from shared.inputs import RequestModel
+from shared.types import Email
 
 Locale = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
 
@@ -51,3 +52,30 @@ class Template(TemplateIn):
 class TemplatePage(BaseModel):
     items: list[Template]
     next_cursor: str | None = None
+
+
+class PreviewIn(RequestModel):
+    """POST /templates/{id}/preview: the contact to render it for."""
+
+    contact_id: str = Field(min_length=1, max_length=64)
+
+
+class Preview(BaseModel):
+    """A template rendered: ``locale`` is the variant used (``default``: the template's own)."""
+
+    subject: str
+    html: str
+    text: str
+    locale: str
+
+
+class SendTestIn(RequestModel):
+    """POST /templates/{id}/test-send: one email to ``to``, rendered for ``contact_id`` if given
+    (else with sample values), its subject marked ``[TEST]``."""
+
+    to: Email
+    contact_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class SentTest(BaseModel):
+    message_id: str  # SES's

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from campaigns import bootstrap
-from campaigns.templates.models import Template, TemplateIn, TemplatePage, TemplatePatch
+from campaigns.templates.models import (
+    Preview,
+    PreviewIn,
+    SendTestIn,
+    SentTest,
+    Template,
+    TemplateIn,
+    TemplatePage,
+    TemplatePatch,
+)
 from shared.auth import Role
 from shared.http import Ctx, Reply, Router
 from shared.inputs import PageQuery, etag, parse_if_match
+from shared.reach import guard, not_found
 
 router = Router()
 
@@ -45,3 +55,33 @@ def update_template(ctx: Ctx, template_id: str) -> Reply:
     version = parse_if_match(ctx.header("if-match"), f"template {template_id}")
     template = update(template_id, ctx.body, version, bootstrap.templates())
     return Reply(template, 200, etag(template.version))
+
+
+@router.route("/templates/{template_id}/preview", methods=["POST"], roles=READERS, body=PreviewIn)
+def preview_template(ctx: Ctx, template_id: str) -> Preview:
+    """The template rendered for a real recipient (their language's variant, a sample unsubscribe link)."""
+    from campaigns.templates.usecases import preview
+
+    data: PreviewIn = ctx.body
+    # Their name and address are in it: only for a caller who may read the contact.
+    guard(ctx.principal, data.contact_id, bootstrap.contact_owners, not_found("recipient", data.contact_id))
+    return preview(template_id, data.contact_id, bootstrap.templates(), bootstrap.audience())
+
+
+@router.route(
+    "/templates/{template_id}/test-send",
+    methods=["POST"],
+    roles=AUTHORS,
+    body=SendTestIn,
+    status=202,
+    response=SentTest,
+)
+def test_send_template(ctx: Ctx, template_id: str) -> Reply:
+    """One email to ``to`` through SES, its subject marked ``[TEST]`` (with sample values, or a contact's)."""
+    from campaigns.templates.usecases import send_test
+
+    data: SendTestIn = ctx.body
+    if data.contact_id is not None:
+        guard(ctx.principal, data.contact_id, bootstrap.contact_owners, not_found("recipient", data.contact_id))
+    sent = send_test(template_id, data, bootstrap.templates(), bootstrap.audience(), bootstrap.mailer())
+    return Reply(sent, 202)

@@ -64,8 +64,13 @@ def _field_error(field: str, message: str) -> Unprocessable:
     return Unprocessable(f"invalid fields: {field}", errors=[{"field": field, "message": message}])
 
 
+# What ContactUpdated carries the new value of, when it changed (contacts.events.ContactUpdated).
+PROFILE_FIELDS = ("email", "phone", "first_name", "last_name", "language", "company", "birthday")
+
+
 def contact_updated(contact: Contact, changed: list[str], import_id: str | None = None) -> ContactUpdated:
     address = contact.address
+    profile = {name: getattr(contact, name) for name in PROFILE_FIELDS if name in changed}
     return ContactUpdated(
         contact_id=contact.id,
         changed=sorted(changed),
@@ -78,6 +83,7 @@ def contact_updated(contact: Contact, changed: list[str], import_id: str | None 
         owner_id=contact.owner_id,
         source=contact.source,
         import_id=import_id,
+        **profile,
     )
 
 

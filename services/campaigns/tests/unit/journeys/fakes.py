@@ -80,9 +80,8 @@ class FakeRuns:
         return True
 
     def forget(self, contact_id: str) -> None:
-        for key, run in list(self.items.items()):
-            if key[0] == contact_id:
-                self.items[key] = run.model_copy(update={"context": {}})
+        for key in [k for k in self.items if k[0] == contact_id]:
+            del self.items[key]
 
 
 class FakeSchedules:

@@ -54,6 +54,15 @@ def test_a_lead_is_announced_with_lead_created_then_contact_updated_naming_what_
     ]
     assert updated["data"]["tags"] == ["vip"]
     assert {lead["metadata"]["correlation_id"], updated["metadata"]["correlation_id"]} == {"c-1"}
+    # ... and it carries the profile fields that were set, the others null
+    profile = {k: updated["data"][k] for k in ("email", "first_name", "last_name", "phone", "birthday")}
+    assert profile == {
+        "email": "ada@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone": None,
+        "birthday": None,
+    }
 
 
 def test_a_customer_is_not_a_lead() -> None:
@@ -126,6 +135,8 @@ def test_upsert_updates_the_visible_holder_with_only_the_fields_given() -> None:
     # ... and one ContactUpdated names only what changed (no LeadCreated for an upsert)
     assert _kinds(repo) == ["ContactUpdated"]
     assert repo.events[0].detail["data"]["changed"] == ["title"]
+    # ... and carries no profile value it did not change (the email stays null in it)
+    assert repo.events[0].detail["data"]["email"] is None
 
 
 def test_upsert_into_a_contact_outside_reach_meets_the_duplicate_and_changes_nothing() -> None:
@@ -314,3 +325,17 @@ def test_an_assignment_reads_again_after_a_concurrent_change_and_gives_up_after_
     with pytest.raises(StaleVersion):
         record_owner("c1", "rep-1", _cause(5), repo)
     assert repo.profiles["c1"].owner_id is None and repo.events == []
+
+
+def test_a_changed_name_or_language_travels_with_contact_updated_and_a_cleared_phone_as_null() -> None:
+    # Given a contact with a phone
+    repo = FakeContacts()
+    created = create_contact(_data(phone="+442079460018"), repo).contact
+    repo.events.clear()
+    # When its first name and language change and its phone is cleared
+    patch = ContactPatch.model_validate({"first_name": "Augusta", "language": "en", "phone": None})
+    update_contact(created.id, patch, created.version, repo)
+    # Then ContactUpdated names them and carries their new values (null for the cleared phone)
+    data = repo.events[0].detail["data"]
+    assert data["changed"] == ["first_name", "language", "phone"]
+    assert (data["first_name"], data["language"], data["phone"], data["last_name"]) == ("Augusta", "en", None, None)
