@@ -136,9 +136,13 @@ def problem(response_type: str) -> dict[str, Any]:
     return response
 
 
-def secure(template: dict[str, Any]) -> None:
+def secure(template: dict[str, Any], service: str | None = None) -> None:
     """Put the authorizer on every method of each REST API ``chalice package`` generated
-    (a service without routes has none), and the gateway responses on it."""
+    (a service without routes has none), and the gateway responses on it. The service's
+    public routes (shared.auth.PUBLIC_ROUTES: the links in emails) are left without it."""
+    from shared.auth import PUBLIC_ROUTES
+
+    public = {(m.lower(), p) for s, m, p in PUBLIC_ROUTES if s == service}
     for resource in (template.get("Resources") or {}).values():
         body = (resource.get("Properties") or {}).get("DefinitionBody")
         if resource.get("Type") != "AWS::Serverless::Api" or not isinstance(body, dict):
@@ -153,9 +157,11 @@ def secure(template: dict[str, Any]) -> None:
                 "providerARNs": [{"Ref": "CognitoUserPoolArn"}],
             },
         }
-        for operations in (body.get("paths") or {}).values():
+        for path, operations in (body.get("paths") or {}).items():
             for method, operation in operations.items():
-                if method in HTTP_METHODS and method not in UNAUTHENTICATED_METHODS:
+                if (method, path) in public:
+                    operation.pop("security", None)
+                elif method in HTTP_METHODS and method not in UNAUTHENTICATED_METHODS:
                     operation["security"] = [{AUTHORIZER: []}]
         body["x-amazon-apigateway-gateway-responses"] = {kind: problem(kind) for kind in RESPONSES}
 

@@ -103,7 +103,7 @@ def merge_template(service: str, stage: str, project: Path) -> Path:
     return path
 
 
-def _secure(path: Path) -> None:
+def _secure(path: Path, service: str) -> None:
     """The authorizer on every method and problem+json gateway responses, written into the
     API chalice generated (infra/apigateway.py); a template giving any function the local
     flag is refused."""
@@ -113,7 +113,7 @@ def _secure(path: Path) -> None:
     if leaks := apigateway.dev_auth_set(template):
         flag = next(iter(DEV_AUTH_ENVIRONMENT))
         raise PackagingError(f"{path}: {flag} is for the local stack only, yet set for {', '.join(leaks)}")
-    apigateway.secure(template)
+    apigateway.secure(template, service)
     path.write_text(yaml.safe_dump(template, default_flow_style=False))
 
 
@@ -167,7 +167,7 @@ def package(service: str, stage: str, build_root: Path = BUILD, *, dependencies:
     )
     _prune_zip_cache(project)
     template = out / "sam.yaml"
-    _secure(template)
+    _secure(template, service)
     findings = lint(template, informational=True)
     if failing := blocking(findings):
         raise PackagingError(f"{template} does not lint clean:\n" + "\n".join(f"  {f}" for f in failing))

@@ -39,6 +39,18 @@ STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.SALES, Role.AGENT, Role.MARKET
 # The only routes a partner's credentials reach (service, method, path): a checkout using a
 # coupon. Anything else that admits the partner role is refused by the route tests.
 PARTNER_ROUTES = frozenset({("loyalty", "POST", "/coupons/{code}/redeem")})
+# The only routes answered without a token (service, method, path): the links an email
+# carries (open pixel, click redirect, unsubscribe), each accepting nothing but a token the
+# service signed (campaigns/tracking/tokens.py). shared.http refuses to register a public
+# route missing here, and the route tests refuse any route outside it that skips the token.
+PUBLIC_ROUTES = frozenset(
+    {
+        ("campaigns", "GET", "/t/o/{token}"),
+        ("campaigns", "GET", "/t/c/{token}"),
+        ("campaigns", "GET", "/unsubscribe/{token}"),
+        ("campaigns", "POST", "/unsubscribe/{token}"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +58,13 @@ class Principal:
     # The token's ``sub``. A sales user's is their pipeline rep id: the contacts they own
     # (owner_id, from LeadAssigned) are the records within their reach.
     subject: str
-    role: Role
+    # None only for ANONYMOUS, the caller of a public route: no role check admits it.
+    role: Role | None
     email: str | None = None
+
+
+# Who calls a public route (PUBLIC_ROUTES): nobody known.
+ANONYMOUS = Principal(subject="anonymous", role=None)
 
 
 @lru_cache(maxsize=1)

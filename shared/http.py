@@ -12,14 +12,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from shared.auth import STAFF, Principal, Role, authenticate, authorize
+from shared.auth import ANONYMOUS, PUBLIC_ROUTES, STAFF, Principal, Role, authenticate, authorize
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
@@ -59,6 +59,8 @@ class Reply:
     body: Any
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    # Set for a body that is not JSON (an image, a page: ``bytes`` or ``str``), sent as is.
+    media_type: str | None = None
 
 
 @dataclass
@@ -92,6 +94,9 @@ def _jsonable(body: Any) -> Any:
 def _response(reply: Reply) -> Response:
     from chalice.app import Response
 
+    if reply.media_type is not None:
+        raw: dict[str, str | list[str]] = {"Content-Type": reply.media_type, **reply.headers}
+        return Response(body=reply.body, status_code=reply.status, headers=raw)
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json", **reply.headers}
     return Response(
         body=json.dumps(_jsonable(reply.body), separators=(",", ":")), status_code=reply.status, headers=headers
@@ -155,6 +160,15 @@ class RouteSpec:
     # Other success statuses answering the same representation (e.g. 200 for a POST that
     # finds the record already there).
     also: tuple[int, ...] = ()
+    # Answered without a token (only what shared.auth.PUBLIC_ROUTES names): no role check,
+    # the caller is ``ANONYMOUS``; the handler itself checks what the request carries.
+    public: bool = False
+    # The success's media type when it is not JSON (``image/gif``, ``text/html``).
+    media_type: str | None = None
+    # Request media types accepted besides JSON (a form post: the one-click unsubscribe).
+    content_types: tuple[str, ...] = ()
+    # A path parameter's pattern, for the OpenAPI document (a signed token's shape).
+    path_patterns: tuple[tuple[str, str], ...] = ()
 
 
 class Router:
@@ -176,10 +190,29 @@ class Router:
         query: type[BaseModel] | None = None,
         response: Any = None,
         also: Collection[int] = (),
+        public: bool = False,
+        media_type: str | None = None,
+        content_types: Collection[str] = (),
+        path_patterns: Mapping[str, str] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if public and roles:
+            raise ValueError(f"{path}: a public route admits no roles (it has no caller to check)")
+
         def declare(handler: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
-                path, handler, tuple(methods), frozenset(roles), body, status, query, response, tuple(also)
+                path,
+                handler,
+                tuple(methods),
+                frozenset(roles),
+                body,
+                status,
+                query,
+                response,
+                tuple(also),
+                public,
+                media_type,
+                tuple(content_types),
+                tuple(sorted((path_patterns or {}).items())),
             )
             self.routes.append(spec)
             return handler
@@ -267,6 +300,10 @@ class Api:
 
     def _register(self, spec: RouteSpec) -> None:
         handler, body, status, query = spec.handler, spec.body, spec.status, spec.query
+        unlisted = [m for m in spec.methods if (self.service, m, spec.path) not in PUBLIC_ROUTES]
+        if spec.public and unlisted:
+            # Fail closed: a route skips the token only where the one list says it may.
+            raise ValueError(f"{self.service} {unlisted[0]} {spec.path} is public but not in shared.auth.PUBLIC_ROUTES")
 
         @functools.wraps(handler)
         def view(**params: str) -> Response:
@@ -274,8 +311,11 @@ class Api:
             assert request is not None
             try:
                 check_body_size(request.raw_body)
-                principal = authenticate(request.headers.get("authorization"))
-                authorize(principal, spec.roles)
+                if spec.public:
+                    principal = ANONYMOUS
+                else:
+                    principal = authenticate(request.headers.get("authorization"))
+                    authorize(principal, spec.roles)
                 # The URL before the body: a wrong parameter is said first; none is read undeclared.
                 parameters = parse_query(request.query_params, query or NoQuery)
                 ctx = Ctx(
@@ -285,7 +325,7 @@ class Api:
                     parameters if query else None,
                 )
                 key = request.headers.get("idempotency-key")
-                if key and request.method in WRITE_METHODS:
+                if key and request.method in WRITE_METHODS and not spec.public:
                     return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
                 return _response(self._call(handler, ctx, params, status))
             except Problem as problem:
@@ -299,7 +339,20 @@ class Api:
 
         view.crm_roles = spec.roles  # type: ignore[attr-defined]
         view.crm_body = spec.body  # type: ignore[attr-defined]
-        self.app.route(spec.path, methods=list(spec.methods))(view)
+        view.crm_public = spec.public  # type: ignore[attr-defined]
+        binary = spec.media_type is not None and not spec.media_type.startswith(("text/", "application/json"))
+        if binary and spec.media_type is not None:
+            # Bytes are answered only to an Accept naming a binary type (Chalice, like API
+            # Gateway's binaryMediaTypes): an image fetch's ``image/*`` must be one.
+            family = spec.media_type.split("/", 1)[0] + "/*"
+            for kind in (spec.media_type, family):
+                if kind not in self.app.api.binary_types:
+                    self.app.api.binary_types.append(kind)
+        if spec.content_types:
+            accepted = ["application/json", *spec.content_types]
+            self.app.route(spec.path, methods=list(spec.methods), content_types=accepted)(view)
+        else:
+            self.app.route(spec.path, methods=list(spec.methods))(view)
 
     @staticmethod
     def _call(handler: Callable[..., Any], ctx: Ctx, params: dict[str, str], status: int) -> Reply:

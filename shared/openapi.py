@@ -164,11 +164,12 @@ def _tag(spec: RouteSpec, service: str) -> str:
     return parts[1] if len(parts) > 2 and parts[0] == service else service
 
 
-def _path_parameters(path: str) -> list[dict[str, Any]]:
-    return [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-        for name in PATH_PARAM.findall(path)
-    ]
+def _path_parameters(path: str, patterns: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    def schema(name: str) -> dict[str, Any]:
+        pattern = (patterns or {}).get(name)
+        return {"type": "string", "minLength": 1, **({"pattern": pattern} if pattern else {})}
+
+    return [{"name": name, "in": "path", "required": True, "schema": schema(name)} for name in PATH_PARAM.findall(path)]
 
 
 def _query_parameters(model: type[BaseModel], schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -189,11 +190,11 @@ def _query_parameters(model: type[BaseModel], schema: dict[str, Any]) -> list[di
 
 def _problems(spec: RouteSpec, method: str) -> list[int]:
     # Any request may carry a body, and an oversized one is refused unread on every route.
-    statuses = {400, 401, 403, 413}
+    statuses = {400, 413} if spec.public else {400, 401, 403, 413}
     names_a_record = spec.query is not None and any(f.is_required() for f in spec.query.model_fields.values())
     if PATH_PARAM.search(spec.path) or names_a_record:
         statuses.add(404)  # the record named (in the path or a required query) is missing or out of reach
-    if method in WRITES:
+    if method in WRITES and not spec.public:
         # A stale version or duplicate; an Idempotency-Key in progress (409) or reused
         # with another body (422).
         statuses |= {409, 422}
@@ -218,11 +219,13 @@ def _success_schema(success: _Success, refs: Refs) -> dict[str, Any] | None:
 def operation(spec: RouteSpec, method: str, service: str, refs: Refs, defs: dict[str, Any]) -> dict[str, Any]:
     summary, description = _doc(spec)
     roles = sorted(str(role) for role in spec.roles)
-    said = f"Roles: {', '.join(roles)}."
-    parameters = _path_parameters(spec.path)
+    said = (
+        "Public: no token; only what the path's signed token allows." if spec.public else f"Roles: {', '.join(roles)}."
+    )
+    parameters = _path_parameters(spec.path, dict(spec.path_patterns))
     if spec.query is not None:
         parameters += _query_parameters(spec.query, _resolve(refs[(spec.query, "validation")], defs))
-    if method in WRITES:
+    if method in WRITES and not spec.public:
         parameters.append(
             {
                 "name": "Idempotency-Key",
@@ -234,7 +237,9 @@ def operation(spec: RouteSpec, method: str, service: str, refs: Refs, defs: dict
         )
     success = _success(spec)
     responses: dict[str, Any] = {}
-    if spec.status == 204:
+    if spec.media_type is not None or spec.status in REDIRECTS:
+        responses.update(_raw_responses(spec))
+    elif spec.status == 204:
         responses["204"] = {"description": "Done; no content."}
         if success.model is not None:  # a representation the client may ask for (Prefer: return=representation)
             content = _json_content(_success_schema(success, refs))
@@ -250,7 +255,7 @@ def operation(spec: RouteSpec, method: str, service: str, refs: Refs, defs: dict
         "summary": summary,
         "description": f"{description}\n\n{said}" if description else said,
         "tags": [_tag(spec, service)],
-        "security": [{SECURITY_SCHEME: []}],
+        "security": [] if spec.public else [{SECURITY_SCHEME: []}],
         "x-roles": roles,
         "responses": responses,
     }
@@ -259,6 +264,21 @@ def operation(spec: RouteSpec, method: str, service: str, refs: Refs, defs: dict
     if spec.body is not None:
         op["requestBody"] = {"required": True, "content": _json_content(refs[(spec.body, "validation")])}
     return op
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _raw_responses(spec: RouteSpec) -> dict[str, Any]:
+    """A success that is not JSON: a redirect (``Location``), or a body of ``media_type``."""
+    if spec.status in REDIRECTS:
+        location = {"Location": {"description": "Where to go.", "schema": {"type": "string", "format": "uri"}}}
+        return {str(spec.status): {"description": "A redirect.", "headers": location}}
+    assert spec.media_type is not None
+    schema: dict[str, Any] = {"type": "string"}
+    if not spec.media_type.startswith("text/"):
+        schema["contentMediaType"] = spec.media_type
+    return {str(spec.status): {"description": "Success.", "content": {spec.media_type: {"schema": schema}}}}
 
 
 def _resolve(ref: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:

@@ -70,6 +70,7 @@ ENVIRONMENT = {
     # Set by the Lambda runtime itself: the dev flag is refused there.
     "lambda_function_name": "AWS_LAMBDA_FUNCTION_NAME",
     "sender_email": "CRM_SENDER_EMAIL",
+    "public_url": "CRM_PUBLIC_URL",
     "log_level": "CRM_LOG_LEVEL",
     "table": "CRM_TABLE",
     "cursor_secret": "CRM_CURSOR_SECRET",
@@ -122,6 +123,9 @@ class Settings(BaseModel):
     dev_auth: bool = False
     lambda_function_name: str | None = None
     sender_email: str = "hello@crm.example.com"
+    # Where the API is reached from outside (the links in emails: campaigns' tracking and
+    # unsubscribe routes under it); the local stack sets its gateway's URL.
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")
     # The service's table (CRM_TABLE), and its own buckets, queues and their max receives.
     table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")

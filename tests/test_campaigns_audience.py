@@ -3,6 +3,7 @@ campaigns' own view of a person (no call from campaigns to contacts)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -49,3 +50,32 @@ def test_a_lead_becomes_a_recipient_whose_consent_and_name_follow_contacts(stack
     # Then both reach campaigns
     eventually(lambda: (recipient(stack, lead["id"]) or {}).get("consent") == {"email:marketing": False})
     assert eventually(lambda: (recipient(stack, lead["id"]) or {}).get("first_name") == "Augusta")
+
+
+def test_a_contact_entering_and_leaving_a_contacts_segment_is_followed_by_campaigns(stack: Any) -> None:
+    # Given a segment of contacts tagged with a tag of this test's own
+    tag = f"aud-{uuid.uuid4().hex[:8]}"
+    rules = {"all": [{"field": "tags", "op": "contains", "value": tag}]}
+    created = stack.session.post(
+        f"{stack.url}/contacts/segments", json={"name": tag, "rules": rules}, headers=headers(stack, "marketer")
+    )
+    assert created.status_code == 201, created.text
+    segment_id = created.json()["id"]
+    # When a lead carrying the tag is created
+    lead = new_lead(stack)
+    tagged = stack.session.patch(
+        f"{stack.url}/contacts/{lead['id']}",
+        json={"tags": [tag]},
+        headers={**headers(stack, "admin"), "If-Match": f'"{lead["version"]}"'},
+    )
+    assert tagged.status_code == 200, tagged.text
+    # Then campaigns counts it among the segment's members
+    eventually(lambda: segment_id in (recipient(stack, lead["id"]) or {}).get("segments", []))
+    # When the tag is removed, Then it leaves the segment in campaigns too
+    untagged = stack.session.patch(
+        f"{stack.url}/contacts/{lead['id']}",
+        json={"tags": []},
+        headers={**headers(stack, "admin"), "If-Match": f'"{tagged.json()["version"]}"'},
+    )
+    assert untagged.status_code == 200, untagged.text
+    eventually(lambda: (recipient(stack, lead["id"]) or {}).get("segments") == [])

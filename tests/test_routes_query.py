@@ -37,7 +37,7 @@ def _request(service: str, spec: RouteSpec, query: str) -> Any:
     """The route called by a role it admits, with ``query`` and no body (the URL is checked first)."""
     app = importlib.import_module(f"{service}.api").app
     path = re.sub(r"\{(\w+)\}", r"some-\1", spec.path)
-    role = sorted(r.value for r in spec.roles)[0]
+    role = sorted(r.value for r in spec.roles)[0] if spec.roles else "admin"  # a public route ignores it
     with Client(app) as client:
         response = getattr(client.http, spec.methods[0].lower())(f"{path}?{query}", headers=bearer(role))
     return response.status_code, json.loads(response.body) if response.body else None

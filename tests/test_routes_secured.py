@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 from infra.services import existing_services
-from shared.auth import PARTNER_ROUTES, Role
+from shared.auth import PARTNER_ROUTES, PUBLIC_ROUTES, Role
 
 
 @pytest.mark.parametrize("service", existing_services())
@@ -17,7 +17,11 @@ def test_every_route_declares_the_roles_it_admits(service: str) -> None:
     for path, methods in app.routes.items():
         for method, entry in methods.items():
             roles = getattr(entry.view_function, "crm_roles", None)
-            assert roles, f"{service} {method} {path} is not behind shared.http.Api.route"
+            public = getattr(entry.view_function, "crm_public", None)
+            assert roles is not None and public is not None, f"{service} {method} {path} is not behind Api.route"
+            # Only the listed public routes skip the token, and they admit no role at all.
+            assert public == ((service, method, path) in PUBLIC_ROUTES), f"{service} {method} {path}: public?"
+            assert bool(roles) != public, f"{service} {method} {path}: roles, or public, never both"
             partner_route = (service, method, path) in PARTNER_ROUTES
             assert (Role.PARTNER in roles) == partner_route, (
                 f"{service} {method} {path}: partners only on PARTNER_ROUTES"

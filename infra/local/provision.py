@@ -10,6 +10,7 @@ Chalice functions, so that ``infra.local.pollers`` can play Lambda's part.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,13 @@ LOCAL_PARAMETER_OVERRIDES = {
 }
 
 # Types with no local meaning: permissions are not enforced by the emulator.
-SKIPPED_TYPES = ("AWS::IAM::", "AWS::SQS::QueuePolicy", "AWS::Events::EventBusPolicy", "AWS::Lambda::Permission")
+SKIPPED_TYPES = (
+    "AWS::IAM::",
+    "AWS::SQS::QueuePolicy",
+    "AWS::SNS::TopicPolicy",
+    "AWS::Events::EventBusPolicy",
+    "AWS::Lambda::Permission",
+)
 
 # Resource type -> its creator (infra.local.provision_storage, infra.local.provision_events).
 CREATORS: dict[str, Callable[[TemplateContext, str, dict[str, Any]], Created]] = {
@@ -57,6 +64,8 @@ CREATORS: dict[str, Callable[[TemplateContext, str, dict[str, Any]], Created]] =
     "AWS::Scheduler::ScheduleGroup": provision_events.schedule_group,
     "AWS::SES::EmailIdentity": provision_events.email_identity,
     "AWS::S3::Bucket": provision_storage.bucket,
+    "AWS::SNS::Topic": provision_events.topic,
+    "AWS::SNS::Subscription": provision_events.subscription,
 }
 
 
@@ -73,6 +82,9 @@ class TemplateProvisioner:
         self.created: dict[str, Created] = {}
         self._in_progress: set[str] = set()
         overrides = {"Stage": topology.stage, **LOCAL_PARAMETER_OVERRIDES}
+        if os.environ.get("CRM_PUBLIC_URL"):
+            # The stack's own gateway, for the links in emails (a template's PublicUrl).
+            overrides["PublicUrl"] = os.environ["CRM_PUBLIC_URL"]
         self.parameters = parameter_values(template, overrides)
         for name in LOCAL_PARAMETER_OVERRIDES:
             if name in self.parameters:

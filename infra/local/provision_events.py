@@ -159,3 +159,32 @@ def email_identity(ctx: TemplateContext, logical_id: str, props: dict[str, Any])
         ses.verify_domain_identity(Domain=identity)
     ctx.topology.identities.append(identity)
     return Created(ref=identity)
+
+
+# --- SNS (SES's bounce and complaint notifications reach a queue through a topic) ----------
+
+
+def topic(ctx: TemplateContext, logical_id: str, props: dict[str, Any]) -> Created:
+    """A topic; ``Ref`` is its ARN, as in CloudFormation. create_topic is idempotent."""
+    name = props.get("TopicName") or f"{ctx.prefix}-{logical_id}"
+    arn = str(ctx.clients("sns").create_topic(Name=name)["TopicArn"])
+    return Created(ref=arn, attributes={"TopicArn": arn, "TopicName": name})
+
+
+def subscription(ctx: TemplateContext, logical_id: str, props: dict[str, Any]) -> Created:
+    """A subscription of a queue (or anything SNS delivers to) to a topic; the emulator
+    delivers each publish to the queue, wrapped in SNS's envelope unless raw delivery is on."""
+    attributes = {
+        key: str(props[key]).lower() if isinstance(props[key], bool) else as_json(props[key])
+        for key in ("RawMessageDelivery", "FilterPolicy", "RedrivePolicy")
+        if key in props
+    }
+    sns = ctx.clients("sns")
+    existing = sns.list_subscriptions_by_topic(TopicArn=props["TopicArn"]).get("Subscriptions", [])
+    found = next((s for s in existing if s.get("Endpoint") == props["Endpoint"]), None)
+    if found is not None:
+        return Created(ref=str(found["SubscriptionArn"]))
+    arn = sns.subscribe(
+        TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"], Attributes=attributes
+    )["SubscriptionArn"]
+    return Created(ref=str(arn))

@@ -89,6 +89,8 @@ class Stack:
             AWS_ACCESS_KEY_ID="testing",
             AWS_SECRET_ACCESS_KEY="testing",
             CRM_STAGE=self.stage,
+            # The links in emails (campaigns' tracking, unsubscribe) point at this gateway.
+            CRM_PUBLIC_URL=f"http://{self.args.host}:{self.args.port}",
             **DEV_AUTH_ENVIRONMENT,
         )
         os.environ.pop("AWS_PROFILE", None)

@@ -20,6 +20,7 @@ from infra import package as packaging
 from infra.permissions import missing as missing_permissions
 from infra.services import ROOT, existing_services, service_dir
 from infra.templates import blocking, lint, load_template
+from shared.auth import PUBLIC_ROUTES
 
 # Kept between runs so chalice can reuse the zip (its cache is keyed on the code + pins);
 # one per xdist worker, as each worker that runs a test here builds the fixture itself.
@@ -199,7 +200,10 @@ def test_every_service_template_lints_clean_when_merged(service, tmp_path):
     assert set(COGNITO) <= set(template["Parameters"])
     assert set(apigateway.ENVIRONMENT) <= set(template["Globals"]["Function"]["Environment"]["Variables"])
     body = _api_body(template)
-    assert [m for m in _methods(body) if m[2].get("security") != [{"CognitoUserPool": []}]] == []
+    public = {(m.lower(), p) for s, m, p in PUBLIC_ROUTES if s == service}
+    secured = [m for m in _methods(body) if (m[1], m[0]) not in public]
+    assert [m for m in secured if m[2].get("security") != [{"CognitoUserPool": []}]] == []
+    assert all("security" not in op for p, m, op in _methods(body) if (m, p) in public)
     assert body["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
 
 

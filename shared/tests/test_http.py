@@ -161,6 +161,37 @@ def test_a_router_registers_nothing_until_included_and_then_guards_its_routes(ta
     assert app.routes["/ping/{n}"]["GET"].view_function.crm_roles == frozenset({Role.AGENT})
 
 
+def test_a_public_route_is_served_without_a_token_only_where_the_list_names_it(
+    table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shared.http
+
+    # Given a public route answering a GIF, and one the list does not name
+    router = Router()
+
+    @router.route("/t/{token}", roles=(), public=True, media_type="image/gif")
+    def pixel(ctx: Ctx, token: str) -> Reply:
+        return Reply(b"GIF89a" if token == "good" else b"", 200, media_type="image/gif")
+
+    unlisted = Router()
+    unlisted.route("/open/{x}", roles=(), public=True)(lambda ctx, x: {})
+    monkeypatch.setattr(shared.http, "PUBLIC_ROUTES", frozenset({("kernel", "GET", "/t/{token}")}))
+    app = Chalice(app_name="kernel-public")
+    api = Api(app, "kernel")
+    api.include(router)
+    # When it is called without any token (an image accepted)
+    with Client(app) as c:
+        answer = c.http.get("/t/good", headers={"Accept": "image/*"})
+    # Then it answers its bytes as they are, and says it admits no role
+    assert (answer.status_code, answer.body, answer.headers["Content-Type"]) == (200, b"GIF89a", "image/gif")
+    assert app.routes["/t/{token}"]["GET"].view_function.crm_public is True
+    # ... while a public route missing from the list is refused at cold start, and roles with public too
+    with pytest.raises(ValueError, match="PUBLIC_ROUTES"):
+        api.include(unlisted)
+    with pytest.raises(ValueError, match="admits no roles"):
+        Router().route("/x", roles={Role.ADMIN}, public=True)
+
+
 # --- limits, Chalice's own errors, instance, model-level errors --------------------------
 
 

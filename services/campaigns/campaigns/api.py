@@ -1,7 +1,10 @@
 """campaigns: the Chalice app and its functions, wired explicitly (no work is done here).
 
-The API: each feature's routes (a contact's messages, the email templates). ``on_event``: LeadCreated sends the welcome
-email, once (subscriptions.py). ``outbox_relay``.
+The API: each feature's routes (a contact's messages, the email templates, the suppression
+list) and the public links of emails (tracking, unsubscribe: shared.auth.PUBLIC_ROUTES).
+``on_event``: LeadCreated sends the welcome email, once; PurchaseRecorded is attributed
+(subscriptions.py). ``ses_feedback``: SES's bounce, complaint and delivery notifications.
+``outbox_relay``.
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from chalice.app import Chalice
 
 from campaigns import SERVICE
 from campaigns.audience import routes as audience
+from campaigns.bounces import workers as bounces
 from campaigns.journeys import routes as journeys
 from campaigns.messages import routes as messages
+from campaigns.suppression import routes as suppression
 from campaigns.templates import routes as templates
-from shared.functions import add_consumer, add_outbox_relay
+from campaigns.tracking import routes as tracking
+from campaigns.unsubscribe import routes as unsubscribe
+from shared.functions import add_consumer, add_outbox_relay, add_worker
 from shared.http import Api
 
 app = Chalice(app_name=f"crm-{SERVICE}")
@@ -23,6 +30,11 @@ api.include(messages.router)
 api.include(templates.router)
 api.include(audience.router)
 api.include(journeys.router)
+api.include(tracking.router)
+api.include(unsubscribe.router)
+api.include(suppression.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "campaigns.subscriptions")
 add_outbox_relay(app)
+# SES's bounce, complaint and delivery notifications (SNS -> SQS).
+add_worker(app, "ses_feedback", bounces.ses_feedback)

@@ -6,8 +6,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from campaigns.attribution.repository import AttributionRepository
     from campaigns.audience.models import Channel
     from campaigns.audience.repository import AudienceRepository
+    from campaigns.bounces.repository import FeedbackRepository
     from campaigns.delivery.limiter import TokenBucket
     from campaigns.delivery.mailer import BulkMailer
     from campaigns.delivery.sms import SmsSender
@@ -16,7 +18,10 @@ if TYPE_CHECKING:
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
     from campaigns.sending.models import SendRequest, SendSummary
+    from campaigns.suppression.repository import SuppressionRepository
     from campaigns.templates.repository import TemplateRepository
+    from campaigns.tracking.repository import TrackingRepository
+    from campaigns.unsubscribe.repository import OptOutRepository
     from shared.owners import OwnerStore
 
 
@@ -120,3 +125,37 @@ def audience() -> AudienceRepository:
     from campaigns.audience.repository import AudienceRepository
 
     return AudienceRepository()
+
+
+def tracking() -> TrackingRepository:
+    from campaigns.tracking.repository import TrackingRepository
+
+    return TrackingRepository()
+
+
+@cache
+def opt_outs() -> OptOutRepository:
+    from campaigns.unsubscribe.repository import OptOutRepository
+
+    return OptOutRepository()
+
+
+@cache
+def suppressions() -> SuppressionRepository:
+    from campaigns.suppression.repository import SuppressionRepository
+
+    return SuppressionRepository()
+
+
+@cache
+def feedback_log() -> FeedbackRepository:
+    from campaigns.bounces.repository import FeedbackRepository
+
+    return FeedbackRepository()
+
+
+@cache
+def attributions() -> AttributionRepository:
+    from campaigns.attribution.repository import AttributionRepository
+
+    return AttributionRepository()

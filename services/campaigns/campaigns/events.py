@@ -6,7 +6,9 @@ names its *source*: a campaign run (``campaign-<id>-<run>``) or a journey step.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
 
 from shared.events import Event
 
@@ -59,7 +61,81 @@ class SmsSent(CampaignsEvent):
     campaign_id: str | None = None
 
 
-EVENTS: list[type[Event]] = [EmailSent, EmailSendFailed, EmailSkipped, SmsSent]
+class EmailOpened(CampaignsEvent):
+    """A contact's email was first opened (once per source, contact and kind: a scanner's
+    or privacy proxy's fetch is ``machine``, counted apart from a person's)."""
+
+    source: str  # campaign-<id>-<run> | journey-<id>-<step>
+    campaign_id: str | None = None
+    contact_id: str
+    machine: bool
+    at: datetime
+
+
+class EmailClicked(CampaignsEvent):
+    """A contact first clicked a link of an email (once per source and contact)."""
+
+    source: str
+    campaign_id: str | None = None
+    contact_id: str
+    url: str  # the email's own link (signed into the click token)
+    at: datetime
+
+
+class EmailBounced(CampaignsEvent):
+    """SES reported a bounce. Permanent: the address is suppressed. No address here: the
+    contact and source come from the email's tags, when it carried them."""
+
+    contact_id: str | None = None
+    source: str | None = None
+    campaign_id: str | None = None
+    bounce_type: str  # Permanent | Transient | Undetermined
+    ses_message_id: str
+    at: datetime
+
+
+class EmailComplained(CampaignsEvent):
+    """A recipient marked an email as spam (SES complaint): the address is suppressed."""
+
+    contact_id: str | None = None
+    source: str | None = None
+    campaign_id: str | None = None
+    ses_message_id: str
+    at: datetime
+
+
+class UnsubscribeRequested(CampaignsEvent):
+    """A contact opted out through an email's link: contacts stores it as consent withdrawn."""
+
+    contact_id: str
+    channel: Literal["email", "sms"]
+    purpose: Literal["marketing"]
+    source: str
+    at: datetime
+
+
+class CampaignConversion(CampaignsEvent):
+    """An order counted to the campaign whose email the contact last clicked (once per order)."""
+
+    campaign_id: str
+    contact_id: str
+    order_id: str
+    amount: Decimal
+    currency: str
+
+
+EVENTS: list[type[Event]] = [
+    EmailSent,
+    EmailSendFailed,
+    EmailSkipped,
+    SmsSent,
+    EmailOpened,
+    EmailClicked,
+    EmailBounced,
+    EmailComplained,
+    UnsubscribeRequested,
+    CampaignConversion,
+]
 
 
 # --- journeys' own, put on the bus by their one-time schedules (routed back by their rules)

@@ -86,14 +86,17 @@ class ContactsMergedIn(IncomingEvent):
     loser_id: str
 
 
-# --- journeys: what starts a run, and what stops one (only the fields they read) ---------
-
-
 class PurchaseRecordedIn(IncomingEvent):
-    """crm.contacts PurchaseRecorded: a run that a purchase ends (win-back...) stops."""
+    """crm.contacts PurchaseRecorded (once per order): an order to attribute to a campaign."""
 
     contact_id: str
     order_id: str
+    amount: Decimal
+    currency: str
+    occurred_at: datetime
+
+
+# --- journeys: what starts a run, and what stops one (only the fields they read) ---------
 
 
 class OpportunityWonIn(IncomingEvent):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from campaigns.attribution import consumers as attribution
 from campaigns.audience import consumers as audience
 from campaigns.inbound import (
     BirthdayDueIn,
@@ -22,6 +23,7 @@ from campaigns.inbound import (
     SegmentMovedIn,
     SurveyAnsweredIn,
     TicketOpenedIn,
+    UnsubscribeRequestedIn,
 )
 from campaigns.journeys import consumers as journeys
 from campaigns.messages import consumers as messages
@@ -41,6 +43,7 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("SegmentExited", SegmentMovedIn, audience.on_segment_exited),
     Subscription("ContactsMerged", ContactsMergedIn, audience.on_contacts_merged),
     Subscription("ContactErased", ContactErasedIn, audience.on_contact_erased),
+    Subscription("PurchaseRecorded", PurchaseRecordedIn, attribution.on_purchase_recorded),
     # Journeys: what starts a run...
     Subscription("LeadCreated", LeadCreatedIn, journeys.on_lead_created),
     Subscription("SegmentEntered", SegmentMovedIn, journeys.on_segment_entered),
@@ -56,9 +59,9 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("PurchaseRecorded", PurchaseRecordedIn, journeys.on_purchase_recorded),
     Subscription("OpportunityLost", OpportunityLostIn, journeys.on_opportunity_lost),
     Subscription("SurveyAnswered", SurveyAnsweredIn, journeys.on_survey_answered),
+    Subscription("UnsubscribeRequested", UnsubscribeRequestedIn, journeys.on_unsubscribe_requested),
     Subscription("ContactErased", ContactErasedIn, journeys.on_contact_erased),
 ]
-# Declared, with their readers and reactions (journeys/consumers.py), to subscribe (with their
-# rules in resources.yaml) once their producers publish them, the contract tests checking a
-# producer exists: SurveyRequested (service_desk, to come: SurveyRequestedIn) and
-# UnsubscribeRequested (campaigns' tracking: UnsubscribeRequestedIn).
+# Declared, with its reader and reaction (journeys/consumers.py), to subscribe (with its rule in
+# resources.yaml) once the service desk publishes it, the contract tests checking a producer
+# exists: SurveyRequested (SurveyRequestedIn, journeys.on_survey_requested).

@@ -26,6 +26,7 @@ not match this contract goes to the queue's DLQ.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
@@ -122,6 +123,15 @@ class EmailSentIn(IncomingEvent):
     contact_id: str
     message_id: str
     template: str
+
+
+class UnsubscribeRequestedIn(IncomingEvent):
+    """crm.campaigns UnsubscribeRequested: an opt-out through an email's link."""
+
+    contact_id: str
+    channel: Literal["email", "sms", "push"]
+    purpose: str  # marketing (contacts.privacy.models.Purpose)
+    source: str
 
 
 class TaskCompletedIn(IncomingEvent):

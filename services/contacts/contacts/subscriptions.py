@@ -28,7 +28,9 @@ from contacts.inbound import (
     TaskCompletedIn,
     TicketOpenedIn,
     TierChangedIn,
+    UnsubscribeRequestedIn,
 )
+from contacts.privacy import consumers as privacy
 from contacts.records import consumers as records
 from contacts.segments import consumers as segments
 from shared.consumer import Subscription
@@ -53,6 +55,8 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("TierChanged", TierChangedIn, history.on_timeline_event("TierChanged")),
     Subscription("EmailSent", EmailSentIn, history.on_timeline_event("EmailSent")),
     Subscription("TaskCompleted", TaskCompletedIn, history.on_task_completed),
+    # campaigns' unsubscribe links: consent withdrawn.
+    Subscription("UnsubscribeRequested", UnsubscribeRequestedIn, privacy.on_unsubscribe_requested),
     # partners' orders.
     Subscription("OrderPlaced", OrderPlacedIn, history.on_order_placed),
     Subscription("OrderRefunded", OrderRefundedIn, history.on_order_refunded),

@@ -16,6 +16,7 @@ senders may start a second's worth at once, never more.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -107,6 +108,7 @@ class TokenBucket:
         sleep: Callable[[float], None] = time.sleep,
         *,
         store: BucketStore | None = None,
+        jitter: float = 0.1,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -116,6 +118,10 @@ class TokenBucket:
         self.clock = clock
         self.sleep = sleep
         self.store: BucketStore = store if store is not None else TableBucketStore()
+        # Up to this fraction of a wait is added at random: takers that would all wake at
+        # the same instant for the same tokens (and all but one lose the conditional write)
+        # wake apart, the later ones reading once and sleeping again.
+        self.jitter = jitter
         self.conflicts = 0  # optimistic writes lost to another taker (for the bench)
         self._short = 1.0  # tokens missing, at the last take that got none
 
@@ -169,5 +175,5 @@ class TokenBucket:
                 return 0
             # Just long enough for the missing tokens to accrue (as of the state read), never
             # past the deadline; another taker may get them first, and then we wait again.
-            pause = max(self._short / self.rate, 0.001)
+            pause = max(self._short / self.rate, 0.001) * (1 + self.jitter * random.random())  # noqa: S311 - not a secret
             self.sleep(min(pause, deadline - now))

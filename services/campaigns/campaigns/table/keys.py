@@ -10,6 +10,10 @@
 | an address that is never mailed again | SUPPRESSED#<address digest> | SUPPRESSED | bounces |
 | a contact's last click on a campaign (attribution) | CONTACT#<contact id> | CLICK#<campaign id> | tracking |
 | an order counted to a campaign, once | ORDER#<order id> | CONVERSION | tracking |
+| a first open (human or machine) of a source's email | TRACK#<source> | OPEN#<contact>#<human/machine> | tracking |
+| a first click on a source's email | TRACK#<source> | CLICK#<contact> | tracking |
+| an opt-out through a source's link | TRACK#<source> | UNSUB#<contact>#<channel> | unsubscribe |
+| an SES bounce or complaint notification, handled once | FEEDBACK#<feedback id> | FEEDBACK | bounces |
 | a contact's run of a journey (one at a time) | CONTACT#<contact id> | JOURNEY#<journey id> | journeys |
 | a journey's definition | JOURNEYS | JOURNEY#<journey id> | journeys |
 | the birthday a contact's greeting is planned on | CONTACT#<contact id> | BIRTHDAY | journeys |
@@ -86,6 +90,31 @@ def click_key(contact_id: str, campaign_id: str) -> tuple[str, str]:
 
 def conversion_key(order_id: str) -> tuple[str, str]:
     return "ORDER#" + order_id, "CONVERSION"
+
+
+def opened_key(source: str, contact_id: str, machine: bool) -> tuple[str, str]:
+    return "TRACK#" + source, f"OPEN#{contact_id}#{'machine' if machine else 'human'}"
+
+
+def clicked_key(source: str, contact_id: str) -> tuple[str, str]:
+    return "TRACK#" + source, "CLICK#" + contact_id
+
+
+def unsubscribed_key(source: str, contact_id: str, channel: str) -> tuple[str, str]:
+    return "TRACK#" + source, f"UNSUB#{contact_id}#{channel}"
+
+
+def feedback_key(feedback_id: str) -> tuple[str, str]:
+    return "FEEDBACK#" + feedback_id, "FEEDBACK"
+
+
+def campaign_of(source: str) -> str | None:
+    """The campaign a source is a run of (``campaign-<id>-<run>``: the id may hold dashes,
+    the run never does); None for a journey step or anything else."""
+    if not source.startswith("campaign-"):
+        return None
+    campaign_id, dash, run = source.removeprefix("campaign-").rpartition("-")
+    return campaign_id if dash and campaign_id and run.isdigit() else None
 
 
 # --- journeys ---------------------------------------------------------------------------

@@ -19,7 +19,9 @@ import re
 from typing import Any, Literal
 
 Kind = Literal["open", "click", "unsubscribe"]
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,1500}\.[A-Za-z0-9_-]{43}$")
+# A token's shape (the routes' OpenAPI documents say it too): payload, dot, 43-character mac.
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{1,1500}\.[A-Za-z0-9_-]{43}$"
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def _b64(raw: bytes) -> str:

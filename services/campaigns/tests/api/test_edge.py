@@ -7,7 +7,13 @@ from typing import Any
 
 from shared.testing import list_paths, refuses_deep_and_oversized_bodies, refuses_forged_cursors
 
-IDS: dict[str, str] = {"template_id": "t1", "contact_id": "c1", "journey_id": "welcome"}
+IDS: dict[str, str] = {
+    "template_id": "t1",
+    "contact_id": "c1",
+    "address": "nobody@example.com",
+    "token": "not-a-token",
+    "journey_id": "welcome",
+}
 QUERIES = {"/messages": "contact_id=c1"}
 
 

@@ -12,7 +12,8 @@ from services.campaigns.tests.unit.delivery.fakes import FakeClock, FakeStore
 
 def _bucket(rate: float, burst: float | None = None, store: FakeStore | None = None) -> tuple[TokenBucket, FakeClock]:
     clock = FakeClock()
-    return TokenBucket("email", rate, burst, clock=clock, sleep=clock.sleep, store=store or FakeStore()), clock
+    bucket = TokenBucket("email", rate, burst, clock=clock, sleep=clock.sleep, store=store or FakeStore(), jitter=0)
+    return bucket, clock
 
 
 def test_a_new_bucket_holds_one_second_of_rate_and_refills_at_the_rate() -> None:
@@ -86,6 +87,20 @@ def test_acquire_at_least_a_batch_waits_for_the_batch_in_one_take() -> None:
     assert got == 50
     assert clock.now - start == pytest.approx(0.5)
     assert store.reads - reads == 2
+
+
+def test_jitter_adds_at_most_its_share_of_a_wait_and_never_a_token() -> None:
+    # Given an empty bucket of 4/s whose waits may be up to half as long again
+    clock = FakeClock()
+    bucket = TokenBucket("email", 4, 1, clock=clock, sleep=clock.sleep, store=FakeStore(), jitter=0.5)
+    assert bucket.take(1) == 1
+    start = clock.now
+    # When a sender acquires 20 tokens one at a time
+    got = sum(bucket.acquire(1, deadline=clock.now + 10) for _ in range(20))
+    # Then no wait was over 1.5 x a token's time, and the 20 took at least the 5 s they accrue in
+    assert got == 20
+    assert max(clock.slept) <= 0.375
+    assert clock.now - start >= 20 / 4 - 1e-9
 
 
 def test_acquire_gives_up_at_the_deadline() -> None:
