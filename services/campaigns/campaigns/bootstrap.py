@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from campaigns.journeys.usecases import Clock, JourneyPorts, Sender
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
-    from campaigns.sending.models import SendRequest, SendSummary
+    from campaigns.sending.usecases import SendPorts
     from campaigns.suppression.repository import SuppressionRepository
     from campaigns.templates.repository import TemplateRepository
     from campaigns.tracking.repository import TrackingRepository
@@ -90,12 +90,32 @@ def journey_clock() -> Clock:
 
 
 def journey_sender() -> Sender:
-    """A journey step's sends go through the sending core (campaigns.sending.usecases.send)."""
+    """A journey step's sends go through the sending core, like a campaign's."""
+    from campaigns.sending.usecases import send
 
-    def send(request: SendRequest) -> SendSummary:
-        raise NotImplementedError("the sending core is not wired yet")
+    return lambda request: send(request, send_ports())
 
-    return send
+
+@cache
+def send_ports() -> SendPorts:
+    """The sending core's ports: the recipient view, suppression, send records, providers,
+    the shared rate limiter and the links every email carries."""
+    from campaigns.sending.repository import SendRepository
+    from campaigns.sending.usecases import SendPorts
+    from campaigns.templates.rendering import render
+    from campaigns.tracking import links
+
+    return SendPorts(
+        templates=templates(),
+        recipients=audience(),
+        suppressed=suppressions().suppressed,
+        sends=SendRepository(),
+        mailer=bulk_mailer(),
+        sms=sms_sender(),
+        limiter=limiter,
+        links=links,  # a module holding the protocol's functions
+        render=render,
+    )
 
 
 @cache
