@@ -92,7 +92,15 @@ class Unprocessable(Problem):
 
 
 class TooManyRequests(Problem):
+    """429; ``retry_after`` (seconds) becomes the ``Retry-After`` header and a field of the body."""
+
     status, title = 429, "Too Many Requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int | None = None, **extensions: Any) -> None:
+        if retry_after is not None:
+            extensions["retry_after"] = retry_after
+        super().__init__(detail, **extensions)
+        self.retry_after = retry_after
 
 
 def field_error(field: str, message: str) -> Exception:

@@ -109,6 +109,9 @@ def problem_response(problem: Problem, instance: str | None = None) -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_CONTENT_TYPE}
     if problem.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="crm"'
+    retry_after = getattr(problem, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status, headers=headers)
 
 

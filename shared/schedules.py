@@ -63,6 +63,37 @@ def schedule_event(name: str, when: datetime, event: Outgoing) -> bool:
     return True
 
 
+# Scheduler's context attributes, filled in on each invocation (and by the local scheduler).
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+EXECUTION_ID = "<aws.scheduler.execution-id>"
+
+
+def schedule_recurring(name: str, cron: str, timezone: str, event: Outgoing) -> None:
+    """Put ``event`` on the bus at every time ``cron`` (six fields) names in ``timezone``,
+    creating or replacing the schedule. The event is put as given except for Scheduler's
+    context attributes: give ``EXECUTION_ID`` as its event id (each firing is a new event,
+    not a duplicate of the last) and ``SCHEDULED_TIME`` where the firing's time is wanted."""
+    settings = get_settings()
+    scheduler = client("scheduler")
+    request = {
+        "Name": name,
+        "GroupName": settings.schedule_group,
+        "ScheduleExpression": f"cron({cron})",
+        "ScheduleExpressionTimezone": timezone,
+        "FlexibleTimeWindow": {"Mode": "OFF"},
+        "Target": {
+            "Arn": settings.bus_arn,
+            "RoleArn": settings.scheduler_role,
+            "EventBridgeParameters": {"Source": event.source, "DetailType": event.detail_type},
+            "Input": json.dumps(event.detail),
+        },
+    }
+    try:
+        scheduler.create_schedule(**request)
+    except scheduler.exceptions.ConflictException:
+        scheduler.update_schedule(**request)
+
+
 def cancel_schedule(name: str) -> bool:
     """Delete the schedule; False when it was already gone (fired or cancelled)."""
     scheduler = client("scheduler")

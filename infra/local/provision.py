@@ -40,6 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_PARAMETER_OVERRIDES = {
     "QueueVisibilityTimeout": "2",
     "JobQueueVisibilityTimeout": "60",
+    "SendsVisibilityTimeout": "10",
     "EmailSendRate": "2000",
     "SmsSendRate": "200",
 }

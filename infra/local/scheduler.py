@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,23 @@ _MONTHS = {
     for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)
 }
 _WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}  # AWS: 1 = Sunday
+
+
+def with_context(schedule: dict[str, Any], due: datetime) -> dict[str, Any]:
+    """The schedule's target with Scheduler's context attributes filled in its ``Input``
+    (``<aws.scheduler.scheduled-time>``, ``<aws.scheduler.execution-id>``, ...), as AWS fills
+    them on each invocation: how a recurring schedule tells one firing from the next."""
+    target = dict(schedule["Target"])
+    if "Input" in target:
+        values = {
+            "<aws.scheduler.schedule-arn>": str(schedule.get("Arn", schedule["Name"])),
+            "<aws.scheduler.scheduled-time>": due.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "<aws.scheduler.execution-id>": str(uuid.uuid4()),
+            "<aws.scheduler.attempt-number>": "1",
+        }
+        for name, value in values.items():
+            target["Input"] = target["Input"].replace(name, value)
+    return target
 
 
 class ExpressionError(ValueError):
@@ -255,7 +273,7 @@ class Scheduler(threading.Thread):
                 continue
             if not self._within_dates(schedule, now):
                 continue
-            self._fire(schedule)
+            self._fire(schedule, tracked.due)
             fired += 1
             # At most one firing per tick: occurrences missed in between are skipped.
             tracked.due = tracked.expression.next_after(now)
@@ -295,8 +313,8 @@ class Scheduler(threading.Thread):
         start, end = schedule.get("StartDate"), schedule.get("EndDate")
         return not (start and now < start) and not (end and now > end)
 
-    def _fire(self, schedule: dict[str, Any]) -> None:
-        target = schedule["Target"]
+    def _fire(self, schedule: dict[str, Any], due: datetime) -> None:
+        target = with_context(schedule, due)
         arn: str = target["Arn"]
         say("scheduler", f"firing {schedule['Name']} -> {arn}")
         try:

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 REGION = "us-east-1"
 
 DIFFERENCES = (
-    "queues use VisibilityTimeout=2s (job queues 60s: QueueVisibilityTimeout, JobQueueVisibilityTimeout) so "
-    "poison messages reach their DLQ in seconds",
+    "queues use VisibilityTimeout=2s (job queues 60s, campaign senders' 10s: QueueVisibilityTimeout, "
+    "JobQueueVisibilityTimeout, SendsVisibilityTimeout) so poison messages reach their DLQ in seconds",
     "stream pollers start at LATEST after a restore (templates say TRIM_HORIZON); unrelayed outbox records are "
     "replayed from the table instead",
     "tables are saved to the state dir; queue contents, sent mail and run-time schedules are not",

@@ -14,6 +14,8 @@ from chalice.app import Chalice
 from campaigns import SERVICE
 from campaigns.audience import routes as audience
 from campaigns.bounces import workers as bounces
+from campaigns.campaign import routes as campaign
+from campaigns.campaign import workers as campaign_workers
 from campaigns.journeys import routes as journeys
 from campaigns.messages import routes as messages
 from campaigns.suppression import routes as suppression
@@ -33,8 +35,11 @@ api.include(journeys.router)
 api.include(tracking.router)
 api.include(unsubscribe.router)
 api.include(suppression.router)
+api.include(campaign.router)
 # app.py binds each function under its name, where Lambda looks it up.
 add_consumer(app, SERVICE, "campaigns.subscriptions")
 add_outbox_relay(app)
 # SES's bounce, complaint and delivery notifications (SNS -> SQS).
 add_worker(app, "ses_feedback", bounces.ses_feedback)
+# The senders: one chunk of a campaign run's frozen audience per message.
+add_worker(app, "send_worker", campaign_workers.send_worker)

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from campaigns.audience.models import Channel
     from campaigns.audience.repository import AudienceRepository
     from campaigns.bounces.repository import FeedbackRepository
+    from campaigns.campaign.ports import CampaignPorts
+    from campaigns.campaign.repository import CampaignRepository
     from campaigns.delivery.limiter import TokenBucket
     from campaigns.delivery.mailer import BulkMailer
     from campaigns.delivery.sms import SmsSender
@@ -97,28 +99,6 @@ def journey_sender() -> Sender:
 
 
 @cache
-def send_ports() -> SendPorts:
-    """The sending core's ports: the recipient view, suppression, send records, providers,
-    the shared rate limiter and the links every email carries."""
-    from campaigns.sending.repository import SendRepository
-    from campaigns.sending.usecases import SendPorts
-    from campaigns.templates.rendering import render
-    from campaigns.tracking import links
-
-    return SendPorts(
-        templates=templates(),
-        recipients=audience(),
-        suppressed=suppressions().suppressed,
-        sends=SendRepository(),
-        mailer=bulk_mailer(),
-        sms=sms_sender(),
-        limiter=limiter,
-        links=links,  # a module holding the protocol's functions
-        render=render,
-    )
-
-
-@cache
 def bulk_mailer() -> BulkMailer:
     from campaigns.delivery.mailer import BulkMailer
 
@@ -179,3 +159,51 @@ def attributions() -> AttributionRepository:
     from campaigns.attribution.repository import AttributionRepository
 
     return AttributionRepository()
+
+
+@cache
+def campaigns() -> CampaignRepository:
+    from campaigns.campaign.repository import CampaignRepository
+
+    return CampaignRepository()
+
+
+@cache
+def send_ports() -> SendPorts:
+    """The sending core's ports: the recipient view, suppression, send records, providers,
+    the shared rate limiter and the links every email carries."""
+    from campaigns.sending.repository import SendRepository
+    from campaigns.sending.usecases import SendPorts
+    from campaigns.templates.rendering import render
+    from campaigns.tracking import links
+
+    return SendPorts(
+        templates=templates(),
+        recipients=audience(),
+        suppressed=suppressions().suppressed,
+        sends=SendRepository(),
+        mailer=bulk_mailer(),
+        sms=sms_sender(),
+        limiter=limiter,
+        links=links,  # a module holding the protocol's functions
+        render=render,
+    )
+
+
+@cache
+def campaign_ports() -> CampaignPorts:
+    from campaigns.audience.usecases import SegmentAudience
+    from campaigns.campaign.ports import CampaignPorts
+    from campaigns.campaign.repository import CampaignSchedules, SendQueue
+    from campaigns.sending.usecases import send
+    from campaigns.table.stats import read_counts
+
+    return CampaignPorts(
+        campaigns=campaigns(),
+        templates=templates(),
+        audience=SegmentAudience(audience(), suppressions().suppressed),
+        queue=SendQueue(),
+        schedules=CampaignSchedules(),
+        send=lambda request: send(request, send_ports()),
+        counts=read_counts,
+    )

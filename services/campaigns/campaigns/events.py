@@ -138,6 +138,51 @@ EVENTS: list[type[Event]] = [
 ]
 
 
+class CampaignScheduled(CampaignsEvent):
+    """A campaign will start at ``at`` (once) or on ``cron`` (in ``timezone``)."""
+
+    campaign_id: str
+    at: str | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+
+
+class CampaignStarted(CampaignsEvent):
+    """A run began: its audience is frozen next (campaigns' own launcher reads this)."""
+
+    campaign_id: str
+    run: int
+    estimated_audience: int
+
+
+class CampaignCompleted(CampaignsEvent):
+    """Every recipient of the run is settled: sent, skipped with a reason, or failed with one."""
+
+    campaign_id: str
+    run: int
+    audience: int
+    sent: int
+    skipped: int
+    failed: int
+
+
+class CampaignDue(CampaignsEvent):
+    """Scheduler's firing of a campaign's schedule (``fired_for``: the time it was due)."""
+
+    campaign_id: str
+    fired_for: str
+
+
+class AbTestDue(CampaignsEvent):
+    """The A/B test's waiting time is over: pick the winner, send it to the rest."""
+
+    campaign_id: str
+    run: int
+
+
+EVENTS += [CampaignScheduled, CampaignStarted, CampaignCompleted, CampaignDue, AbTestDue]
+
+
 # --- journeys' own, put on the bus by their one-time schedules (routed back by their rules)
 
 

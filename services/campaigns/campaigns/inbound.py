@@ -96,6 +96,27 @@ class PurchaseRecordedIn(IncomingEvent):
     occurred_at: datetime
 
 
+class CampaignDueIn(IncomingEvent):
+    """crm.campaigns CampaignDue (our own schedule's firing)."""
+
+    campaign_id: str
+    fired_for: str
+
+
+class CampaignStartedIn(IncomingEvent):
+    """crm.campaigns CampaignStarted: freeze the run's audience."""
+
+    campaign_id: str
+    run: int
+
+
+class AbTestDueIn(IncomingEvent):
+    """crm.campaigns AbTestDue: pick the A/B test's winner."""
+
+    campaign_id: str
+    run: int
+
+
 # --- journeys: what starts a run, and what stops one (only the fields they read) ---------
 
 

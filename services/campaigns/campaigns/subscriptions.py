@@ -6,8 +6,12 @@ from typing import Any
 
 from campaigns.attribution import consumers as attribution
 from campaigns.audience import consumers as audience
+from campaigns.campaign import consumers as campaign
 from campaigns.inbound import (
+    AbTestDueIn,
     BirthdayDueIn,
+    CampaignDueIn,
+    CampaignStartedIn,
     ConsentChangedIn,
     ContactErasedIn,
     ContactsMergedIn,
@@ -44,6 +48,9 @@ SUBSCRIPTIONS: list[Subscription[Any]] = [
     Subscription("ContactsMerged", ContactsMergedIn, audience.on_contacts_merged),
     Subscription("ContactErased", ContactErasedIn, audience.on_contact_erased),
     Subscription("PurchaseRecorded", PurchaseRecordedIn, attribution.on_purchase_recorded),
+    Subscription("CampaignDue", CampaignDueIn, campaign.on_campaign_due),
+    Subscription("CampaignStarted", CampaignStartedIn, campaign.on_campaign_started),
+    Subscription("AbTestDue", AbTestDueIn, campaign.on_ab_test_due),
     # Journeys: what starts a run...
     Subscription("LeadCreated", LeadCreatedIn, journeys.on_lead_created),
     Subscription("SegmentEntered", SegmentMovedIn, journeys.on_segment_entered),

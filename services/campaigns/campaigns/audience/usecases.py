@@ -276,11 +276,15 @@ def eligibility(
     address = recipient.address(channel)
     if not address:
         return SkipReason.NO_ADDRESS
-    if not recipient.consents(channel, purpose):
+    # Transactional mail (a survey, a ticket's answer) needs no marketing consent; suppression still bars it.
+    if purpose != TRANSACTIONAL and not recipient.consents(channel, purpose):
         return SkipReason.NO_CONSENT
-    if address in suppressed:
+    if address.strip().lower() in suppressed:
         return SkipReason.SUPPRESSED
     return None
+
+
+TRANSACTIONAL = "transactional"
 
 
 def _none_suppressed(addresses: list[str]) -> set[str]:
@@ -305,7 +309,7 @@ def count(
         total += len(chunk)
         found = repo.recipients(chunk)
         addresses = [a for r in found.values() if r.consents(channel, purpose) and (a := r.address(channel))]
-        barred = check(addresses) if addresses else set()
+        barred = check([a.strip().lower() for a in addresses]) if addresses else set()
         for contact_id in chunk:
             reason = eligibility(found.get(contact_id), channel, barred, purpose)
             if reason is None:
@@ -313,3 +317,17 @@ def count(
             else:
                 skipped[reason] = skipped.get(reason, 0) + 1
     return AudienceCount(total=total, eligible=eligible, skipped=skipped)
+
+
+class SegmentAudience:
+    """``resolve`` and ``count`` bound to the recipient view and the suppression list: what the
+    campaign feature reads of the audience (campaign/ports.py)."""
+
+    def __init__(self, repo: Readers, suppressed: Suppressed) -> None:
+        self.repo, self.suppressed = repo, suppressed
+
+    def resolve(self, segment_ids: list[str], exclude_segment_ids: list[str]) -> Iterator[str]:
+        return resolve(segment_ids, exclude_segment_ids, self.repo)
+
+    def count(self, segment_ids: list[str], exclude_segment_ids: list[str], channel: Channel) -> AudienceCount:
+        return count(segment_ids, exclude_segment_ids, self.repo, channel=channel, suppressed=self.suppressed)

@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from campaigns.audience.models import Channel, Recipient, SkipReason
+from campaigns.audience.models import Channel, Recipient
+from campaigns.audience.usecases import eligibility
+from campaigns.delivery.mailer import SendOutcomeUnknown
 from campaigns.delivery.models import Outcome, OutgoingEmail, OutgoingSms, SendResult
 from campaigns.events import EmailSendFailed, EmailSent, EmailSkipped, SmsSent
 from campaigns.sending.models import SendContended, SendRecord, SendRequest, SendStatus, SendSummary
 from campaigns.templates.models import Content, Template
+from campaigns.templates.usecases import content_for
 from shared.events import Event, Outgoing, new_event
 
 LEASE = timedelta(minutes=5)
@@ -71,7 +74,7 @@ class SmsSender(Protocol):
 
 
 class Limiter(Protocol):
-    def acquire(self, n: int, *, deadline: float) -> int: ...
+    def acquire(self, n: int, *, deadline: float, at_least: int = 1) -> int: ...
 
 
 class Links(Protocol):
@@ -80,6 +83,8 @@ class Links(Protocol):
         self, html: str, *, source: str, campaign_id: str | None, contact_id: str, sent_at: datetime
     ) -> str: ...
     def list_unsubscribe_headers(self, url: str) -> dict[str, str]: ...
+    def feedback_headers(self, *, source: str, contact_id: str) -> dict[str, str]: ...
+    def feedback_tags(self, *, source: str, contact_id: str) -> dict[str, str]: ...
 
 
 class TemplateMissing(Exception):
@@ -102,27 +107,13 @@ class SendPorts:
     links: Links
     render: Callable[..., str]  # templates.rendering.render
     clock: Callable[[], datetime] = _now
-    monotonic: Callable[[], float] = time.monotonic
+    seconds: Callable[[], float] = time.time  # the limiter's clock: its deadlines are on it
     wait_seconds: float = 20.0  # how long one request waits for the limiter's tokens
 
 
 def message_id(source: str, channel: Channel, contact_id: str) -> str:
     """The same id for the same send, whichever delivery settles it."""
     return str(uuid.uuid5(_MESSAGE_IDS, f"{source}|{channel.value}|{contact_id}"))
-
-
-def eligibility(recipient: Recipient | None, channel: Channel, suppressed: set[str], purpose: str) -> SkipReason | None:
-    """Why ``recipient`` may not be sent to on ``channel`` now, or None: the one rule."""
-    if recipient is None:
-        return SkipReason.ERASED
-    address = recipient.address(channel)
-    if not address:
-        return SkipReason.NO_ADDRESS
-    if purpose != "transactional" and not recipient.consents(channel, purpose):
-        return SkipReason.NO_CONSENT
-    if address.strip().lower() in suppressed:
-        return SkipReason.SUPPRESSED
-    return None
 
 
 def send(request: SendRequest, ports: SendPorts) -> SendSummary:
@@ -243,11 +234,13 @@ class _Run:
     def deliver(self, eligible: list[tuple[SendRecord, Recipient]]) -> None:
         """Send in slices as the limiter grants tokens; what it cannot grant in time, and
         what the provider throttles, is released and left ``pending``."""
-        deadline = self.ports.monotonic() + self.ports.wait_seconds
+        deadline = self.ports.seconds() + self.ports.wait_seconds
         limiter = self.ports.limiter(self.request.channel)
         queue = list(eligible)
         while queue:
-            granted = limiter.acquire(min(len(queue), SETTLE_SLICE), deadline=deadline)
+            wanted = min(len(queue), SETTLE_SLICE)
+            # A whole slice's tokens at once: one read and write of the shared bucket per call.
+            granted = limiter.acquire(wanted, deadline=deadline, at_least=wanted)
             if granted <= 0:
                 break
             part, queue = queue[:granted], queue[granted:]
@@ -257,7 +250,13 @@ class _Run:
 
     def _send(self, part: list[tuple[SendRecord, Recipient]]) -> None:
         by_contact = {record.contact_id: record for record, _ in part}
-        results = self._call(part)
+        try:
+            results = self._call(part)
+        except SendOutcomeUnknown as exc:
+            # The provider may have sent these: their claims stay, to be settled as an unknown
+            # outcome once the lease is over, never sent again.
+            self.summary.pending += exc.contact_ids
+            results = exc.settled
         settled, retry = [], []
         for result in results:
             record = by_contact[result.contact_id]
@@ -280,8 +279,8 @@ class _Run:
         return self.ports.mailer.send([self._email(recipient) for _, recipient in part])
 
     def _content(self, recipient: Recipient) -> tuple[Content, dict[str, Any]]:
-        r, t = self.request, self.template
-        content = t.locales.get(recipient.language or "") or Content(subject=t.subject, html=t.html, text=t.text)
+        r = self.request
+        _, content = content_for(self.template, recipient.language)
         if r.subject is not None:
             content = content.model_copy(update={"subject": r.subject})
         unsubscribe = self.ports.links.unsubscribe_url(
@@ -289,14 +288,14 @@ class _Run:
         )
         context = {
             **r.context,
-            "contact": recipient.context(),
+            "contact": {name: value or "" for name, value in recipient.context().items()},  # never "None"
             "unsubscribe_url": unsubscribe,
             "campaign_name": r.campaign_name or "",
         }
         return content, context
 
     def _email(self, recipient: Recipient) -> OutgoingEmail:
-        r, render = self.request, self.ports.render
+        r, render, links = self.request, self.ports.render, self.ports.links
         content, context = self._content(recipient)
         html = self.ports.links.track_links(
             render(content.html, context, html=True),
@@ -311,8 +310,11 @@ class _Run:
             subject=render(content.subject, context),
             html=html,
             text=render(content.text, context),
-            headers=self.ports.links.list_unsubscribe_headers(context["unsubscribe_url"]),
-            tags={"source": r.source, "contact_id": recipient.contact_id},
+            headers={
+                **links.list_unsubscribe_headers(context["unsubscribe_url"]),
+                **links.feedback_headers(source=r.source, contact_id=recipient.contact_id),
+            },
+            tags=links.feedback_tags(source=r.source, contact_id=recipient.contact_id),
         )
 
     def _sms(self, recipient: Recipient) -> OutgoingSms:

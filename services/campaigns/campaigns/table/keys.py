@@ -21,8 +21,10 @@
 | a campaign | CAMPAIGNS | CAMPAIGN#<id> | campaigns |
 | a campaign's counters (per A/B variant: STATS#<variant>) | CAMPAIGN#<id> | STATS / STATS#<variant> | table.stats |
 | a frozen audience chunk (≤ 100 contacts) | CAMPAIGN#<id> | CHUNK#<run>#<n:05d> | campaigns |
+| a run's progress: the chunks done | CAMPAIGN#<id> | RUN#<run> | campaigns |
 | one send to a recipient, once per (source, channel) | SEND#<source>#<channel> | CONTACT#<contact id> | campaigns |
 | sends per day: account / marketer quota | QUOTA#<yyyy-mm-dd> | ACCOUNT / MARKETER#<sub> | campaigns |
+| the daily quotas an admin set | SETTINGS | SENDING_LIMITS | campaigns |
 | the shared send-rate bucket | LIMITER#<name> | BUCKET | delivery |
 | outbox, idempotency | OUTBOX#... / IDEMPOTENCY#... | ... | shared kernel |
 
@@ -162,6 +164,10 @@ def chunk_key(campaign_id: str, run: int, number: int) -> tuple[str, str]:
     return campaign_pk(campaign_id), f"{CHUNK_PREFIX}{run}#{number:05d}"
 
 
+def run_key(campaign_id: str, run: int) -> tuple[str, str]:
+    return campaign_pk(campaign_id), f"RUN#{run}"
+
+
 def stats_key(campaign_id: str, variant: str | None = None) -> tuple[str, str]:
     """The campaign's counters: all sends (``STATS``), or one A/B variant's (``STATS#A``)."""
     return campaign_pk(campaign_id), STATS_SK if variant is None else f"{STATS_SK}#{variant}"
@@ -173,6 +179,10 @@ def send_key(source: str, channel: str, contact_id: str) -> tuple[str, str]:
 
 def quota_key(day: str, marketer: str | None = None) -> tuple[str, str]:
     return "QUOTA#" + day, "ACCOUNT" if marketer is None else "MARKETER#" + marketer
+
+
+def limits_key() -> tuple[str, str]:
+    return "SETTINGS", "SENDING_LIMITS"
 
 
 def limiter_key(name: str) -> tuple[str, str]:

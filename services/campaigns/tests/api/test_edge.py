@@ -10,6 +10,7 @@ from shared.testing import list_paths, refuses_deep_and_oversized_bodies, refuse
 IDS: dict[str, str] = {
     "template_id": "t1",
     "contact_id": "c1",
+    "campaign_id": "c1",
     "address": "nobody@example.com",
     "token": "not-a-token",
     "journey_id": "welcome",
@@ -21,7 +22,7 @@ def test_every_list_route_refuses_forged_cursors(client: Any) -> None:
     from campaigns.api import app
 
     lists = list_paths(client, app, IDS, QUERIES)
-    assert sorted(lists) == ["/messages?contact_id=c1", "/templates"]
+    assert sorted(lists) == ["/campaigns", "/messages?contact_id=c1", "/templates"]
     for path in lists:
         refuses_forged_cursors(client, path)
 

@@ -96,7 +96,7 @@ class FakeLimiter:
     def __init__(self, tokens: float = float("inf")) -> None:
         self.tokens = tokens
 
-    def acquire(self, n: int, *, deadline: float) -> int:
+    def acquire(self, n: int, *, deadline: float, at_least: int = 1) -> int:
         got = int(min(n, self.tokens))
         self.tokens -= got
         return got
@@ -113,6 +113,12 @@ class FakeLinks:
 
     def list_unsubscribe_headers(self, url: str) -> dict[str, str]:
         return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+    def feedback_headers(self, *, source: str, contact_id: str) -> dict[str, str]:
+        return {"X-Crm-Source": source, "X-Crm-Contact-Id": contact_id}
+
+    def feedback_tags(self, *, source: str, contact_id: str) -> dict[str, str]:
+        return {"source": source, "contact_id": contact_id}
 
 
 class FakeTemplates:
@@ -176,5 +182,5 @@ class World:
             links=FakeLinks(),
             render=render,
             clock=lambda: self.now,
-            monotonic=lambda: 0.0,
+            seconds=lambda: 0.0,
         )

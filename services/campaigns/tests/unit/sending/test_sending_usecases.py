@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from campaigns.audience.models import Channel
+from campaigns.delivery.mailer import SendOutcomeUnknown
 from campaigns.sending.models import SendRecord, SendRequest, SendStatus
 from campaigns.sending.usecases import LEASE, TemplateMissing, send
 from services.campaigns.tests.unit.sending.fakes import World, recipient
@@ -151,3 +152,21 @@ def test_a_twin_delivery_that_claimed_first_leaves_this_one_pending() -> None:
     summary = send(_request("ada", "bob"), world.ports)
     # Then it sends nothing and asks again later for both
     assert summary.pending == ["ada", "bob"] and world.mailer.sent == []
+
+
+def test_a_call_whose_answer_was_lost_is_never_sent_again() -> None:
+    # Given a provider call that timed out after it may have sent
+    world = World(recipient("ada"))
+
+    def lost(emails: object) -> object:
+        raise SendOutcomeUnknown(["ada"], "ReadTimeoutError")
+
+    world.mailer.send = lost  # type: ignore[method-assign,assignment]
+    # When the request is sent, asked again soon, and again after the lease
+    first = send(_request("ada"), world.ports)
+    soon = send(_request("ada"), world.ports)
+    world.now += LEASE + timedelta(seconds=1)
+    late = send(_request("ada"), world.ports)
+    # Then ada stays claimed while in doubt, then is settled as an unknown outcome, never resent
+    assert first.pending == ["ada"] and soon.pending == ["ada"]
+    assert late.failed == {"outcome_unknown": 1} and late.pending == []
