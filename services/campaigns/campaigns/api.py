@@ -16,6 +16,7 @@ from campaigns.audience import routes as audience
 from campaigns.bounces import workers as bounces
 from campaigns.campaign import routes as campaign
 from campaigns.campaign import workers as campaign_workers
+from campaigns.journeys import routes as journeys
 from campaigns.messages import routes as messages
 from campaigns.suppression import routes as suppression
 from campaigns.templates import routes as templates
@@ -30,6 +31,7 @@ api = Api(app, SERVICE)
 api.include(messages.router)
 api.include(templates.router)
 api.include(audience.router)
+api.include(journeys.router)
 api.include(tracking.router)
 api.include(unsubscribe.router)
 api.include(suppression.router)

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from campaigns.delivery.limiter import TokenBucket
     from campaigns.delivery.mailer import BulkMailer
     from campaigns.delivery.sms import SmsSender
+    from campaigns.journeys.repository import BirthdayRepository, JourneyRepository, RunRepository
+    from campaigns.journeys.usecases import Clock, JourneyPorts, Sender
     from campaigns.messages.mailer import SesMailer
     from campaigns.messages.repository import MessageRepository
     from campaigns.sending.usecases import SendPorts
@@ -51,6 +53,49 @@ def templates() -> TemplateRepository:
     from campaigns.templates.repository import TemplateRepository
 
     return TemplateRepository()
+
+
+@cache
+def journeys() -> JourneyRepository:
+    from campaigns.journeys.repository import JourneyRepository
+
+    return JourneyRepository()
+
+
+@cache
+def journey_runs() -> RunRepository:
+    from campaigns.journeys.repository import RunRepository
+
+    return RunRepository()
+
+
+@cache
+def birthdays() -> BirthdayRepository:
+    from campaigns.journeys.repository import BirthdayRepository
+
+    return BirthdayRepository()
+
+
+def journey_ports() -> JourneyPorts:
+    """The journeys' ports: definitions, runs, one-time schedules, the sending core, templates."""
+    from campaigns.journeys.usecases import JourneyPorts
+    from shared import schedules
+
+    return JourneyPorts(journeys(), journey_runs(), schedules, journey_sender(), templates(), journey_clock())
+
+
+def journey_clock() -> Clock:
+    """The journeys' time (a test fixes it here)."""
+    from campaigns.journeys.usecases import utc_now
+
+    return utc_now
+
+
+def journey_sender() -> Sender:
+    """A journey step's sends go through the sending core, like a campaign's."""
+    from campaigns.sending.usecases import send
+
+    return lambda request: send(request, send_ports())
 
 
 @cache

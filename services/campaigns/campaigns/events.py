@@ -6,7 +6,7 @@ names its *source*: a campaign run (``campaign-<id>-<run>``) or a journey step.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -181,3 +181,27 @@ class AbTestDue(CampaignsEvent):
 
 
 EVENTS += [CampaignScheduled, CampaignStarted, CampaignCompleted, CampaignDue, AbTestDue]
+
+
+# --- journeys' own, put on the bus by their one-time schedules (routed back by their rules)
+
+
+class JourneyStepDue(CampaignsEvent):
+    """Internal: a run's step is due (its schedule fired). ``attempt`` > 0: a retry after the
+    sending account throttled it."""
+
+    journey_id: str
+    contact_id: str
+    run_id: str
+    step: int
+    attempt: int = 0
+
+
+class BirthdayDue(CampaignsEvent):
+    """Internal: a contact's birthday came (their yearly one-time schedule fired)."""
+
+    contact_id: str
+    on: date
+
+
+EVENTS += [JourneyStepDue, BirthdayDue]

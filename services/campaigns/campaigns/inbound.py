@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import Field
+
 from shared.events import IncomingEvent
 
 
@@ -113,3 +115,86 @@ class AbTestDueIn(IncomingEvent):
 
     campaign_id: str
     run: int
+
+
+# --- journeys: what starts a run, and what stops one (only the fields they read) ---------
+
+
+class OpportunityWonIn(IncomingEvent):
+    """crm.pipeline OpportunityWon: onboarding starts."""
+
+    opportunity_id: str
+    contact_id: str
+
+
+class OpportunityLostIn(IncomingEvent):
+    """crm.pipeline OpportunityLost: a run that a lost deal ends stops."""
+
+    opportunity_id: str
+    contact_id: str
+
+
+class ArticleIn(IncomingEvent):
+    title: str
+    url: str
+
+
+class TicketOpenedIn(IncomingEvent):
+    """crm.service_desk TicketOpened: the first answer, with suggested articles when the
+    service desk sends them (not yet: then the email says the ticket is received)."""
+
+    ticket_id: str
+    contact_id: str
+    subject: str = ""
+    articles: list[ArticleIn] = Field(default_factory=list)
+
+
+class SurveyRequestedIn(IncomingEvent):
+    """crm.service_desk SurveyRequested (declared here: the service desk does not publish it
+    yet): the survey email, with its link."""
+
+    survey_id: str
+    ticket_id: str
+    contact_id: str
+    kind: str  # csat, nps
+    survey_url: str | None = None
+
+
+class SurveyAnsweredIn(IncomingEvent):
+    """crm.service_desk SurveyAnswered: the survey's run (its reminder) stops."""
+
+    survey_id: str
+    contact_id: str
+
+
+class CouponIssuedIn(IncomingEvent):
+    """crm.loyalty CouponIssued: the coupon delivered to its member (none for a batch's
+    unassigned codes: nothing to deliver)."""
+
+    code: str
+    contact_id: str | None = None
+    value: Decimal | None = None
+    expires_at: date | None = None
+
+
+class UnsubscribeRequestedIn(IncomingEvent):
+    """crm.campaigns UnsubscribeRequested (our own): the contact's marketing runs stop."""
+
+    contact_id: str
+
+
+class JourneyStepDueIn(IncomingEvent):
+    """crm.campaigns JourneyStepDue (our own schedule)."""
+
+    journey_id: str
+    contact_id: str
+    run_id: str
+    step: int
+    attempt: int = 0
+
+
+class BirthdayDueIn(IncomingEvent):
+    """crm.campaigns BirthdayDue (our own schedule)."""
+
+    contact_id: str
+    on: date

@@ -16,6 +16,7 @@
 | an SES bounce or complaint notification, handled once | FEEDBACK#<feedback id> | FEEDBACK | bounces |
 | a contact's run of a journey (one at a time) | CONTACT#<contact id> | JOURNEY#<journey id> | journeys |
 | a journey's definition | JOURNEYS | JOURNEY#<journey id> | journeys |
+| the birthday a contact's greeting is planned on | CONTACT#<contact id> | BIRTHDAY | journeys |
 | an email template | TEMPLATES | TEMPLATE#<id> | templates |
 | a campaign | CAMPAIGNS | CAMPAIGN#<id> | campaigns |
 | a campaign's counters (per A/B variant: STATS#<variant>) | CAMPAIGN#<id> | STATS / STATS#<variant> | table.stats |
@@ -129,6 +130,10 @@ def journey_key(journey_id: str) -> tuple[str, str]:
 
 def journey_run_key(contact_id: str, journey_id: str) -> tuple[str, str]:
     return contact_pk(contact_id), JOURNEY_PREFIX + journey_id
+
+
+def birthday_key(contact_id: str) -> tuple[str, str]:
+    return contact_pk(contact_id), "BIRTHDAY"
 
 
 # --- templates --------------------------------------------------------------------------

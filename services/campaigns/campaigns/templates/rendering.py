@@ -14,11 +14,21 @@ if TYPE_CHECKING:
 # What a template may name: the recipient (the service's own view of the contact) and the
 # links every email carries.
 CONTACT_FIELDS = frozenset({"first_name", "last_name", "email", "language", "company"})
-TOP_LEVEL = frozenset({"contact", "unsubscribe_url", "campaign_name"})
+# ...and what a journey's trigger adds (journeys.usecases.step_context fills every one, empty
+# when its trigger has none): a coupon issued (CouponIssued), a survey's link
+# (SurveyRequested), the ticket opened and its suggested articles (TicketOpened).
+JOURNEY_VARIABLES: dict[str, Any] = {
+    "coupon": {"code": "x", "value": "x", "expires_at": "x"},
+    "survey_url": "https://example.com/s",
+    "ticket": {"id": "x", "subject": "x"},
+    "articles": [{"title": "x", "url": "https://example.com/a"}],
+}
+TOP_LEVEL = frozenset({"contact", "unsubscribe_url", "campaign_name", *JOURNEY_VARIABLES})
 SAMPLE: dict[str, Any] = {
     "contact": dict.fromkeys(CONTACT_FIELDS, "x"),
     "unsubscribe_url": "https://example.com/u",
     "campaign_name": "x",
+    **JOURNEY_VARIABLES,
 }
 
 

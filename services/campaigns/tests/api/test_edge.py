@@ -13,6 +13,7 @@ IDS: dict[str, str] = {
     "campaign_id": "c1",
     "address": "nobody@example.com",
     "token": "not-a-token",
+    "journey_id": "welcome",
 }
 QUERIES = {"/messages": "contact_id=c1"}
 

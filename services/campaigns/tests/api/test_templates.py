@@ -37,7 +37,7 @@ def test_a_broken_template_is_refused_with_the_line_and_name_at_fault(client: An
     # Given templates with a typo, an unsafe expression and a syntax error
     cases = {
         "typo": {**WELCOME, "text": "Hi\n{{ contact.frist_name }}"},
-        "unknown": {**WELCOME, "html": "<p>{{ coupon }}</p>"},
+        "unknown": {**WELCOME, "html": "<p>{{ voucher }}</p>"},
         "unsafe": {**WELCOME, "subject": "{{ contact.__class__ }}"},
         "syntax": {**WELCOME, "locales": {"zh": {**WELCOME["locales"]["zh"], "text": "你好 {{ contact.first_name "}}},
     }
@@ -45,7 +45,7 @@ def test_a_broken_template_is_refused_with_the_line_and_name_at_fault(client: An
     answers = {name: call(client, "POST", "/templates", role="marketer", body=body) for name, body in cases.items()}
     errors = {name: (a.status_code, a.json["errors"][0]) for name, a in answers.items()}
     assert errors["typo"] == (422, {"field": "text", "message": "line 2: the contact has no 'frist_name'"})
-    assert errors["unknown"] == (422, {"field": "html", "message": "line 1: unknown variable 'coupon'"})
+    assert errors["unknown"] == (422, {"field": "html", "message": "line 1: unknown variable 'voucher'"})
     assert errors["unsafe"] == (422, {"field": "subject", "message": "line 1: unsafe attribute '__class__'"})
     assert errors["syntax"][0] == 422 and errors["syntax"][1]["field"] == "locales.zh.text"
     assert errors["syntax"][1]["message"].startswith("line 1:")
