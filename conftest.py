@@ -11,12 +11,16 @@ from typing import Any
 
 import pytest
 
-from infra.local import moto_sesv2_bulk
+from infra.local import moto_sesv2_bulk, moto_transactions
 from shared.testing import use_dev_auth, use_in_process_aws
 
 use_in_process_aws()  # before any repository binds its table to the settings
 use_dev_auth()  # before any service's app is built: tests sign their tokens with the dev key
 moto_sesv2_bulk.patch()  # SESv2 SendBulkEmail, which moto lacks: the local emulator's own addition
+# TransactWriteItems copies only the items it touches, as in the emulator: moto's own copies
+# the whole table per call (seconds for a campaign's hundred sends once the table holds a few
+# thousand items).
+moto_transactions.patch_transactions()
 
 
 def _service_dir(test_path: Path) -> Path:

@@ -10,6 +10,8 @@
    threads spending on one member (see infra/bench_ledger.py).
 5. Campaign delivery: the bulk mailer's sustained send rate through the emulator's SES, and
    how closely the shared token bucket holds its rate with 4 takers (see infra/bench_delivery.py).
+6. A campaign end to end: POST send until sent for 20,000 recipients, and one chunk's cost
+   in emulator calls and items (see infra/bench_campaign.py).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infra import bench_assignment, bench_delivery, bench_imports, bench_ledger, bench_segments
+from infra import bench_assignment, bench_campaign, bench_delivery, bench_imports, bench_ledger, bench_segments
 from infra.bench_cold import run as cold_run
 from infra.local.launch import LocalStack, running_stack
 
@@ -141,6 +143,7 @@ def main() -> int:
         imports = bench_imports.run(stack, (args.import_rows,))
         assigned = bench_assignment.throughput(stack, args.assignment_leads)
         delivery = bench_delivery.run(stack, recipients=args.send_recipients, seconds=args.limiter_seconds)
+        campaign = bench_campaign.run(stack, recipients=args.send_recipients)
     hop50, hop99 = pct(hops, 50), pct(hops, 99)
     flow_rows = [("emulator single hop (put_events -> SQS)", len(hops), f"{hop50:.0f}", f"{hop99:.0f}", "1.0", "1.0")]
     for label, values in flow.items():
@@ -180,6 +183,7 @@ def main() -> int:
         )
     )
     print(delivery)
+    print(campaign)
     return 0
 
 

@@ -107,3 +107,11 @@ def test_loyalty_has_its_program_tiers_rewards_and_members_in_several_tiers(load
         return {api.get(f"/loyalty/members/{contact_id}")["tier"] for contact_id in result.contacts.values()}
 
     assert eventually(lambda: len(tiers()) >= 2, timeout=60)
+
+
+def test_campaigns_have_a_template_a_scheduled_and_a_sent_campaign_with_its_report(loaded: tuple[Api, Result]) -> None:
+    _, result = loaded
+    sent, report, scheduled = (result.campaigns[k] for k in ("sent", "report", "scheduled"))
+    assert scheduled["status"] == "scheduled" and scheduled["schedule"]["at"].endswith("+08:00")
+    assert sent["status"] == "sent" and report["sent"] > 0
+    assert report["settled"] == report["audience"] == report["sent"] + sum(report["skipped"].values())

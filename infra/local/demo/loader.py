@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from infra.local.demo.campaigns import set_up_campaigns
 from infra.local.demo.client import Api, Partner, wait_idle
 from infra.local.demo.loyalty import redeem_and_count, set_up_loyalty
 from infra.local.demo.model import CURRENCY, PARTNER_SOURCE, Dataset, Person, moment
@@ -45,6 +46,7 @@ class Result:
     owners: dict[str, str | None] = field(default_factory=dict)  # person email -> owner rep id
     segments: dict[str, str] = field(default_factory=dict)  # segment name -> id
     tiers: Counter[str] = field(default_factory=Counter)  # loyalty tier -> members
+    campaigns: dict[str, Any] = field(default_factory=dict)  # scheduled, sent, and the sent one's report
     created: Counter[str] = field(default_factory=Counter)
     existing: Counter[str] = field(default_factory=Counter)
     settled: bool = False
@@ -86,6 +88,7 @@ class Loader:
         self._each(self.owner, [p for p in self.data.people if not self.result.owners.get(p.email)])
         load_sales(self.api, self.result)
         self.result.tiers = redeem_and_count(self.api, self.result)
+        self.result.campaigns = set_up_campaigns(self.api, self.result)
         self.result.seconds = time.monotonic() - started
         return self.result
 

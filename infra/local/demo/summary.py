@@ -26,6 +26,9 @@ KINDS = (
     "loyalty set-up",
     "rewards",
     "redemptions",
+    "consents",
+    "templates",
+    "campaigns",
 )
 
 
@@ -57,6 +60,14 @@ def render(api: Api, result: Result, seen: dict[str, Any]) -> str:
         f" {a['refunds']} refunds, {a['new_customers']} new customers, average LTV {a['average_ltv']}"
     )
     lines.append("  loyalty tiers: " + " · ".join(f"{tier} {n}" for tier, n in sorted(result.tiers.items())))
+    if result.campaigns:
+        sent, report = result.campaigns["sent"], result.campaigns["report"]
+        scheduled = result.campaigns["scheduled"]
+        lines.append(
+            f"  campaigns: '{sent['name']}' {sent['status']}: {report['sent']} sent of {report['audience']},"
+            f" skipped {report['skipped'] or 0}; '{scheduled['name']}' {scheduled['status']} for"
+            f" {scheduled['schedule']['at']}; the welcome journey runs for every new lead"
+        )
     lines += ["", f"export URL={api.url}", "# tokens, valid 12 h (or: make -s token ROLE=<role> [SUB=<rep id>])"]
     for role in ("admin", "manager", "agent", "marketer"):
         lines.append(f"export {role.upper()}={api.token(role)}")
@@ -88,4 +99,7 @@ def render(api: Api, result: Result, seen: dict[str, Any]) -> str:
         f'curl -s "$URL/loyalty/members/{result.contacts[champion.email]}/ledger" {auth} $AGENT"',
         f'curl -s "$URL/loyalty/rewards" {auth} $MARKETER"',
     ]
+    if result.campaigns:
+        lines.append(f'curl -s "$URL/campaigns/campaigns/{result.campaigns["sent"]["id"]}/report" {auth} $MANAGER"')
+        lines.append(f'curl -s "$URL/campaigns/journeys" {auth} $MARKETER"')
     return "\n".join(lines)
