@@ -158,3 +158,25 @@ def test_a_one_time_schedule_of_shared_schedules_puts_the_event_on_the_bus_and_d
     assert (body["source"], body["detail-type"], body["detail"]) == ("crm.kernel", "Due", event.detail)
     assert cancel_schedule("due-2") is False  # it deleted itself after firing
     client.cache_clear()
+
+
+def test_each_firing_fills_schedulers_context_attributes_in_the_input():
+    from datetime import UTC, datetime
+
+    from infra.local.scheduler import with_context
+
+    # Given a recurring schedule whose input names the firing's id and time, as AWS fills them
+    schedule = {
+        "Name": "campaign-c1",
+        "Target": {
+            "Arn": "arn:x",
+            "Input": '{"id": "<aws.scheduler.execution-id>", "at": "<aws.scheduler.scheduled-time>"}',
+        },
+    }
+    # When it fires twice
+    first = with_context(schedule, datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
+    second = with_context(schedule, datetime(2026, 12, 14, 1, 0, tzinfo=UTC))
+    # Then each firing is its own event, for its own time, and the schedule itself is unchanged
+    assert '"at": "2026-12-07T01:00:00Z"' in first["Input"] and '"at": "2026-12-14T01:00:00Z"' in second["Input"]
+    assert first["Input"] != second["Input"] and "<aws.scheduler" not in first["Input"]
+    assert "<aws.scheduler.execution-id>" in schedule["Target"]["Input"]

@@ -171,3 +171,27 @@ def test_a_cancelled_campaign_sends_nothing_more_and_both_channels_go_once_each(
     assert shop.campaigns.items[campaign_id].status is CampaignStatus.CANCELLED
     with pytest.raises(Conflict):
         resume(campaign_id, shop.ports)
+
+
+def test_a_recurring_campaign_runs_once_per_firing_and_is_scheduled_again_after_each_run() -> None:
+    # Given a weekly campaign, planned as a cron schedule whose firings carry their own id and time
+    shop = _shop(vip=_people("v", 3))
+    campaign_id = _campaign(shop, schedule={"cron": "0 9 ? * MON *", "timezone": "Asia/Shanghai"})
+    kind, cron, due = shop.schedules.planned[f"campaign-{campaign_id}"]
+    assert (kind, cron) == ("cron", "0 9 ? * MON *")
+    assert due.detail["metadata"]["event_id"] == "<aws.scheduler.execution-id>"
+    assert due.detail["data"]["fired_for"] == "<aws.scheduler.scheduled-time>"
+    # When Monday's firing arrives twice, then next Monday's
+    for fired_for in ("2026-12-07T01:00:00Z", "2026-12-07T01:00:00Z"):
+        start(campaign_id, by="mk-1", fired_for=fired_for, ports=shop.ports)
+        if shop.campaigns.items[campaign_id].status is CampaignStatus.SENDING:
+            _run(shop, campaign_id)
+    first = shop.campaigns.items[campaign_id]
+    start(campaign_id, by="mk-1", fired_for="2026-12-14T01:00:00Z", ports=shop.ports)
+    _run(shop, campaign_id)
+    # Then two runs went, each recipient once per run, and the campaign waits for its next firing
+    second = shop.campaigns.items[campaign_id]
+    assert first.status is CampaignStatus.SCHEDULED and first.run is not None and first.run.number == 1
+    assert second.status is CampaignStatus.SCHEDULED and second.run is not None and second.run.number == 2
+    sent = [e.contact_id for e in shop.world.mailer.sent]
+    assert sorted(sent) == sorted([f"v{i:03d}" for i in range(3)] * 2)
