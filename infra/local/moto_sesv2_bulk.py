@@ -181,9 +181,8 @@ def faults_route(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 def sms_route(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     """``{"items": [{"message_id", "phone_number", "message"}]}`` of every region's backend."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID as ACCOUNT_ID  # the stack's "testing" credentials
     from moto.sns.models import sns_backends
-
-    from infra.local.moto_routes import ACCOUNT_ID
 
     items = [
         {"message_id": message_id, "phone_number": phone, "message": text, "region": region}

@@ -76,7 +76,7 @@ def pause_campaign(ctx: Ctx, campaign_id: str) -> Reply:
 
 @router.route("/campaigns/{campaign_id}/resume", methods=["POST"], roles=MANAGERS, response=Campaign)
 def resume_campaign(ctx: Ctx, campaign_id: str) -> Reply:
-    from campaigns.campaign.usecases import resume
+    from campaigns.campaign.runs import resume
 
     campaign = resume(campaign_id, bootstrap.campaign_ports())
     return Reply(campaign, 200, etag(campaign.version))

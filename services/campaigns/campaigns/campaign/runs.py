@@ -20,7 +20,7 @@ from typing import Any
 from campaigns.campaign.models import LAUNCHABLE, Campaign, CampaignStatus, Run
 from campaigns.campaign.ports import CampaignPorts
 from campaigns.campaign.repository import QuotaExceeded, day_of
-from campaigns.campaign.usecases import channels, get_campaign, retry_after
+from campaigns.campaign.usecases import channels, get_campaign, move, retry_after
 from campaigns.events import AbTestDue, CampaignCompleted, CampaignStarted
 from campaigns.sending.models import MAX_CONTACTS, SendRequest
 from campaigns.sending.usecases import TemplateMissing
@@ -165,6 +165,20 @@ def _with_run(campaign_id: str, ports: CampaignPorts, **changes: Any) -> Campaig
             continue
         return moved
     raise StaleVersion(f"campaign {campaign_id} keeps changing: retry")
+
+
+def resume(campaign_id: str, ports: CampaignPorts) -> Campaign:
+    """Back to sending: every chunk not yet done is queued again. A chunk a sender was half
+    way through when paused starts over, but its settled recipients are skipped (their send
+    records), so the run continues where it stopped and nobody gets two."""
+    campaign = get_campaign(campaign_id, ports)
+    if campaign.status is CampaignStatus.SENDING:
+        return campaign
+    if campaign.status is not CampaignStatus.PAUSED or campaign.run is None:
+        raise Conflict(f"only a paused campaign can be resumed; this one is {campaign.status.value}")
+    resumed = move(campaign, CampaignStatus.SENDING, ports)
+    enqueue_remaining(resumed, ports)
+    return resumed
 
 
 def enqueue_remaining(campaign: Campaign, ports: CampaignPorts) -> int:

@@ -122,7 +122,7 @@ def update_campaign(campaign_id: str, patch: CampaignPatch, version: int, ports:
     return campaign
 
 
-def _move(campaign: Campaign, status: CampaignStatus, ports: CampaignPorts, **changes: object) -> Campaign:
+def move(campaign: Campaign, status: CampaignStatus, ports: CampaignPorts, **changes: object) -> Campaign:
     moved = campaign.model_copy(
         update={"status": status, "updated_at": ports.clock(), "version": campaign.version + 1, **changes}
     )
@@ -137,23 +137,7 @@ def pause(campaign_id: str, ports: CampaignPorts) -> Campaign:
         return campaign
     if campaign.status is not CampaignStatus.SENDING:
         raise Conflict(f"only a sending campaign can be paused; this one is {campaign.status.value}")
-    return _move(campaign, CampaignStatus.PAUSED, ports)
-
-
-def resume(campaign_id: str, ports: CampaignPorts) -> Campaign:
-    """Back to sending: every chunk not yet done is queued again. A chunk a sender was half
-    way through when paused starts over, but its settled recipients are skipped (their send
-    records), so the run continues where it stopped and nobody gets two."""
-    from campaigns.campaign.runs import enqueue_remaining
-
-    campaign = get_campaign(campaign_id, ports)
-    if campaign.status is CampaignStatus.SENDING:
-        return campaign
-    if campaign.status is not CampaignStatus.PAUSED or campaign.run is None:
-        raise Conflict(f"only a paused campaign can be resumed; this one is {campaign.status.value}")
-    resumed = _move(campaign, CampaignStatus.SENDING, ports)
-    enqueue_remaining(resumed, ports)
-    return resumed
+    return move(campaign, CampaignStatus.PAUSED, ports)
 
 
 def cancel(campaign_id: str, ports: CampaignPorts) -> Campaign:
@@ -163,7 +147,7 @@ def cancel(campaign_id: str, ports: CampaignPorts) -> Campaign:
     if campaign.status in FINAL:
         raise Conflict(f"a {campaign.status.value} campaign cannot be cancelled")
     ports.schedules.cancel(schedule_name(campaign.id))
-    return _move(campaign, CampaignStatus.CANCELLED, ports)
+    return move(campaign, CampaignStatus.CANCELLED, ports)
 
 
 def audience(campaign_id: str, ports: CampaignPorts) -> AudienceCount:

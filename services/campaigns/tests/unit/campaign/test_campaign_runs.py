@@ -9,8 +9,8 @@ import pytest
 
 from campaigns.campaign.models import CampaignIn, CampaignPatch, CampaignStatus
 from campaigns.campaign.report import report
-from campaigns.campaign.runs import decide, freeze, send_chunk, start
-from campaigns.campaign.usecases import add_campaign, cancel, pause, resume, update_campaign
+from campaigns.campaign.runs import decide, freeze, resume, send_chunk, start
+from campaigns.campaign.usecases import add_campaign, cancel, pause, update_campaign
 from services.campaigns.tests.unit.campaign.fakes import Shop
 from services.campaigns.tests.unit.sending.fakes import recipient
 from shared.errors import Conflict, TooManyRequests
