@@ -5,10 +5,11 @@ time by the recipients who get a broken email."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
 
 # What a template may name: the recipient (the service's own view of the contact) and the
@@ -69,5 +70,11 @@ def problems(source: str, field: str, *, html: bool = False) -> list[dict[str, s
     return []
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str, html: bool) -> Template:
+    # A campaign renders the same few sources for every recipient: compile each once.
+    return _environment(html).from_string(source)
+
+
 def render(source: str, context: dict[str, Any], *, html: bool = False) -> str:
-    return _environment(html).from_string(source).render(context)
+    return _compiled(source, html).render(context)
