@@ -62,7 +62,7 @@ def test_injected_ses_throttling_is_retried_then_each_recipient_is_sent_once(sta
     assert {r.outcome for r in retried} == {Outcome.SENT}
     # ... and each recipient's email is on the stack's mail page once, with its unsubscribe headers
     for email in (emails[0], emails[59]):
-        [shown] = eventually(lambda e=email: sent_emails(stack, e.to))
+        [shown] = eventually(lambda e=email: sent_emails(stack, e.to), interval=1.0)
         assert shown["headers"] == UNSUBSCRIBE
         assert (shown["subject"], shown["body"], shown["text"]) == ("Spring sale", email.html, email.text)
     assert stack.session.get(f"{stack.url}/_local/ses/faults").json()["armed"] == {"throttle": 0, "fail": 0}

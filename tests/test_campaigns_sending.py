@@ -191,7 +191,9 @@ def test_one_click_unsubscribe_from_an_email_makes_the_next_campaign_skip_the_co
         lambda: _call(stack, "GET", f"/campaigns/{first}/audience").json()["eligible"] == 1, timeout=60, interval=0.5
     )
     assert _call(stack, "POST", f"/campaigns/{first}/send").status_code == 202
-    email = eventually(lambda: _ours(stack, subject), timeout=60)[0]
+    # (the campaign's state is polled: the emulator's list of sent mail grows with the session)
+    eventually(lambda: _status(stack, first) == "sent", timeout=60, interval=0.5)
+    [email] = _ours(stack, subject)
     # When the mailbox provider posts the one-click unsubscribe of its List-Unsubscribe header
     assert email["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = email["headers"]["List-Unsubscribe"].strip("<>")
@@ -203,9 +205,8 @@ def test_one_click_unsubscribe_from_an_email_makes_the_next_campaign_skip_the_co
         lambda: _call(stack, "GET", f"/campaigns/{second}/audience").json()["eligible"] == 0, timeout=60, interval=0.5
     )
     assert _call(stack, "POST", f"/campaigns/{second}/send").status_code == 202
-    eventually(lambda: _status(stack, second) == "sent", timeout=60)
+    eventually(lambda: _status(stack, second) == "sent", timeout=60, interval=0.5)
     report = _call(stack, "GET", f"/campaigns/{second}/report", "manager").json()
     assert (report["sent"], report["skipped"]) == (0, {"no_consent": 1})
-    assert (
-        len(sent_emails(stack, address)) == len([e for e in sent_emails(stack, address) if subject not in str(e)]) + 1
-    )
+    assert [str(e["destinations"]) for e in _ours(stack, subject)] == [str(email["destinations"])]
+    assert address in str(email["destinations"])

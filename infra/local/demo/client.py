@@ -15,7 +15,7 @@ import requests
 
 from infra.local.token import local_token
 
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 30  # a stack busy with a whole test run can take seconds to answer
 # The principals the demo acts as: the tokens' sub claims (sales users act under their rep id).
 SUBJECTS = {
     "admin": "demo-admin",
