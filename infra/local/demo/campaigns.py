@@ -58,7 +58,7 @@ def set_up_campaigns(api: Api, result: Result) -> dict[str, Any]:
         if index % 4 >= CONSENTING:
             continue
         contact_id = result.contacts[person.email]
-        given = api.get(f"/contacts/{contact_id}/consents", "manager").get("items", [])
+        given = api.get(f"/contacts/{contact_id}/consents", "manager")["history"]
         if not any(c["channel"] == "email" and c["purpose"] == "marketing" for c in given):
             body = {"channel": "email", "purpose": "marketing", "granted": True, "source": "web_form"}
             api.call("POST", f"/contacts/{contact_id}/consents", "manager", body)
