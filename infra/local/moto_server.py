@@ -47,10 +47,6 @@ filters), ``moto_queries`` (3, 7, 8), ``moto_routes`` (5, the ``/_local/`` route
 12. SESv2 ``SendBulkEmail``, which moto lacks (``moto_sesv2_bulk``): the campaign senders'
    50-recipient calls, recorded as sent mail like v1's; 13. an SES fault switch
    (``PUT /_local/ses/faults``) for throttling; 14. ``GET /_local/sms``, the SMS sent.
-15. An SQS long poll waits between looks at its queue: moto's loops without pause for the
-   whole ``WaitTimeSeconds``, so every idle poller of the stack (one per queue and unit of
-   concurrency, about 25 per stack) kept an emulator thread spinning, and requests of every
-   service stalled for seconds while a test suite ran. It looks every 20 ms instead.
 """
 
 from __future__ import annotations
@@ -96,29 +92,6 @@ def _track_ses_only() -> None:
     BaseModel.__new__ = __new__  # type: ignore[method-assign]
 
 
-LONG_POLL_LOOK_SECONDS = 0.02
-
-
-def patient_long_polls() -> None:
-    import time
-
-    from moto.sqs.models import SQSBackend
-
-    original = SQSBackend.receive_message
-
-    def receive_message(
-        self: Any, queue_name: str, count: int, wait_seconds_timeout: int, *args: Any, **kwargs: Any
-    ) -> Any:
-        deadline = time.monotonic() + (wait_seconds_timeout or 0)
-        while True:
-            found = original(self, queue_name, count, 0, *args, **kwargs)
-            if found or time.monotonic() >= deadline:
-                return found
-            time.sleep(LONG_POLL_LOOK_SECONDS)
-
-    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
-
-
 def patch_targets() -> list[tuple[Any, str]]:
     """(owner, attribute) of everything ``patch`` replaces: tests save and restore them."""
     from moto import backends
@@ -128,12 +101,10 @@ def patch_targets() -> list[tuple[Any, str]]:
     from moto.dynamodb.models.table import StreamShard, Table
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-    from moto.sqs.models import SQSBackend
 
     from infra.local import moto_fastpath
 
     return [
-        (SQSBackend, "receive_message"),
         *moto_fastpath.patch_targets(),
         *atomic_targets(),
         (models, "copy"),
@@ -164,7 +135,6 @@ def patch() -> None:
     moto_sesv2_bulk.patch()  # an operation added, nothing replaced: no entry in patch_targets
     moto_fastpath.patch()
     patch_transactions()
-    patient_long_polls()
     patch_atomic_requests()  # last: it wraps what the other fixes put in place
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
