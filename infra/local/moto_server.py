@@ -89,7 +89,8 @@ def _jsonpaths_parsed_once() -> None:
 
     from jsonpath_ng import ext
 
-    ext.parse = functools.lru_cache(maxsize=1024)(ext.parse)  # moto.events.utils imports it per call
+    # moto.events.utils imports it per call
+    ext.parse = functools.lru_cache(maxsize=1024)(ext.parse)  # type: ignore[attr-defined]
 
 
 TRACKED_MODULE = "moto.ses."
