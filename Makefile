@@ -39,7 +39,7 @@ test: install ## every test: lint, types, unit, integration, end-to-end
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services infra
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadfile -q  # a module's own stack starts on one worker only
 
 unit: install
 	$(PY) -m pytest -q -m "not e2e"

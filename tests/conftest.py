@@ -1,5 +1,7 @@
 """End-to-end fixtures: one local stack per test session and per pytest-xdist worker, on
-free ports, with its own state dir so tests never touch the developer's ``.local/state``."""
+free ports, with its own state dir so tests never touch the developer's ``.local/state``.
+The stacks of a few modules are those modules' own: started for them and stopped after
+them (an idle stack still polls its queues and its schedules)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def scan_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A stack of its own for the tests that scan whole tables for a person's data: on the
     shared stack each scan reads everything the suite stored (minutes on 2 cores), here only
@@ -26,7 +28,7 @@ def scan_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pipeline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A stack of its own for the sales-automation tests: they replace the assignment rules
     (no catch-all), which the lead-flow tests on the shared stack rely on."""
@@ -34,7 +36,7 @@ def pipeline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSt
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A stack of its own for the load tests (a thousand events at once): on the shared
     stack they would queue every other test's events behind theirs."""

@@ -124,6 +124,7 @@ def running_stack(workdir: Path, stage: str = "dev") -> Iterator[LocalStack]:
         "infra.local.stack",
         *("--port", str(port), "--emulator-port", str(emulator_port), "--stage", stage),
         *("--state-dir", str(workdir / "state"), "--log-dir", str(workdir / "logs")),
+        "--no-save",  # a fresh stack's state is thrown away with it
     ]
     with output.open("wb") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603

@@ -54,6 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".local" / "state")
     parser.add_argument("--log-dir", type=Path, default=REPO_ROOT / ".local" / "logs")
+    # A throwaway stack (the tests'): each save reads whole tables out of the emulator, a
+    # cost that grows with what the stack holds, for a state nobody will restore.
+    parser.add_argument("--no-save", action="store_true", help="never save the tables' state")
     return parser.parse_args(argv)
 
 
@@ -105,7 +108,8 @@ class Stack:
         self._start_pollers()
         self._start_scheduler()
         self._start_gateway()
-        self._start_saver()
+        if not self.args.no_save:
+            self._start_saver()
         self.ready = True
         self._banner(restored, time.perf_counter() - started)
 
@@ -266,9 +270,13 @@ class Stack:
             f"  sent mail  {mail}",
             f"  sent SMS   {sms}",
             f'  SES faults PUT {url}/_local/ses/faults {{"throttle": n}} or {{"fail": n}}',
-            f"  state      {self.args.state_dir / self.stage}"
-            + (f"  (restored {sum(restored.values())} items)" if restored else "")
-            + "  -- `make reset` wipes it",
+            (
+                "  state      not saved (--no-save)"
+                if self.args.no_save
+                else f"  state      {self.args.state_dir / self.stage}"
+                + (f"  (restored {sum(restored.values())} items)" if restored else "")
+                + "  -- `make reset` wipes it"
+            ),
             "  token      make token ROLE=sales   (roles: admin manager sales agent marketer)",
             f"  admin token (12 h):\n    {issue_dev_token('admin')}",
             f'  try        curl -H "Authorization: Bearer $(make -s token)" {url}/contacts/<id>',
