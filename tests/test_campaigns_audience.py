@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import eventually, headers, new_lead
+from tests.e2e import eventually, headers, new_lead, patch_contact
 
 pytestmark = pytest.mark.e2e
 
@@ -41,12 +41,7 @@ def test_a_lead_becomes_a_recipient_whose_consent_and_name_follow_contacts(stack
     eventually(lambda: (recipient(stack, lead["id"]) or {}).get("consent") == {"email:marketing": True})
     # When it withdraws, and its first name is changed in contacts
     record_consent(stack, lead["id"], False)
-    patched = stack.session.patch(
-        f"{stack.url}/contacts/{lead['id']}",
-        json={"first_name": "Augusta"},
-        headers={**headers(stack, "admin"), "If-Match": f'"{lead["version"]}"'},
-    )
-    assert patched.status_code == 200, patched.text
+    patch_contact(stack, lead["id"], {"first_name": "Augusta"})
     # Then both reach campaigns
     eventually(lambda: (recipient(stack, lead["id"]) or {}).get("consent") == {"email:marketing": False})
     assert eventually(lambda: (recipient(stack, lead["id"]) or {}).get("first_name") == "Augusta")
@@ -63,19 +58,9 @@ def test_a_contact_entering_and_leaving_a_contacts_segment_is_followed_by_campai
     segment_id = created.json()["id"]
     # When a lead carrying the tag is created
     lead = new_lead(stack)
-    tagged = stack.session.patch(
-        f"{stack.url}/contacts/{lead['id']}",
-        json={"tags": [tag]},
-        headers={**headers(stack, "admin"), "If-Match": f'"{lead["version"]}"'},
-    )
-    assert tagged.status_code == 200, tagged.text
+    patch_contact(stack, lead["id"], {"tags": [tag]})
     # Then campaigns counts it among the segment's members
     eventually(lambda: segment_id in (recipient(stack, lead["id"]) or {}).get("segments", []))
     # When the tag is removed, Then it leaves the segment in campaigns too
-    untagged = stack.session.patch(
-        f"{stack.url}/contacts/{lead['id']}",
-        json={"tags": []},
-        headers={**headers(stack, "admin"), "If-Match": f'"{tagged.json()["version"]}"'},
-    )
-    assert untagged.status_code == 200, untagged.text
+    patch_contact(stack, lead["id"], {"tags": []})
     eventually(lambda: (recipient(stack, lead["id"]) or {}).get("segments") == [])

@@ -3,14 +3,25 @@ through SQS to import_worker (several at once), exact per-row results for every 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from infra.bench_imports import make_csv, run_import
+from infra.local.launch import LocalStack, running_stack
 from tests.e2e import headers
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """This module's own stack (named like the session's, so a failure attaches its output):
+    moto answers a Query on an index by walking the whole table, so on the session's stack
+    the 20,000 imported contacts would slow every later test's index reads."""
+    with running_stack(tmp_path_factory.mktemp("import-stack")) as running:
+        yield running
 
 ROWS, DUPLICATES, BAD = 10_000, 120, 50
 

@@ -38,7 +38,8 @@ filters), ``moto_queries`` (3, 7, 8), ``moto_routes`` (5, the ``/_local/`` route
    same text 100 times (16% of the emulator's CPU during an import).
 8. Stream records' ``SizeBytes`` is not computed (moto JSON-encodes every record for it,
    10% of the emulator's CPU during an import; nothing here reads it): it stays 1.
-9. Werkzeug's per-request access log is turned off (it costs CPU on every call).
+9. Werkzeug's per-request access log is turned off (it costs CPU on every call); waitress
+   takes up to 1,000 connections and closes idle ones after 30 s (see ``CONNECTION_LIMIT``).
 10. DynamoDB requests skip moto's generic query-string, parameter and answer handling
    (``infra/local/moto_fastpath.py``).
 11. Each DynamoDB request is atomic, as in AWS (``moto_transactions``): waitress serves
@@ -177,6 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))
     patch()
+    _more_open_files(CONNECTION_LIMIT + 256)
     # Long polls hold a thread for up to 20 s each: leave room for every poller and client.
     serve(
         with_local_routes(DomainDispatcherApplication(create_backend_app)),
@@ -184,7 +186,28 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         threads=48,
         ident="moto",
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=IDLE_CONNECTION_SECONDS,
     )
+
+
+# PynamoDB keeps a connection per thread, and the gateway serves each request on a thread
+# of its own: every request may leave one idle keep-alive connection behind. At waitress's
+# defaults (100 connections, idle ones closed after 120 s) a burst of requests reached the
+# limit, and waitress then stopped accepting connections: calls waited 40-80 s in the
+# backlog until idle ones timed out (seen as 30 s read timeouts in the fuzzing).
+CONNECTION_LIMIT = 1000
+IDLE_CONNECTION_SECONDS = 30  # the pollers call every second: only one-off connections idle
+
+
+def _more_open_files(wanted: int) -> None:
+    """A connection is a file descriptor: raise the soft limit (never past the hard one)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < ceiling:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
 
 
 if __name__ == "__main__":
