@@ -23,6 +23,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with running_stack(tmp_path_factory.mktemp("import-stack")) as running:
         yield running
 
+
 ROWS, DUPLICATES, BAD = 10_000, 120, 50
 
 
