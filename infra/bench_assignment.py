@@ -55,7 +55,7 @@ def setup(post: Any) -> None:
 
 def _lead(n: int) -> tuple[str, dict[str, Any]]:
     from shared.events import new_event
-    from shared.testing import LeadCreated
+    from shared.sample_events import LeadCreated
 
     contact_id = str(uuid.uuid4())
     event = LeadCreated(

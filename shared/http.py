@@ -1,7 +1,7 @@
 """The HTTP edge of every service: authentication, role checks, body and query parsing
-(shared.inputs),
-Idempotency-Key, the one place where errors become RFC 9457 problem details, and the
-log context and metrics flush of every request (a Chalice middleware).
+(shared.inputs), Idempotency-Key, the one place where errors become RFC 9457 problem
+details (shaped by shared.replies), and the log context and metrics flush of every
+request (a Chalice middleware).
 
 A handler receives a ``Ctx`` (+ path parameters), calls one use-case and returns a
 pydantic model, a dict, or a ``Reply``.
@@ -11,31 +11,25 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from shared.auth import ANONYMOUS, PUBLIC_ROUTES, STAFF, Principal, Role, authenticate, authorize
-from shared.errors import (
-    PROBLEM_CONTENT_TYPE,
-    BadRequest,
-    Conflict,
-    MethodNotAllowed,
-    Problem,
-    Unprocessable,
-    UnsupportedMediaType,
-)
+from shared.errors import BadRequest, Conflict, Problem, Unprocessable
 from shared.inputs import NoQuery, check_body_size, parse_body, parse_query
 from shared.observability import logger
+from shared.replies import Reply, chalice_problem, jsonable, problem_response, response_of
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from chalice.app import Chalice, Request, Response
+
+# Handlers take Reply from here, beside Router and Ctx (it lives in shared.replies).
+__all__ = ["BASE_PATHS", "Api", "Ctx", "Reply", "RouteSpec", "Router", "base_path", "path_of"]
 
 # id(Chalice app) -> its Api (one per service, alive as long as the module holding the app).
 _APIS: dict[int, Api] = {}
@@ -52,15 +46,6 @@ BASE_PATHS = {
     "loyalty": "loyalty",
     "campaigns": "campaigns",
 }
-
-
-@dataclass
-class Reply:
-    body: Any
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    # Set for a body that is not JSON (an image, a page: ``bytes`` or ``str``), sent as is.
-    media_type: str | None = None
 
 
 @dataclass
@@ -81,62 +66,10 @@ def _bytes(raw: bytes | str | None) -> bytes:
     return raw.encode() if isinstance(raw, str) else raw or b""
 
 
-def _jsonable(body: Any) -> Any:
-    if isinstance(body, BaseModel):
-        return body.model_dump(mode="json")
-    if isinstance(body, list):
-        return [_jsonable(b) for b in body]
-    if isinstance(body, dict):
-        return {k: _jsonable(v) for k, v in body.items()}
-    return body
-
-
-def _response(reply: Reply) -> Response:
-    from chalice.app import Response
-
-    if reply.media_type is not None:
-        raw: dict[str, str | list[str]] = {"Content-Type": reply.media_type, **reply.headers}
-        return Response(body=reply.body, status_code=reply.status, headers=raw)
-    headers: dict[str, str | list[str]] = {"Content-Type": "application/json", **reply.headers}
-    return Response(
-        body=json.dumps(_jsonable(reply.body), separators=(",", ":")), status_code=reply.status, headers=headers
-    )
-
-
-def problem_response(problem: Problem, instance: str | None = None) -> Response:
-    from chalice.app import Response
-
-    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM_CONTENT_TYPE}
-    if problem.status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="crm"'
-    retry_after = getattr(problem, "retry_after", None)
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status, headers=headers)
-
-
 def base_path(service: str) -> str:
     """``/service-desk`` for ``service_desk``: where the service is mounted on the API domain."""
     mounted = {svc: prefix for prefix, svc in BASE_PATHS.items()}
     return "/" + mounted.get(service, service.replace("_", "-"))
-
-
-# Chalice answers some requests itself, before any view runs ({"Code", "Message"} bodies):
-# each becomes a problem with a fixed detail (Chalice's message echoes the request).
-_CHALICE_ERRORS: dict[int, Problem] = {
-    400: BadRequest("the request is not valid"),
-    405: MethodNotAllowed("this method is not allowed on this resource (see the Allow header)"),
-    415: UnsupportedMediaType("the body must be JSON (Content-Type: application/json)"),
-}
-
-
-def _chalice_problem(status: int) -> Problem:
-    if status in _CHALICE_ERRORS:
-        return _CHALICE_ERRORS[status]
-    problem = Problem("the request could not be served" if status < 500 else None)
-    problem.status = status
-    problem.title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    return problem
 
 
 def path_of(request: Request) -> str:
@@ -286,7 +219,7 @@ class Api:
         body = response.body
         if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
             return response
-        answer = problem_response(_chalice_problem(response.status_code), self.instance(request))
+        answer = problem_response(chalice_problem(response.status_code), self.instance(request))
         allow = (response.headers or {}).get("Allow")
         if allow:
             answer.headers["Allow"] = allow
@@ -329,8 +262,8 @@ class Api:
                 )
                 key = request.headers.get("idempotency-key")
                 if key and request.method in WRITE_METHODS and not spec.public:
-                    return _response(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
-                return _response(self._call(handler, ctx, params, status))
+                    return response_of(self._once(ctx, key, lambda: self._call(handler, ctx, params, status)))
+                return response_of(self._call(handler, ctx, params, status))
             except Problem as problem:
                 return problem_response(problem, self.instance(request))
             except Exception:
@@ -387,7 +320,7 @@ class Api:
         @idempotent_function(data_keyword_argument="request", persistence_store=self._persistence(), config=config)
         def first(request: dict[str, str]) -> dict[str, Any]:
             reply = run()
-            return {"body": _jsonable(reply.body), "status": reply.status, "headers": reply.headers}
+            return {"body": jsonable(reply.body), "status": reply.status, "headers": reply.headers}
 
         try:
             stored = first(request=request)

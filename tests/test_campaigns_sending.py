@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.testing import consent_changed, contact_updated, lead_created, segment_entered
+from shared.sample_events import consent_changed, contact_updated, lead_created, segment_entered
 from tests.e2e import drain, eventually, headers, new_lead, publish, sent_emails, ses_faults, tap
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from shared.testing import purchase_recorded
+from shared.sample_events import purchase_recorded
 from tests.e2e import aws, drain, eventually, headers, new_lead, publish, tap
 
 pytestmark = pytest.mark.e2e

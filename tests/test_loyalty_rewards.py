@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from shared.events import Event, new_event
-from shared.testing import purchase_recorded, purchase_refunded
+from shared.sample_events import purchase_recorded, purchase_refunded
 from tests.e2e import drain, eventually, headers, new_lead, publish, tap
 
 

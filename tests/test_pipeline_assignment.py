@@ -143,7 +143,7 @@ def test_the_unassigned_queue_drains_when_a_rep_is_added(sales: Any) -> None:
 
 def _lead_created(contact_id: str, country: str) -> dict[str, Any]:
     from shared.events import new_event
-    from shared.testing import LeadCreated
+    from shared.sample_events import LeadCreated
 
     event = LeadCreated(
         contact_id=contact_id, email=f"{contact_id}@example.com", first_name="A", last_name="B", country=country

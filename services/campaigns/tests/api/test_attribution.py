@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.testing import failed_ids, pending_outbox, purchase_recorded, sqs_event
+from shared.sample_events import purchase_recorded
+from shared.testing import failed_ids, pending_outbox, sqs_event
 
 ACCEPT = {"Accept": "*/*"}
 

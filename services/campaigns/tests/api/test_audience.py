@@ -6,19 +6,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.testing import (
-    call,
+from shared.sample_events import (
     consent_changed,
     contact_erased,
     contact_updated,
     contacts_merged,
-    failed_ids,
     lead_assigned,
     lead_created,
     segment_entered,
     segment_exited,
-    sqs_event,
 )
+from shared.testing import call, failed_ids, sqs_event
 
 
 def _deliver(client: Any, *events: Any) -> None:

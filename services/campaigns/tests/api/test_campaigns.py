@@ -9,7 +9,8 @@ from typing import Any
 
 from campaigns.events import CampaignStarted
 from shared.events import new_event
-from shared.testing import call, consent_changed, failed_ids, lead_created, segment_entered, sqs_event
+from shared.sample_events import consent_changed, lead_created, segment_entered
+from shared.testing import call, failed_ids, sqs_event
 
 NEWS = {
     "name": "News",

@@ -82,7 +82,8 @@ def _sent() -> list[Any]:
 
 
 def _recipient(client: Any, language: str | None = None, first_name: str = "Grace") -> str:
-    from shared.testing import failed_ids, lead_created, sqs_event
+    from shared.sample_events import lead_created
+    from shared.testing import failed_ids, sqs_event
 
     event = lead_created(
         email="grace@example.com", first_name=first_name, **({"language": language} if language else {})

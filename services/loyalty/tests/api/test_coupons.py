@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from shared.events import Event, new_event
+from shared.sample_events import lead_created
 from shared.serial_moto import one_call_at_a_time
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 CODE = {"code": "SPRING-10", "kind": "discount", "value": "10.00", "max_uses": 3, "per_customer_limit": 1}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.testing import lead_created, list_paths, refuses_forged_cursors, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import list_paths, refuses_forged_cursors, sqs_event
 
 
 def test_every_list_route_refuses_forged_cursors(client: Any) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.testing import call, contact_erased, failed_ids, lead_assigned, lead_created, sqs_event
+from shared.sample_events import contact_erased, lead_assigned, lead_created
+from shared.testing import call, failed_ids, sqs_event
 
 REP_A, REP_B = "rep-a", "rep-b"
 ROUTES = ["/members/{id}", "/members/{id}/ledger"]

@@ -7,15 +7,8 @@ from typing import Any
 
 from loyalty.events import ReferralWindowClosed
 from shared.events import new_event
-from shared.testing import (
-    call,
-    failed_ids,
-    lead_created,
-    pending_outbox,
-    purchase_recorded,
-    purchase_refunded,
-    sqs_event,
-)
+from shared.sample_events import lead_created, purchase_recorded, purchase_refunded
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 
 def _deliver(client: Any, *events: Any) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from shared.sample_events import lead_created
 from shared.serial_moto import one_call_at_a_time
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 GIFT = {"name": "Tote bag", "kind": "gift", "points_cost": 150, "stock": 2}
 

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.testing import (
-    call,
-    failed_ids,
-    failed_positions,
-    lead_created,
-    pending_outbox,
-    purchase_recorded,
-    purchase_refunded,
-    sqs_event,
-)
+from shared.sample_events import lead_created, purchase_recorded, purchase_refunded
+from shared.testing import call, failed_ids, failed_positions, pending_outbox, sqs_event
 
 
 def _member(client: Any, contact_id: str, suffix: str = "") -> Any:

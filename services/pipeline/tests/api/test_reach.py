@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.testing import call, contact_erased, failed_ids, lead_created, sqs_event
+from shared.sample_events import contact_erased, lead_created
+from shared.testing import call, failed_ids, sqs_event
 
 
 def _deliver(client: Any, *events: Any) -> None:

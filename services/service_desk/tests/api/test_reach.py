@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.testing import call, contact_erased, failed_ids, lead_assigned, sqs_event
+from shared.sample_events import contact_erased, lead_assigned
+from shared.testing import call, failed_ids, sqs_event
 
 REP_A, REP_B = "rep-a", "rep-b"
 

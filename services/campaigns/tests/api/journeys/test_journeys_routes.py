@@ -11,7 +11,8 @@ import pytest
 from pydantic import ConfigDict
 
 from shared.events import Event, new_event
-from shared.testing import call, failed_ids, lead_created, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import call, failed_ids, sqs_event
 
 GROUP = "crm-dev-campaigns"
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)

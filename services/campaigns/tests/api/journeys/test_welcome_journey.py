@@ -16,7 +16,8 @@ from campaigns.delivery.models import Outcome, OutgoingEmail, SendResult
 from campaigns.messages.models import Email
 from services.campaigns.tests.unit.sending.fakes import FakeLimiter, FakeLinks, FakeSms
 from shared.events import Outgoing
-from shared.testing import failed_ids, lead_created, pending_outbox, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import failed_ids, pending_outbox, sqs_event
 
 GROUP = "crm-dev-campaigns"
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from shared.testing import call, failed_ids, failed_positions, lead_created, pending_outbox, ses_sent_count, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import call, failed_ids, failed_positions, pending_outbox, ses_sent_count, sqs_event
 
 
 def _messages(client: Any, query: str) -> Any:

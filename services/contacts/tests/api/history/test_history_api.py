@@ -20,7 +20,8 @@ import boto3  # noqa: E402
 from chalice.test import Client  # noqa: E402
 
 from shared.events import Event, Outgoing, new_event  # noqa: E402
-from shared.testing import LeadAssigned, bearer, failed_ids, pending_outbox, sqs_event  # noqa: E402
+from shared.sample_events import LeadAssigned  # noqa: E402
+from shared.testing import bearer, failed_ids, pending_outbox, sqs_event  # noqa: E402
 
 SERVICE_DIR = Path(__file__).resolve().parents[3]
 TABLE = "crm-dev-contacts"

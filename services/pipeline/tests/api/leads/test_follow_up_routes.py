@@ -9,7 +9,8 @@ from typing import Any
 
 import boto3
 
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 GROUP = "crm-dev-pipeline"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 
 def _deliver(client: Any, events: list[Any]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 
 def _rule(client: Any, role: str = "admin", **body: Any) -> Any:

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from shared.events import Event, new_event
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 MODEL = {"countries": {"de": 30}, "sources": {"referral": 40}, "events": {"PurchaseRecorded": 20}}
 

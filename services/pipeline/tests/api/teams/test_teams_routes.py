@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.testing import call, failed_ids, lead_created, pending_outbox, sqs_event
+from shared.sample_events import lead_created
+from shared.testing import call, failed_ids, pending_outbox, sqs_event
 
 HOURS = {"timezone": "Asia/Shanghai", "days": {"mon": [["09:00", "12:00"], ["13:30", "18:00"]]}}
 
