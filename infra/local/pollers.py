@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from infra.local.aws import Clients
 from infra.local.filters import passes
 from infra.local.log import say
@@ -37,6 +39,8 @@ STREAM_POLL_SECONDS = 0.05  # the lead flow targets <= 100 ms end to end
 # timer only catches writes made from outside the process.
 STREAM_POLL_SIGNALLED_SECONDS = 1.0
 RETRY_BACKOFF_SECONDS = (0.1, 0.25, 0.5, 1.0, 2.0)
+# GetRecords errors after which Lambda opens the shard's iterator again instead of failing.
+REOPENED_ON = frozenset({"ExpiredIteratorException", "TrimmedDataAccessException"})
 ERROR_PAUSE_SECONDS = 1.0
 
 # --- Event shapes -------------------------------------------------------------------------
@@ -249,6 +253,7 @@ class StreamPoller(Poller):
         self._seen = 0
         self.sleep: Callable[[float], object] = sleep or self.stopping.wait
         self.iterators: dict[str, str | None] = {}
+        self.last_sequence: dict[str, str] = {}  # per shard: the last record read
         self.pending: dict[str, deque[dict[str, Any]]] = {}
         self.attempts = 0
         self.filtered_out = 0
@@ -258,12 +263,26 @@ class StreamPoller(Poller):
         streams = self.clients("dynamodbstreams")
         shards = streams.describe_stream(StreamArn=self.wiring.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
-            shard_id = shard["ShardId"]
-            iterator = streams.get_shard_iterator(
-                StreamArn=self.wiring.stream_arn, ShardId=shard_id, ShardIteratorType=position
-            )["ShardIterator"]
-            self.iterators[shard_id] = iterator
-            self.pending.setdefault(shard_id, deque())
+            self._open(shard["ShardId"], position)
+            self.pending.setdefault(shard["ShardId"], deque())
+
+    def _open(self, shard_id: str, position: str, after: str | None = None) -> None:
+        at = {"SequenceNumber": after} if after else {}
+        self.iterators[shard_id] = self.clients("dynamodbstreams").get_shard_iterator(
+            StreamArn=self.wiring.stream_arn, ShardId=shard_id, ShardIteratorType=position, **at
+        )["ShardIterator"]
+
+    def _reopen(self, shard_id: str, error: str) -> None:
+        """What Lambda does when a shard's iterator stops working: an expired one is opened
+        again after the last record read; past the trim horizon (records aged out, or an
+        iterator DynamoDB Local no longer accepts) it starts again at the oldest record
+        still there (each consumer is idempotent: a record read twice has one effect)."""
+        say("poller", f"{self.name}: {error} on {shard_id}: opening its iterator again")
+        last = self.last_sequence.get(shard_id)
+        if error == "ExpiredIteratorException" and last:
+            self._open(shard_id, "AFTER_SEQUENCE_NUMBER", last)
+        else:
+            self._open(shard_id, "TRIM_HORIZON")
 
     def idle(self) -> None:
         if self.writes is None:
@@ -290,14 +309,12 @@ class StreamPoller(Poller):
             iterator = self.iterators[shard_id]
             if iterator is None:
                 return 0  # a closed shard
-            params = {"ShardIterator": iterator, "Limit": 1000}
-            # The emulator applies the filters itself (moto_streams.LOCAL_FILTERS); the
-            # records it still sends are filtered again below, as on the boto3 path.
-            filtered = {**params, LOCAL_FILTERS: list(self.wiring.filters)} if self.wiring.filters else params
-            response = self.clients.raw("dynamodbstreams", "GetRecords", filtered)
-            if response is None:  # in-process mock_aws: boto3's parse, back to JSON
-                response = _jsonable(self.clients("dynamodbstreams").get_records(**params))
+            response = self._get_records(shard_id, iterator)
+            if response is None:
+                return 0
             self.iterators[shard_id] = response.get("NextShardIterator")
+            if response.get("Records"):
+                self.last_sequence[shard_id] = response["Records"][-1]["dynamodb"]["SequenceNumber"]
             for raw in response.get("Records", []):
                 record = stream_record(raw, self.wiring.stream_arn, self.clients.region)
                 if passes(self.wiring.filters, record):
@@ -319,6 +336,25 @@ class StreamPoller(Poller):
         else:
             self.attempts = 0
         return len(batch)
+
+    def _get_records(self, shard_id: str, iterator: str) -> dict[str, Any] | None:
+        """One GetRecords as its wire JSON; None when the iterator had to be opened again."""
+        params = {"ShardIterator": iterator, "Limit": 1000}
+        # The emulator applies the filters itself (moto_streams.LOCAL_FILTERS); the
+        # records it still sends are filtered again by the caller, as on the boto3 path.
+        filtered = {**params, LOCAL_FILTERS: list(self.wiring.filters)} if self.wiring.filters else params
+        response = self.clients.raw("dynamodbstreams", "GetRecords", filtered)
+        if response is not None:
+            return response
+        try:  # in-process mock_aws, or an error: boto3's parse (or its typed error)
+            answer: dict[str, Any] = _jsonable(self.clients("dynamodbstreams").get_records(**params))
+            return answer
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code not in REOPENED_ON:
+                raise
+            self._reopen(shard_id, code)
+            return None
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
         """Index of the first record to retry, or None when the batch succeeded."""

@@ -186,6 +186,54 @@ def test_stream_poller_retries_the_whole_batch_when_the_function_raises(server_c
     assert calls == [2, 2]
 
 
+class RefusesTheFirstRead:
+    """The stack's clients, but the first GetRecords fails with ``code`` (as DynamoDB Local
+    under LocalStack answers an iterator it no longer accepts, or AWS an expired one)."""
+
+    def __init__(self, clients: Any, code: str) -> None:
+        self.inner, self.code, self.refused = clients, code, False
+        self.region = clients.region
+
+    def raw(self, service: str, operation: str, params: dict[str, Any]) -> Any:
+        return None if not self.refused else self.inner.raw(service, operation, params)
+
+    def __call__(self, service: str) -> Any:
+        client = self.inner(service)
+        if service != "dynamodbstreams" or self.refused:
+            return client
+        outer = self
+
+        class Once:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(client, name)
+
+            def get_records(self, **params: Any) -> Any:
+                from botocore.exceptions import ClientError
+
+                outer.refused = True
+                raise ClientError({"Error": {"Code": outer.code, "Message": "refused"}}, "GetRecords")
+
+        return Once()
+
+
+@pytest.mark.parametrize("code", ["TrimmedDataAccessException", "ExpiredIteratorException"])
+def test_a_refused_iterator_is_opened_again_and_no_record_is_lost(server_clients, code):
+    clients = server_clients
+    stream_arn, table = make_stream(clients)
+    invoke = Recorder()
+    poller = StreamPoller(StreamWiring("demo", "R", stream_arn, table.name), clients, invoke, sleep=lambda s: None)
+    poller.start_at("LATEST")
+    table.put("a")
+    poller.clients = RefusesTheFirstRead(clients, code)  # type: ignore[assignment]
+
+    assert poller.poll_once() == 0  # refused: the iterator is opened again, nothing invoked
+    table.put("b")
+    poller.poll_once()
+
+    keys = [r["dynamodb"]["Keys"]["pk"]["S"] for e in invoke.events for r in e["Records"]]
+    assert keys == ["a", "b"]  # trimmed: from the oldest record; expired: nothing read yet, the same
+
+
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
