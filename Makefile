@@ -14,9 +14,10 @@ STAGE ?= dev
 ROLE ?= admin
 PORT ?= 8000
 EMULATOR_PORT ?= 4566
+EMULATOR ?= moto  # or localstack (host mode, installed into .local/localstack on first use)
 export PYTHONPATH := $(CURDIR):$(CURDIR)/services/contacts:$(CURDIR)/services/pipeline:$(CURDIR)/services/service_desk:$(CURDIR)/services/loyalty:$(CURDIR)/services/campaigns
 
-.PHONY: install run test unit e2e lint typecheck token reset demo package package-all schemas bench clean
+.PHONY: install localstack run test unit e2e lint typecheck token reset demo package package-all schemas bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,9 +34,14 @@ $(DOCS_STAMP):
 install: $(STAMP) $(DOCS_STAMP) ## create .venv with every pinned dependency, and the /docs viewer
 
 run: install ## start the whole CRM locally (Ctrl-C stops it)
-	$(PY) -m infra.local.stack --port $(PORT) --emulator-port $(EMULATOR_PORT) --stage $(STAGE)
+	$(PY) -m infra.local.stack --port $(PORT) --emulator-port $(EMULATOR_PORT) --stage $(STAGE) --emulator $(EMULATOR)
 
-test: install ## every test: lint, types, unit, integration, end-to-end
+# LocalStack's own venv and DynamoDB Local (git-ignored, once): for EMULATOR=localstack and
+# the tests' LocalStack leg (tests/test_localstack.py).
+localstack: install ## install LocalStack in host mode into .local/localstack
+	$(PY) -m infra.local.localstack
+
+test: install localstack ## every test: lint, types, unit, integration, end-to-end (moto and LocalStack)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared services infra

@@ -1,5 +1,6 @@
-"""The AWS emulator: a LocalStack already answering at the endpoint, or else a moto
-server started here as a child process (moto's request log goes to a file)."""
+"""The AWS emulator: a LocalStack already answering at the endpoint, or else a moto server
+(or a LocalStack, ``--emulator localstack``) started here as a child process, its log in
+a file."""
 
 from __future__ import annotations
 
@@ -59,10 +60,16 @@ class Emulator:
             self.process.wait(timeout=5)
 
 
-def start(port: int, log_file: Path, host: str = "127.0.0.1") -> Emulator:
+def start(port: int, log_file: Path, host: str = "127.0.0.1", kind: str = "moto") -> Emulator:
+    """The emulator on ``port``: one already answering there, else a new one of ``kind``
+    (``moto``, or ``localstack`` in host mode: infra.local.localstack)."""
     url = f"http://{host}:{port}"
     if _answers(f"{url}/_localstack/health"):
         return Emulator(url, "localstack")
+    if kind == "localstack":
+        from infra.local import localstack
+
+        return Emulator(url, "localstack", localstack.start(port, log_file, _die_with_parent))
     if _answers(f"{url}/moto-api/"):
         return Emulator(url, "moto (already running)")
     log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -109,7 +109,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_stack(workdir: Path, stage: str = "dev") -> Iterator[LocalStack]:
+def running_stack(workdir: Path, stage: str = "dev", emulator: str = "moto") -> Iterator[LocalStack]:
     """A fresh stack for the duration of the block (never the developer's ports or state)."""
     port, emulator_port = free_port(), free_port()
     env = dict(os.environ)
@@ -125,6 +125,7 @@ def running_stack(workdir: Path, stage: str = "dev") -> Iterator[LocalStack]:
         *("--port", str(port), "--emulator-port", str(emulator_port), "--stage", stage),
         *("--state-dir", str(workdir / "state"), "--log-dir", str(workdir / "logs")),
         "--no-save",  # a fresh stack's state is thrown away with it
+        *("--emulator", emulator),
     ]
     with output.open("wb") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603

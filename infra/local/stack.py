@@ -51,6 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8000, help="HTTP gateway port")
     parser.add_argument("--emulator-port", type=int, default=4566, help="moto/LocalStack port")
     parser.add_argument("--stage", default="dev")
+    parser.add_argument("--emulator", choices=("moto", "localstack"), default="moto", help="the one to start")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--state-dir", type=Path, default=REPO_ROOT / ".local" / "state")
     parser.add_argument("--log-dir", type=Path, default=REPO_ROOT / ".local" / "logs")
@@ -81,7 +82,9 @@ class Stack:
         from infra.local import emulator
 
         started = time.perf_counter()
-        self.emulator = emulator.start(self.args.emulator_port, self.args.log_dir / "emulator.log", self.args.host)
+        self.emulator = emulator.start(
+            self.args.emulator_port, self.args.log_dir / "emulator.log", self.args.host, self.args.emulator
+        )
         say("stack", f"emulator: {self.emulator.kind} at {self.emulator.url}")
         # Before any service module is imported: shared.settings reads them once. Every
         # function's environment is laid over this one, so all of them get the local flag
