@@ -3,7 +3,8 @@
 1. Cold init per function vs a bare boto3 handler (see infra/bench_cold.py).
 2. The lead flow through a fresh local stack: POST /contacts -> owner assigned, welcome
    email sent, sign-up points accrued, beside the emulator's own single hop
-   (put_events -> rule -> SQS -> receive) measured against the same emulator.
+   (put_events -> rule -> SQS -> receive) measured against the same emulator; on moto and
+   on LocalStack (host mode), side by side.
 3. Lead assignment with 50 reps and 10 rules: leads/s end to end, and the DynamoDB calls
    and items one assignment costs (see infra/bench_assignment.py).
 4. The loyalty ledger: one accrual, redemption and expiry in DynamoDB requests, and eight
@@ -100,6 +101,18 @@ def lead_flow(stack: LocalStack, leads: int) -> dict[str, list[float]]:
     return results
 
 
+def flow_rows(emulator: str, hops: list[float], flow: dict[str, list[float]]) -> list[tuple[Any, ...]]:
+    hop50, hop99 = pct(hops, 50), pct(hops, 99)
+    rows: list[tuple[Any, ...]] = [
+        (emulator, "emulator single hop (put_events -> SQS)", len(hops), f"{hop50:.0f}", f"{hop99:.0f}", "1.0", "1.0")
+    ]
+    for label, values in flow.items():
+        p50, p99 = pct(values, 50), pct(values, 99)
+        ratios = (f"{p50 / hop50:.1f}", f"{p99 / hop99:.1f}")
+        rows.append((emulator, label, len(values), f"{p50:.0f}", f"{p99:.0f}", *ratios))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cold-samples", type=int, default=11)
@@ -144,19 +157,21 @@ def main() -> int:
         assigned = bench_assignment.throughput(stack, args.assignment_leads)
         delivery = bench_delivery.run(stack, recipients=args.send_recipients, seconds=args.limiter_seconds)
         campaign = bench_campaign.run(stack, recipients=args.send_recipients)
-    hop50, hop99 = pct(hops, 50), pct(hops, 99)
-    flow_rows = [("emulator single hop (put_events -> SQS)", len(hops), f"{hop50:.0f}", f"{hop99:.0f}", "1.0", "1.0")]
-    for label, values in flow.items():
-        p50, p99 = pct(values, 50), pct(values, 99)
-        flow_rows.append((label, len(values), f"{p50:.0f}", f"{p99:.0f}", f"{p50 / hop50:.1f}", f"{p99 / hop99:.1f}"))
+    # The same two measures on LocalStack (host mode), in this run: the emulators side by side.
+    with tempfile.TemporaryDirectory() as workdir, running_stack(Path(workdir), emulator="localstack") as stack:
+        localstack_hops = single_hop(stack, args.hops)
+        localstack_flow = lead_flow(stack, args.leads)
     print(
         table(
-            "Lead flow through the local stack (ms from the POST; ratio to the emulator's single hop)",
-            ["measure", "n", "p50 ms", "p99 ms", "p50 ratio", "p99 ratio"],
-            flow_rows,
+            "Lead flow through the local stack (ms from the POST; ratio to that emulator's single hop)",
+            ["emulator", "measure", "n", "p50 ms", "p99 ms", "p50 ratio", "p99 ratio"],
+            flow_rows("moto", hops, flow) + flow_rows("LocalStack", localstack_hops, localstack_flow),
         )
     )
-    print(f"\nmedian of the single hop: {statistics.median(hops):.1f} ms")
+    print(
+        f"\nmedian of the single hop: moto {statistics.median(hops):.1f} ms, LocalStack "
+        f"{statistics.median(localstack_hops):.1f} ms"
+    )
     print(
         table("CSV import through the local stack (target: >= 1,000 rows/s)", ["import", "seconds", "rows/s"], imports)
     )
