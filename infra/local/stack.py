@@ -42,7 +42,15 @@ DIFFERENCES = (
     "all functions share one process; one request at a time per service API",
     "schedules fire at their exact time (no flexible window); failed deliveries are logged, not retried",
     "the bus archive is not created (moto's archive slows every PutEvents as it grows)",
+)
+MOTO_DIFFERENCES = (
     "a table's stream stores only the records one of its event source mappings takes (AWS keeps all for 24 h)",
+)
+LOCALSTACK_DIFFERENCES = (
+    "DynamoDB is AWS's DynamoDB Local; its own port listens on every interface (LocalStack has no option for it)",
+    "SESv2 SendBulkEmail is not emulated: campaign sends fail (the lead flow's welcome email uses SES v1 and works); "
+    "no SES faults (PUT /_local/ses/faults is moto's)",
+    "streams keep every record (the stream-reader filters are moto's); a refused stream iterator is opened again",
 )
 
 
@@ -285,6 +293,7 @@ class Stack:
             f'  try        curl -H "Authorization: Bearer $(make -s token)" {url}/contacts/<id>',
             "  local differences from AWS:",
             *(f"    - {d}" for d in DIFFERENCES),
+            *(f"    - {d}" for d in (LOCALSTACK_DIFFERENCES if self.emulator.is_localstack else MOTO_DIFFERENCES)),
             "  stop       Ctrl-C (state is saved on the way out)",
             "",
         ]
