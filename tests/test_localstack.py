@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from infra.local.launch import LocalStack, running_stack
+from tests.e2e import eventually, new_lead, sent_emails
 from tests.test_lead_flow import (  # noqa: F401 - collected here, on this module's stack
     test_a_crash_between_the_state_write_and_the_publish_loses_no_event,
     test_a_poison_message_lands_in_the_dlq_while_the_rest_of_its_batch_is_processed,
@@ -27,3 +28,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     attaches its output)."""
     with running_stack(tmp_path_factory.mktemp("localstack-stack"), emulator="localstack") as running:
         yield running
+
+
+def test_sent_mail_reads_as_on_moto(stack: LocalStack) -> None:
+    """``/_local/emails`` gives LocalStack's sent mail in moto's shape (tests/e2e.sent_emails)."""
+    lead = new_lead(stack)
+    [mail] = eventually(lambda: sent_emails(stack, lead["email"]))
+    assert (mail["subject"], mail["kind"]) == ("Welcome!", "Message") and "Ada" in mail["body"]

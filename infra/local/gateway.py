@@ -271,10 +271,8 @@ class Gateway:
         import requests
 
         if self.is_localstack:
-            messages: list[dict[str, Any]] = requests.get(f"{self.emulator_url}/_aws/ses", timeout=10).json()[
-                "messages"
-            ]
-            return messages
+            found = requests.get(f"{self.emulator_url}/_aws/ses", timeout=10).json()["messages"]
+            return [localstack_email(m) for m in found]
         data = requests.get(f"{self.emulator_url}/moto-api/data.json", timeout=10).json()
         ses = data.get("ses", {})
         return [dict(message, kind=kind) for kind in SES_MODELS for message in ses.get(kind, [])]
@@ -322,3 +320,17 @@ class Gateway:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+def localstack_email(message: dict[str, Any]) -> dict[str, Any]:
+    """A message of LocalStack's ``/_aws/ses`` in the shape ``/_local/emails`` gives on moto
+    (its SES models' fields), so that a client reads sent mail the same way on both."""
+    body = message.get("Body") or {}
+    return {
+        "id": message.get("Id"),
+        "source": message.get("Source"),
+        "destinations": message.get("Destination") or {},
+        "subject": message.get("Subject"),
+        "body": body.get("html_part") or body.get("text_part") or message.get("RawData"),
+        "kind": "RawMessage" if "RawData" in message else "Message",
+    }
