@@ -41,3 +41,21 @@ def server_clients() -> Iterator[Clients]:
         yield Clients(f"http://127.0.0.1:{port}", "us-east-1")
     finally:
         server.stop()
+
+
+@pytest.fixture
+def restored_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the emulator's fixes (infra/local/moto_server.py) replace in moto is put
+    back after the test: the fixes apply to that test only."""
+    from infra.local import moto_server
+
+    for owner, name in moto_server.patch_targets():
+        monkeypatch.setattr(owner, name, getattr(owner, name))
+
+
+@pytest.fixture
+def patched_moto(restored_moto: None) -> None:
+    """The emulator's fixes applied to in-process moto, for this test only."""
+    from infra.local import moto_server
+
+    moto_server.patch()

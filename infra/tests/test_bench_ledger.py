@@ -8,16 +8,7 @@ import pytest
 from infra.bench_ledger import CONTENTION_HEADER, HEADER, contention, cost, spread
 
 
-@pytest.fixture
-def fast_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The local stack's moto patches for this test only (undone after it)."""
-    from infra.local import moto_server
-
-    for owner, name in moto_server.patch_targets():
-        monkeypatch.setattr(owner, name, getattr(owner, name))
-
-
-@pytest.mark.usefixtures("fast_moto")
+@pytest.mark.usefixtures("restored_moto")  # the bench applies the fixes itself
 def test_each_posting_is_one_transaction_and_concurrent_spends_land_once() -> None:
     rows = cost(samples=2)
     assert [r[0] for r in rows] == [

@@ -8,17 +8,7 @@ import pytest
 from infra.bench_segments import HEADER, Meter, measure, rows
 
 
-@pytest.fixture
-def fast_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The local stack's moto patches (infra/local/moto_server.py) for this test only:
-    moto's own transactions deep-copy the table (seconds each at 2,000 contacts)."""
-    from infra.local import moto_server
-
-    for owner, name in moto_server.patch_targets():
-        monkeypatch.setattr(owner, name, getattr(owner, name))
-
-
-@pytest.mark.usefixtures("fast_moto")
+@pytest.mark.usefixtures("restored_moto")  # the bench applies the fixes itself
 def test_one_change_costs_the_same_requests_with_100_and_2000_contacts_stored() -> None:
     # Given 100 contacts, then 2,000, and one contact's change measured at each size
     small, large = measure(samples=4, sizes=(100, 2_000))

@@ -12,15 +12,12 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from infra.local import moto_routes, moto_server, moto_streams
+from infra.local import moto_routes, moto_streams
 from shared.testing import pk_sk_table
 
 
 @pytest.fixture
-def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for owner, name in moto_server.patch_targets():  # the patches for this test only
-        monkeypatch.setattr(owner, name, getattr(owner, name))
-    moto_server.patch()
+def ddb(patched_moto: None) -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(**pk_sk_table("t"))

@@ -11,14 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.local import moto_server
-
 
 @pytest.fixture
-def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for owner, name in moto_server.patch_targets():  # the patches for this test only
-        monkeypatch.setattr(owner, name, getattr(owner, name))
-    moto_server.patch()
+def sqs(patched_moto: None) -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("sqs", region_name="us-east-1")
 
